@@ -1,0 +1,202 @@
+"""The `bms` command: thin subcommands over the ETL modules. Errors print as one Norwegian line.
+
+Examples:
+    bms init                      # create ./data with inbox/, archive/, rejected/, catalogue, settings
+    bms load                      # load everything in data/inbox/
+    bms load ~/Nedlastinger/sykefravær.xlsx
+    bms demo && bms serve         # the demo installation on http://127.0.0.1:8050
+    bms status --data-dir /srv/bms
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import traceback
+from pathlib import Path
+
+from etl.errors import BmsError
+from etl.loader import LoadSummary, inbox_files, load
+from etl.norsk import format_number
+from etl.settings import BUNDLED_DATA, CATALOGUE_FILE, SETTINGS_FILE, Settings, load_settings
+from etl.spec import load_specs
+
+DEMO_DIR = BUNDLED_DATA / "demo"
+
+
+def _say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def cmd_init(settings: Settings, args: argparse.Namespace) -> int:
+    """Create a data folder with its sub-folders, the default catalogue and settings; never overwrite."""
+    created = init_data_dir(settings)
+    for p in created:
+        print(f"opprettet {p}")
+    print(f"Datamappa {settings.data_dir} er klar." if created else f"Datamappa {settings.data_dir} finnes allerede.")
+    return 0
+
+
+def init_data_dir(settings: Settings) -> list[Path]:
+    """Make the folders and copy the default catalogue and settings where missing; return what was made."""
+    created = []
+    for folder in (settings.data_dir, settings.inbox, settings.archive, settings.rejected, settings.warehouse_dir):
+        if not folder.exists():
+            folder.mkdir(parents=True)
+            created.append(folder)
+    for name in (CATALOGUE_FILE, SETTINGS_FILE):
+        target = settings.data_dir / name
+        if not target.exists() and (BUNDLED_DATA / name).exists():
+            shutil.copy2(BUNDLED_DATA / name, target)
+            created.append(target)
+    return created
+
+
+def print_summary(summary: LoadSummary) -> None:
+    """One line per file, then the rejected files' reasons."""
+    labels = {"loaded": "lastet", "rejected": "AVVIST", "unchanged": "uendret"}
+    for r in summary.results:
+        rows = f", {format_number(r.rows)} rader" if r.status == "loaded" else ""
+        kind = f" ({r.kind}{rows})" if r.kind else ""
+        print(f"  {labels[r.status]:8} {r.name}{kind}")
+        for note in r.notes:
+            print(f"           merk: {note}")
+        if r.status == "rejected":
+            print(f"           {r.message}")
+            print(f"           Full feilrapport: {r.stored_as}.feil.txt")
+    if summary.version is not None:
+        print(f"Publiserte datavarehus versjon {summary.version}.")
+    elif not summary.results:
+        print("Ingen nye filer å laste.")
+
+
+def cmd_load(settings: Settings, args: argparse.Namespace) -> int:
+    """Load the inbox (or the given files) and publish a new warehouse; exit 1 if a file was rejected."""
+    init_data_dir(settings)
+    summary = load(settings, [Path(p) for p in args.paths] or None, progress=_say)
+    print_summary(summary)
+    return 1 if summary.rejected else 0
+
+
+def demo_files() -> list[Path]:
+    """The bundled demo files whose kind a reader supports (and the bridges standing in for the rest)."""
+    manifest = DEMO_DIR / "manifest.csv"
+    if not manifest.exists():
+        raise BmsError(f"Fant ikke demodataene ({manifest}). Kjør python data/demo/generate.py.")
+    kinds = set(load_specs())
+    with manifest.open(encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    return [DEMO_DIR / r["file"] for r in rows
+            if (r["kind"] in kinds and not r["bridge_for"]) or (r["bridge_for"] and r["bridge_for"] not in kinds)]
+
+
+def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
+    """Build a warehouse from the bundled demo data (labelled as demo data everywhere it shows)."""
+    init_data_dir(settings)
+    summary = load(settings, demo_files(), origin="demo", progress=_say)
+    print_summary(summary)
+    return 1 if summary.rejected else 0
+
+
+def cmd_status(settings: Settings, args: argparse.Namespace) -> int:
+    """What is loaded, from which files, how fresh, what was rejected, and what waits in the inbox."""
+    from etl.status import status_text
+
+    print(status_text(settings))
+    return 0
+
+
+def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
+    """Serve the dashboard with gunicorn and load files that land in the inbox while it runs."""
+    init_data_dir(settings)
+    env = {**os.environ, "BMS_DATA_DIR": str(settings.data_dir)}
+    server = subprocess.Popen([
+        sys.executable, "-m", "gunicorn", "dashboard.wsgi:server",
+        "--bind", f"{settings.host}:{settings.port}", "--workers", str(settings.workers),
+        "--timeout", "120", "--access-logfile", "-", "--log-level", "warning"], env=env)
+    _say(f"Dashbordet kjører på http://{settings.host}:{settings.port}  (Ctrl+C for å stoppe)")
+    _say(f"Følger med på {settings.inbox} for nye filer.")
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        watch_inbox(settings, lambda: server.poll() is None)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    return 0 if server.returncode in (0, -15, None) else 1
+
+
+def _interrupt(*_: object) -> None:
+    raise KeyboardInterrupt
+
+
+def watch_inbox(settings: Settings, keep_going) -> None:
+    """Poll the inbox; load once a file has stopped growing (so a half-copied file is never read)."""
+    seen: dict[Path, tuple[int, float]] = {}
+    while keep_going():
+        files = {p: (p.stat().st_size, p.stat().st_mtime) for p in inbox_files(settings) if p.exists()}
+        ready = [p for p, sig in files.items() if seen.get(p) == sig]
+        seen = files
+        if ready:
+            try:
+                print_summary(load(settings, progress=_say))
+            except BmsError as e:
+                _say(f"Feil: {e}")
+        time.sleep(settings.watch_seconds)
+
+
+COMMANDS = {
+    "init": (cmd_init, "opprett en datamappe med innboks, arkiv, katalog og innstillinger"),
+    "load": (cmd_load, "last filene i innboksen (eller de oppgitte filene) og publiser datavarehuset"),
+    "demo": (cmd_demo, "bygg datavarehuset fra de medfølgende demodataene"),
+    "serve": (cmd_serve, "start dashbordet og last nye filer i innboksen fortløpende"),
+    "status": (cmd_status, "vis hva som er lastet, hvor ferskt det er, og hva som er avvist"),
+}
+
+
+def parser() -> argparse.ArgumentParser:
+    """The argument parser for `bms` and its subcommands."""
+    p = argparse.ArgumentParser(prog="bms", description="Heim BMS – balansert målstyring for Heim kommune",
+                                epilog=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="command", required=True, metavar="KOMMANDO")
+    for name, (func, help_text) in COMMANDS.items():
+        s = sub.add_parser(name, help=help_text, description=func.__doc__)
+        s.add_argument("--data-dir", help="datamappa (standard: BMS_DATA_DIR eller ./data)")
+        if name == "load":
+            s.add_argument("paths", nargs="*", help="filer som skal lastes (standard: alt i innboksen)")
+        if name == "serve":
+            s.add_argument("--host", help="adressen å lytte på (standard 127.0.0.1)")
+            s.add_argument("--port", type=int, help="porten (standard 8050)")
+            s.add_argument("--workers", type=int, help="antall serverprosesser (standard 2)")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `bms` console script."""
+    args = parser().parse_args(argv)
+    try:
+        overrides = {k: getattr(args, k, None) for k in ("host", "port", "workers")}
+        settings = load_settings(args.data_dir, **overrides)
+        return COMMANDS[args.command][0](settings, args)
+    except BmsError as e:
+        _say(f"Feil: {e}")
+        return 2
+    except KeyboardInterrupt:
+        _say("Avbrutt.")
+        return 130
+    except Exception as e:  # an unexpected fault: one line for the user, the trace only when asked for
+        if os.environ.get("BMS_DEBUG"):
+            traceback.print_exc()
+        _say(f"Uventet feil ({type(e).__name__}): {e}. Kjør med BMS_DEBUG=1 for detaljer, og meld feilen.")
+        return 3
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,223 @@
+"""Process the drop folder: read every file whole, build and publish a new warehouse, then file the files.
+
+Order matters for safety: nothing is moved until the new warehouse is published, so a crash or kill at
+any point leaves the published warehouse and the inbox as they were (a file whose content is already
+published is recognised by its hash next time and archived without a change).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import hashlib
+import shutil
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from etl.context import Context, check_references
+from etl.errors import BmsError, FileRejected, Problem
+from etl.reader import Table, read_file
+from etl.settings import Settings
+from etl.warehouse import DUCKDB_CONFIG, NewRows, build, published
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class FileResult:
+    """What happened to one file."""
+
+    name: str
+    status: str  # loaded, rejected, unchanged
+    kind: str | None = None
+    rows: int = 0
+    message: str = ""
+    notes: list[str] = field(default_factory=list)
+    stored_as: Path | None = None
+
+
+@dataclass
+class LoadSummary:
+    """The outcome of one load: a result per file and the version published (None if no build)."""
+
+    results: list[FileResult]
+    version: int | None = None
+
+    @property
+    def rejected(self) -> list[FileResult]:
+        return [r for r in self.results if r.status == "rejected"]
+
+
+@dataclass
+class _Candidate:
+    path: Path
+    origin: str
+    sha: str
+    move: bool  # inbox files are moved; files named on the command line are copied
+    tables: list[Table] = field(default_factory=list)
+    frames: list[pd.DataFrame] = field(default_factory=list)
+    result: FileResult | None = None
+    error: FileRejected | None = None
+
+
+def sha256(path: Path) -> str:
+    """The content hash that makes reloading the same file a no-op."""
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+@contextmanager
+def load_lock(settings: Settings) -> Iterator[None]:
+    """One load at a time per data folder (the CLI and the serve watcher may both try)."""
+    settings.warehouse_dir.mkdir(parents=True, exist_ok=True)
+    with (settings.warehouse_dir / ".load.lock").open("w") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
+def inbox_files(settings: Settings) -> list[Path]:
+    """Files waiting in the inbox, oldest first; Office lock files and partial downloads are skipped."""
+    if not settings.inbox.exists():
+        return []
+    files = [p for p in settings.inbox.iterdir() if p.is_file() and not p.name.startswith((".", "~$"))
+             and not p.name.endswith((".part", ".crdownload", ".tmp"))]
+    return sorted(files, key=lambda p: (p.stat().st_mtime, p.name))
+
+
+def load(settings: Settings, paths: list[Path] | None = None, origin: str = "innboks",
+         progress: Progress = lambda _: None) -> LoadSummary:
+    """Load the inbox (or `paths`), publish a new warehouse if anything changed, and file every file."""
+    with load_lock(settings):
+        return _load(settings, paths, origin, progress)
+
+
+def _load(settings: Settings, paths: list[Path] | None, origin: str, progress: Progress) -> LoadSummary:
+    for folder in (settings.inbox, settings.archive, settings.rejected, settings.warehouse_dir):
+        folder.mkdir(parents=True, exist_ok=True)
+    ctx, loaded_shas, rejected_shas = _known(settings)
+    candidates: list[_Candidate] = []
+    catalogue = settings.catalogue
+    # The catalogue is edited in place: it is read whenever its content changed, and a copy archived.
+    if catalogue.exists() and (sha := sha256(catalogue)) not in rejected_shas:
+        candidates.append(_Candidate(catalogue, "katalog", sha, move=False))
+    inbox = settings.inbox.resolve()
+    for p in (paths if paths is not None else inbox_files(settings)):
+        if not p.exists():
+            raise BmsError(f"Fant ikke fila {p}.")
+        candidates.append(_Candidate(p, origin, sha256(p), move=p.resolve().parent == inbox))
+
+    for n, c in enumerate(candidates, 1):
+        if c.sha in loaded_shas:
+            if c.origin != "katalog":
+                c.result = FileResult(c.path.name, "unchanged", message="samme innhold er allerede lastet")
+            continue
+        progress(f"[{n}/{len(candidates)}] leser {c.path.name}")
+        try:
+            c.tables = read_file(c.path, int(settings.max_file_mb * 1e6), int(settings.max_unzipped_mb * 1e6),
+                                 settings.ignored_sheets)
+        except FileRejected as e:
+            c.error = e
+
+    # Reference data first, so a batch holding both units and figures for them loads in one go.
+    readable = [c for c in candidates if c.tables]
+    readable.sort(key=lambda c: min(t.spec.order for t in c.tables))
+    for c in readable:
+        problems: list[Problem] = []
+        notes: list[str] = []
+        for t in c.tables:
+            frame, found, held = check_references(t, ctx, c.path.name)
+            problems += found
+            notes += t.notes + held
+            c.frames.append(frame)
+        if problems:
+            c.error = FileRejected(c.path.name, problems)
+            continue
+        for t in c.tables:
+            ctx.learn(t)
+        kinds = sorted({t.spec.kind for t in c.tables})
+        c.result = FileResult(c.path.name, "loaded", ", ".join(kinds), sum(len(f) for f in c.frames),
+                              notes=notes)
+
+    for c in candidates:
+        if c.error is not None:
+            c.result = FileResult(c.path.name, "rejected", message=str(c.error))
+    todo = [c for c in candidates if c.result is not None]
+    if not todo:
+        return LoadSummary([])
+
+    version = None
+    if any(c.result.status != "unchanged" for c in todo):
+        progress("bygger nytt datavarehus")
+        now = dt.datetime.now()
+        new_rows = [NewRows(t.spec, f, c.path.name, c.sha)
+                    for c in todo if c.result.status == "loaded" for t, f in zip(c.tables, c.frames, strict=True)]
+        for c in todo:
+            c.result.stored_as = _destination(settings, c, now)
+        log = [{"file_name": c.path.name, "sha256": c.sha, "kind": c.result.kind, "rows": c.result.rows,
+                "status": c.result.status,
+                "message": c.result.message or "; ".join(c.result.notes) or None,
+                "loaded_at": now, "origin": c.origin,
+                "stored_as": str(c.result.stored_as.relative_to(settings.data_dir))}
+               for c in todo if c.result.status != "unchanged"]
+        meta = {"kommune_code": settings.kommune_code, "kommune_name": settings.kommune_name,
+                "min_n": str(settings.min_n)}
+        version, _ = build(settings.warehouse_dir, settings.current, new_rows, log, meta, settings.keep_versions)
+        progress(f"publisert versjon {version}")
+    now = dt.datetime.now()
+    for c in todo:
+        if c.result.status == "unchanged" and not c.move:
+            continue  # a named file or the catalogue whose content was archived when first loaded
+        if c.result.stored_as is None:
+            c.result.stored_as = _destination(settings, c, now)
+        _file_away(c)
+    return LoadSummary([c.result for c in todo], version)
+
+
+def _known(settings: Settings) -> tuple[Context, set[str], set[str]]:
+    """What the published warehouse knows: units, indicators, and the hashes loaded and rejected."""
+    ctx = Context(default_min_n=settings.min_n)
+    target = published(settings.current)
+    if target is None:
+        return ctx, set(), set()
+    con = duckdb.connect(str(target), read_only=True, config=DUCKDB_CONFIG)
+    try:
+        ctx.units = dict(con.execute("SELECT unit_id, name FROM units").fetchall())
+        ctx.indicators = {i: (int(n) if n is not None else None) for i, n in con.execute(
+            "SELECT indicator_id, min_n FROM raw_indicators "
+            "QUALIFY _seq = max(_seq) OVER (PARTITION BY indicator_id)").fetchall()}
+        logged = con.execute("SELECT sha256, status FROM load_log").fetchall()
+    finally:
+        con.close()
+    return ctx, {s for s, st in logged if st == "loaded"}, {s for s, st in logged if st == "rejected"}
+
+
+def _destination(settings: Settings, c: _Candidate, now: dt.datetime) -> Path:
+    folder = settings.rejected if c.result.status == "rejected" else settings.archive
+    stem = f"{now:%Y%m%d-%H%M%S}_{c.path.name}"
+    dest, i = folder / stem, 1
+    while dest.exists():
+        i += 1
+        dest = folder / f"{now:%Y%m%d-%H%M%S}-{i}_{c.path.name}"
+    return dest
+
+
+def _file_away(c: _Candidate) -> None:
+    """Move (inbox) or copy (named file, catalogue) into archive/ or rejected/, never deleting anything."""
+    dest = c.result.stored_as
+    if c.move:
+        shutil.move(str(c.path), dest)
+    else:
+        shutil.copy2(c.path, dest)
+    if c.error is not None:
+        Path(f"{dest}.feil.txt").write_text(c.error.report(), encoding="utf-8")

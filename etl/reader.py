@@ -1,0 +1,299 @@
+"""The one spec-driven reader: finds each sheet's kind and header row, then parses and checks every cell.
+
+A file is read whole or refused whole: every problem found is collected into one FileRejected.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from etl.errors import FileRejected, Problem
+from etl.files import Sheet, open_file
+from etl.norsk import ParseError, normalise_header, parse_date, parse_number, parse_period
+from etl.spec import Column, Spec, load_specs
+
+HEADER_SEARCH_ROWS = 15
+TEMPLATE_HINT = "Last ned malen for filtypen fra dashbordet (Data → Maler) og bruk kolonnenavnene der."
+
+
+@dataclass
+class Table:
+    """The parsed rows of one sheet of a known kind: English field names, typed values, `_row` numbers."""
+
+    spec: Spec
+    sheet: str | None
+    frame: pd.DataFrame
+    ignored_columns: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+class _SheetProblems(Exception):
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+
+
+def column_letter(index: int) -> str:
+    """Excel's column letter for a 0-based index: 0 → A, 27 → AB."""
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def is_empty(value: object) -> bool:
+    """A cell with nothing in it."""
+    return value is None or (isinstance(value, float) and math.isnan(value)) or (
+        isinstance(value, str) and not value.strip())
+
+
+def read_file(path: Path, max_bytes: int, max_unzipped: int,
+              ignored_sheets: tuple[str, ...] = ()) -> list[Table]:
+    """Read every data sheet of a file into Tables, or raise FileRejected listing every problem."""
+    opened = open_file(path, max_bytes, max_unzipped)
+    if opened.json is not None:
+        raise FileRejected(path.name, [Problem(
+            "fila er JSON, men ingen leser for denne JSON-typen finnes ennå (KOSTRA/json-stat2 leses "
+            "fra mappa data/kostra/ når SSB-leseren er på plass)",
+            "Bruk Excel- eller CSV-maler for egne tall, eller legg inn tallene som indikatorverdier.")])
+    ignored = {normalise_header(s) for s in ignored_sheets}
+    problems: list[Problem] = []
+    tables: list[Table] = []
+    for sheet in opened.sheets:
+        if sheet.name and normalise_header(sheet.name) in ignored:
+            continue
+        if all(is_empty(v) for row in sheet.rows for v in row):
+            continue
+        try:
+            tables.append(_read_sheet(sheet))
+        except _SheetProblems as e:
+            problems.extend(e.problems)
+    if problems:
+        raise FileRejected(path.name, problems)
+    if not tables:
+        raise FileRejected(path.name, [Problem("fila har ingen rader med data",
+                                               "Sjekk at du eksporterte riktig utvalg, og prøv igjen.")])
+    return tables
+
+
+def _match(row: list[object], spec: Spec) -> dict[int, Column]:
+    keys = {k: c for c in spec.columns for k in c.header_keys()}
+    mapping: dict[int, Column] = {}
+    for j, cell in enumerate(row):
+        col = keys.get(normalise_header(cell)) if isinstance(cell, str) else None
+        if col is not None and col not in mapping.values():
+            mapping[j] = col
+    return mapping
+
+
+def _detect(sheet: Sheet) -> tuple[Spec, int, dict[int, Column]]:
+    specs = list(load_specs().values())
+    hint = normalise_header(sheet.name or "")
+    best: tuple[tuple, Spec, int, dict[int, Column]] | None = None
+    for i, row in enumerate(sheet.rows[:HEADER_SEARCH_ROWS]):
+        for spec in specs:
+            mapping = _match(row, spec)
+            if not mapping:
+                continue
+            found = set(mapping.values())
+            complete = all(c in found for c in spec.required)
+            named = hint in {normalise_header(s) for s in spec.sheet_names}
+            score = (complete, len(found), named, -i)
+            if best is None or score > best[0]:
+                best = (score, spec, i, mapping)
+    where = {"sheet": sheet.name}
+    if best is None or best[0][1] < 2:
+        kinds = "; ".join(f"{s.kind} ({', '.join(c.name for c in s.required)})" for s in specs)
+        raise _SheetProblems([Problem(
+            f"fant ikke hvilken filtype dette er. Overskrifter i fila: {_headers_seen(sheet)}. "
+            f"Kjente filtyper og kolonnene de må ha: {kinds}",
+            f"Overskriftsraden må stå blant de {HEADER_SEARCH_ROWS} første radene og ha kolonnenavnene "
+            f"til en av filtypene. {TEMPLATE_HINT}", **where)])
+    (complete, *_), spec, header_row, mapping = best
+    if not complete:
+        found = set(mapping.values())
+        missing = [c for c in spec.required if c not in found]
+        raise _SheetProblems([Problem(
+            f"fila ser ut som «{spec.label}», men mangler kolonnen «{c.name}»",
+            f"Legg til en kolonne med overskriften «{c.name}»"
+            + (f" (godtatte varianter: {', '.join(c.aliases)})" if c.aliases else "") + ".",
+            row=header_row + 1, **where) for c in missing])
+    return spec, header_row, mapping
+
+
+def _headers_seen(sheet: Sheet) -> str:
+    rows = [r for r in sheet.rows[:HEADER_SEARCH_ROWS] if sum(not is_empty(v) for v in r) >= 2]
+    cells = [str(v).strip() for v in (rows[0] if rows else []) if not is_empty(v)]
+    return ", ".join(f"«{c}»" for c in cells[:15]) or "ingen"
+
+
+def _read_sheet(sheet: Sheet) -> Table:
+    spec, header_row, mapping = _detect(sheet)
+    header = sheet.rows[header_row]
+    problems: list[Problem] = []
+    ignored = [str(v).strip() for j, v in enumerate(header) if j not in mapping and not is_empty(v)]
+    data: dict[str, list[object]] = {c.field: [] for c in spec.columns}
+    for c in spec.columns:
+        if c.type == "period":
+            data[f"{c.field}_type"] = []
+    data["_row"] = []
+    label = {col.field: f"{column_letter(j)} ({str(header[j]).strip()})" for j, col in mapping.items()}
+    for i in range(header_row + 1, len(sheet.rows)):
+        row = sheet.rows[i]
+        cells = {col.field: row[j] if j < len(row) else None for j, col in mapping.items()}
+        if all(is_empty(v) for v in cells.values()):
+            continue
+        data["_row"].append(i + 1)
+        for col in spec.columns:
+            raw = cells.get(col.field)
+            value: object = None
+            if not is_empty(raw):
+                try:
+                    value = _parse(col, raw)
+                except ParseError as e:
+                    problems.append(Problem(str(e), _fix_for(col), sheet.name, i + 1, label[col.field]))
+            elif col.required:
+                problems.append(Problem(f"«{col.name}» mangler verdi",
+                                        f"Fyll inn {col.name} på raden, eller fjern raden "
+                                        "(sum- og fotnoterader skal ikke være med).",
+                                        sheet.name, i + 1, label[col.field]))
+            if col.type == "period":
+                period, ptype = value if value is not None else (None, None)
+                data[col.field].append(period)
+                data[f"{col.field}_type"].append(ptype)
+            else:
+                data[col.field].append(value)
+    if not data["_row"]:
+        raise _SheetProblems([Problem("arket har overskrifter, men ingen rader med data",
+                                      "Fyll inn radene under overskriftene, eller fjern arket.",
+                                      sheet.name, header_row + 1)])
+    frame = pd.DataFrame(data)
+    for col in spec.columns:
+        if col.type in ("number", "integer", "year"):
+            frame[col.field] = pd.to_numeric(frame[col.field]).astype(
+                "Int64" if col.type != "number" else "float64")
+        elif col.type in ("date", "period"):
+            frame[col.field] = pd.to_datetime(frame[col.field])
+    if not problems:
+        problems += _row_checks(spec, frame, sheet.name, label)
+        problems += _duplicates(spec, frame, sheet.name)
+    if problems:
+        raise _SheetProblems(problems)
+    notes = [f"ignorerte kolonner uten kjent navn: {', '.join(ignored)}"] if ignored else []
+    fields = [c for c in frame.columns if c != "_row"]
+    return Table(spec, sheet.name, frame[~_hashable(frame)[fields].duplicated()], ignored, notes)
+
+
+def _hashable(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with list cells (code lists) as tuples, so rows can be compared."""
+    return frame.apply(lambda s: s.map(lambda v: tuple(v) if isinstance(v, list) else v)
+                       if s.dtype == object else s)
+
+
+def _parse(col: Column, raw: object) -> object:
+    if isinstance(raw, float) and raw.is_integer() and col.type in ("code", "codelist", "text"):
+        raw = int(raw)  # Excel stores typed codes as floats: 5055.0 is the code 5055
+    t = col.type
+    if t in ("code", "text"):
+        if isinstance(raw, dt.datetime | dt.date):
+            raw = raw.strftime("%d.%m.%Y")
+        value = str(raw).strip()
+        if t == "code":
+            if col.max_length and len(value) > col.max_length:
+                raise ParseError(f"«{value}» er lengre enn {col.max_length} tegn")
+            if col.pattern and not re.fullmatch(col.pattern, value):
+                raise ParseError(f"«{value}» har ugyldig form for {col.name}")
+        return value
+    if t == "codelist":
+        return [p for p in re.split(r"[,;/\s]+", str(raw).strip()) if p]
+    if t in ("number", "integer"):
+        number = parse_number(raw)
+        if t == "integer" and not number.is_integer():
+            raise ParseError(f"«{raw}» er ikke et helt tall")
+        if col.min is not None and number < col.min:
+            raise ParseError(f"«{raw}» er negativt; {col.name} kan ikke være under {_fmt(col.min)}"
+                             if col.min == 0 else f"«{raw}» er under laveste tillatte verdi {_fmt(col.min)}")
+        if col.max is not None and number > col.max:
+            raise ParseError(f"«{raw}» er over høyeste tillatte verdi {_fmt(col.max)}")
+        return number
+    if t == "year":
+        if isinstance(raw, dt.date):
+            return raw.year
+        period, ptype = parse_period(raw)
+        if ptype != "year":
+            raise ParseError(f"«{raw}» er ikke et årstall")
+        return period.year
+    if t == "date":
+        return parse_date(raw)
+    if t == "period":
+        return parse_period(raw)
+    if t == "enum":
+        canonical = col.values.get(normalise_header(raw))
+        if canonical is None:
+            allowed = ", ".join(dict.fromkeys(col.values.values()))
+            raise ParseError(f"«{raw}» er ikke en gyldig verdi for {col.name} (gyldige: {allowed})")
+        return canonical
+    raise AssertionError(t)
+
+
+def _fmt(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else str(x).replace(".", ",")
+
+
+def _fix_for(col: Column) -> str:
+    fixes = {
+        "number": "Skriv et tall med desimalkomma, for eksempel 1 234,5.",
+        "integer": "Skriv et helt tall, for eksempel 24.",
+        "year": "Skriv årstallet med fire sifre, for eksempel 2025.",
+        "date": "Skriv datoen som dd.mm.åååå, for eksempel 31.03.2025, eller bruk en Excel-dato.",
+        "period": "Skriv perioden som 2025, 2025-03, 03.2025, mars 2025, 2025T1 eller 2025K1.",
+        "enum": "Bruk en av de gyldige verdiene.",
+    }
+    if col.pattern_fix:
+        return col.pattern_fix
+    if col.min is not None or col.max is not None:
+        bounds = f"mellom {_fmt(col.min)} og {_fmt(col.max)}" if col.min is not None and col.max is not None \
+            else (f"minst {_fmt(col.min)}" if col.min is not None else f"høyst {_fmt(col.max)}")
+        return f"Rett verdien; {col.name} må være {bounds}."
+    return fixes.get(col.type, f"Rett verdien i kolonnen {col.name}.")
+
+
+def _row_checks(spec: Spec, frame: pd.DataFrame, sheet: str | None, label: dict[str, str]) -> list[Problem]:
+    problems = []
+    for check in spec.checks:
+        ok = frame.eval(check.expr)
+        column = next((spec.column_by_name(n).field for n in check.columns), None)
+        for row in frame.loc[~ok.astype(bool), "_row"]:
+            problems.append(Problem(check.message, check.fix, sheet, int(row), label.get(column or "")))
+    return problems
+
+
+def _duplicates(spec: Spec, frame: pd.DataFrame, sheet: str | None) -> list[Problem]:
+    fields = [c for c in frame.columns if c != "_row"]
+    key = list(spec.key)
+    distinct = _hashable(frame).drop_duplicates(subset=fields)
+    clash = distinct[distinct.duplicated(subset=key, keep=False)]
+    problems = []
+    for values, group in clash.groupby(key, dropna=False, sort=False):
+        rows = ", ".join(str(r) for r in group["_row"])
+        names = ", ".join(f"{spec.column(k).name} = {_show(v)}" for k, v in
+                          zip(key, values if isinstance(values, tuple) else (values,), strict=True))
+        problems.append(Problem(
+            f"radene {rows} har samme nøkkel ({names}), men ulike tall",
+            "Behold bare én rad per nøkkel, eller rett den som er feil.", sheet, int(group["_row"].iloc[0])))
+    return problems
+
+
+def _show(value: object) -> str:
+    if pd.api.types.is_scalar(value) and pd.isna(value):
+        return "(tom)"
+    if isinstance(value, pd.Timestamp):
+        return value.strftime("%Y-%m")
+    return str(value)

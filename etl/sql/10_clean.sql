@@ -1,0 +1,46 @@
+-- Clean relations: the newest file wins per scope (spec `scope`), older rows of that scope drop out.
+-- `_seq` orders loads: a higher number is a later file.
+
+CREATE VIEW units AS
+SELECT unit_id, name, service_area, service, coalesce(ansvar_codes, []::VARCHAR[]) AS ansvar_codes,
+       area_head, valid_from, valid_to
+FROM raw_units
+QUALIFY _seq = max(_seq) OVER (PARTITION BY unit_id);
+
+CREATE VIEW indicators AS
+SELECT indicator_id, name, focus_area, direction, unit_of_measure, source, source_ref, description, formula,
+       coalesce(decimals, 1)::INTEGER AS decimals,
+       coalesce(level, 'begge') AS level,
+       applies_to,
+       coalesce(min_n, (SELECT value::INTEGER FROM meta WHERE key = 'min_n'))::INTEGER AS min_n,
+       comparison, owner, default_target,
+       coalesce(green, 0) AS green,
+       coalesce(red, green, 0) AS red,
+       coalesce(tolerance, CASE WHEN unit_of_measure IN ('kr', '1000 kr') THEN 'relativ' ELSE 'absolutt' END)
+           AS tolerance,
+       coalesce(frequency, 'år') AS frequency,
+       valid_from, valid_to
+FROM raw_indicators
+QUALIFY _seq = max(_seq) OVER (PARTITION BY indicator_id);
+
+CREATE VIEW targets AS
+SELECT indicator_id, unit_id, year, target, green, red
+FROM raw_targets
+QUALIFY _seq = max(_seq) OVER (PARTITION BY indicator_id, unit_id, year);
+
+CREATE VIEW manual_values AS
+SELECT indicator_id, unit_id, period, period_type, value, numerator, denominator, n, comment, _file, _sha
+FROM raw_manual_values
+QUALIFY _seq = max(_seq) OVER (PARTITION BY indicator_id, unit_id, period);
+
+-- Which units each indicator is measured for: level enhet/begge, and `applies_to` (comma-separated
+-- service areas or services; empty = every unit).
+CREATE VIEW indicator_units AS
+SELECT i.indicator_id, u.unit_id
+FROM indicators i
+CROSS JOIN units u
+WHERE i.level IN ('enhet', 'begge')
+  AND (u.valid_to IS NULL OR u.valid_to >= current_date)
+  AND (i.applies_to IS NULL OR trim(i.applies_to) = ''
+       OR list_has_any(list_transform(string_split(lower(i.applies_to), ','), lambda x: trim(x)),
+                       [lower(u.service_area), lower(coalesce(u.service, ''))]));

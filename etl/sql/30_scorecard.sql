@@ -1,0 +1,88 @@
+-- The scorecard: each indicator value with its target, thresholds, status and the previous value.
+-- Status rules (domain §6): direction, two tolerances (green, red) from the target in the bad
+-- direction, absolute (unit of measure / percentage points) or relative (% of target); grey when
+-- there is no value, too few answers or no target. Missing data is never red. The value is compared
+-- as shown (rounded to the indicator's decimals), so the colour agrees with the number on the card.
+
+CREATE TABLE scorecard AS
+WITH base AS (
+    SELECT v.*, i.name, i.focus_area, i.direction, i.unit_of_measure, i.decimals, i.min_n,
+           i.tolerance, i.source, i.frequency,
+           year(v.period) AS year,
+           coalesce(tu.target, tk.target, i.default_target) AS target,
+           coalesce(tu.green, tk.green, i.green) AS green_tol,
+           coalesce(tu.red, tk.red, i.red) AS red_tol
+    FROM indicator_values v
+    JOIN indicators i USING (indicator_id)
+    LEFT JOIN targets tu ON v.scope = 'enhet' AND tu.indicator_id = v.indicator_id
+         AND tu.unit_id = v.scope_code AND tu.year = year(v.period)
+    LEFT JOIN targets tk ON tk.indicator_id = v.indicator_id AND tk.unit_id IS NULL
+         AND tk.year = year(v.period)
+),
+limits AS (
+    SELECT *,
+           round(value, decimals) AS shown,
+           CASE WHEN tolerance = 'relativ' THEN abs(target) * green_tol / 100 ELSE green_tol END AS g,
+           CASE WHEN tolerance = 'relativ' THEN abs(target) * red_tol / 100 ELSE red_tol END AS r
+    FROM base
+),
+judged AS (
+    SELECT *,
+        CASE
+            WHEN value IS NULL THEN 'grey'
+            WHEN n IS NOT NULL AND n < min_n THEN 'grey'
+            WHEN target IS NULL THEN 'grey'
+            WHEN direction = 'høyere' THEN
+                CASE WHEN shown >= target - g - 1e-9 THEN 'green'
+                     WHEN shown < target - r - 1e-9 THEN 'red' ELSE 'yellow' END
+            WHEN direction = 'lavere' THEN
+                CASE WHEN shown <= target + g + 1e-9 THEN 'green'
+                     WHEN shown > target + r + 1e-9 THEN 'red' ELSE 'yellow' END
+            ELSE
+                CASE WHEN abs(shown - target) <= g + 1e-9 THEN 'green'
+                     WHEN abs(shown - target) > r + 1e-9 THEN 'red' ELSE 'yellow' END
+        END AS status,
+        CASE
+            WHEN value IS NULL THEN 'ingen data'
+            WHEN n IS NOT NULL AND n < min_n THEN 'for få svar'
+            WHEN target IS NULL THEN 'mangler mål'
+        END AS status_reason
+    FROM limits
+)
+SELECT indicator_id, name, focus_area, scope, scope_code, period, period_type, year, value, numerator,
+       denominator, n, status_symbol, source, source_ref, vintage, comment, direction, unit_of_measure,
+       decimals, frequency, target, green_tol AS green, red_tol AS red, tolerance, status, status_reason,
+       lag(value) OVER w AS previous_value,
+       lag(period) OVER w AS previous_period
+FROM judged
+WINDOW w AS (PARTITION BY indicator_id, scope, scope_code, period_type ORDER BY period);
+
+-- The newest value of each indicator for the kommune and each unit it applies to; a grey row with no
+-- value where there is no data at all (so a missing figure shows as missing, never disappears).
+CREATE VIEW scorecard_latest AS
+WITH expected AS (
+    SELECT indicator_id, 'kommune' AS scope, (SELECT value FROM meta WHERE key = 'kommune_code') AS scope_code
+    FROM indicators WHERE level IN ('kommune', 'begge')
+    UNION ALL
+    SELECT indicator_id, 'enhet', unit_id FROM indicator_units
+),
+newest AS (
+    SELECT * FROM scorecard
+    QUALIFY row_number() OVER (PARTITION BY indicator_id, scope, scope_code ORDER BY period DESC, period_type) = 1
+)
+SELECT e.indicator_id, e.scope, e.scope_code, i.name, i.focus_area, i.direction, i.unit_of_measure, i.decimals,
+       i.source, i.frequency, s.period, s.period_type, s.value, s.n, s.target, s.green, s.red, s.tolerance,
+       coalesce(s.status, 'grey') AS status, CASE WHEN s.indicator_id IS NULL THEN 'ingen data'
+       ELSE s.status_reason END AS status_reason, s.previous_value, s.previous_period, s.vintage, s.source_ref
+FROM expected e
+JOIN indicators i USING (indicator_id)
+LEFT JOIN newest s USING (indicator_id, scope, scope_code)
+UNION ALL
+-- a scope that has values without being expected (e.g. a unit outside `gjelder`) still shows them
+SELECT s.indicator_id, s.scope, s.scope_code, s.name, s.focus_area, s.direction, s.unit_of_measure, s.decimals,
+       s.source, s.frequency, s.period, s.period_type, s.value, s.n, s.target, s.green, s.red, s.tolerance,
+       s.status, s.status_reason, s.previous_value, s.previous_period, s.vintage, s.source_ref
+FROM newest s
+WHERE s.scope IN ('kommune', 'enhet') AND NOT EXISTS (
+    SELECT 1 FROM expected e WHERE e.indicator_id = s.indicator_id AND e.scope = s.scope
+      AND e.scope_code = s.scope_code);

@@ -1,0 +1,51 @@
+"""`bms status`: what is published, from which files, how fresh, and what was rejected."""
+
+from __future__ import annotations
+
+import duckdb
+
+from etl.loader import inbox_files
+from etl.norsk import format_number
+from etl.settings import Settings
+from etl.warehouse import DUCKDB_CONFIG, published
+
+RELATIONS = ("units", "indicators", "targets", "manual_values", "indicator_values", "scorecard")
+
+
+def status_text(settings: Settings) -> str:
+    """A plain-text status report in Norwegian."""
+    lines = [f"Datamappe: {settings.data_dir}"]
+    target = published(settings.current)
+    if target is None:
+        lines.append("Ingen datavarehus er publisert ennå. Kjør «bms load» eller «bms demo».")
+    else:
+        con = duckdb.connect(str(target), read_only=True, config=DUCKDB_CONFIG)
+        try:
+            meta = dict(con.execute("SELECT key, value FROM meta").fetchall())
+            demo = con.execute(
+                "SELECT count(*) FROM load_log WHERE origin = 'demo' AND status = 'loaded'").fetchone()[0]
+            built = meta.get("built_at", "").replace("T", " kl. ")
+            lines.append(f"Publisert versjon {meta.get('version')} bygget {built}" + (" – DEMODATA" if demo else ""))
+            lines.append(f"Åpnes skrivebeskyttet fra {settings.current}")
+            lines.append("")
+            lines.append("Innhold:")
+            for rel in RELATIONS:
+                n = con.execute(f"SELECT count(*) FROM {rel}").fetchone()[0]
+                lines.append(f"  {rel:18} {format_number(n):>10} rader")
+            lines.append("")
+            lines.append("Siste filer:")
+            for name, kind, rows, st, when, msg in con.execute(
+                    "SELECT file_name, kind, rows, status, loaded_at, message FROM load_log "
+                    "ORDER BY loaded_at DESC, file_name LIMIT 25").fetchall():
+                label = {"loaded": "lastet", "rejected": "AVVIST"}.get(st, st)
+                lines.append(f"  {when:%d.%m.%Y %H:%M}  {label:7} {name}"
+                             + (f" ({kind}, {format_number(rows)} rader)" if st == "loaded" else f": {msg}"))
+        finally:
+            con.close()
+    waiting = inbox_files(settings)
+    lines.append("")
+    names = ": " + ", ".join(p.name for p in waiting) if waiting else ""
+    lines.append(f"Venter i innboksen: {len(waiting)} fil(er){names}")
+    reports = sorted(settings.rejected.glob("*.feil.txt")) if settings.rejected.exists() else []
+    lines.append(f"Avviste filer med feilrapport i {settings.rejected}: {len(reports)}")
+    return "\n".join(lines)
