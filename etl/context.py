@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -10,6 +11,8 @@ from etl.errors import Problem
 from etl.norsk import normalise_header
 from etl.reader import Table
 
+_SCALE = re.compile(r"\((\d+)\s*[–-]\s*(\d+)\)")
+
 
 @dataclass
 class Context:
@@ -17,6 +20,7 @@ class Context:
 
     units: dict[str, str] = field(default_factory=dict)  # unit_id -> name
     indicators: dict[str, int | None] = field(default_factory=dict)  # indicator_id -> min_n
+    scales: dict[str, tuple[float, float]] = field(default_factory=dict)  # indicator_id -> score scale
     default_min_n: int = 3
 
     def learn(self, table: Table) -> None:
@@ -27,6 +31,16 @@ class Context:
         elif table.spec.kind == "indikatorer":
             self.indicators.update(
                 (i, None if pd.isna(n) else int(n)) for i, n in zip(f["indicator_id"], f["min_n"], strict=True))
+            self.learn_scales(zip(f["indicator_id"], f["unit_of_measure"], strict=True))
+
+    def learn_scales(self, pairs) -> None:
+        """Remember the score scale of indicators measured as `skår (1–5)` and the like."""
+        for indicator_id, unit in pairs:
+            m = _SCALE.search(str(unit or ""))
+            if m:
+                self.scales[indicator_id] = (float(m[1]), float(m[2]))
+            else:
+                self.scales.pop(indicator_id, None)
 
     def min_n(self, indicator_id: str | None) -> int:
         """The anonymity minimum for an indicator's unit-level results."""
@@ -61,6 +75,8 @@ def check_references(table: Table, ctx: Context, file_name: str) -> tuple[pd.Dat
             listed = ", ".join(str(r) for r in rows.head(10)) + (" …" if len(rows) > 10 else "")
             problems.append(Problem(f"ukjent {kind_label} «{code}» (rad {listed})", fix,
                                     table.sheet, int(rows.iloc[0]), col.name))
+    if "indicator_id" in frame and "value" in frame:
+        problems += _scale_problems(frame, ctx, table)
     spec = table.spec
     if spec.anonymity_n and not problems:
         frame, held, more = _anonymity(frame, spec.anonymity_n, spec.anonymity_unit or "unit_id", ctx, table)
@@ -85,3 +101,16 @@ def _anonymity(frame: pd.DataFrame, n_col: str, unit_col: str, ctx: Context, tab
         f"{r[unit_col]} har {int(r[n_col])} svar, under minstegrensen {int(m)}; tallet lagres ikke på enhetsnivå"
         for (_, r), m in zip(frame[below].iterrows(), minimum[below], strict=True)]
     return frame[~below], notes, problems
+
+
+def _scale_problems(frame: pd.DataFrame, ctx: Context, table: Table) -> list[Problem]:
+    """A score outside its indicator's scale (a 7 on a 1–5 survey) is impossible: refuse it."""
+    problems = []
+    for indicator_id, (lo, hi) in ctx.scales.items():
+        rows = frame[(frame["indicator_id"] == indicator_id) & ((frame["value"] < lo) | (frame["value"] > hi))]
+        for _, r in rows.iterrows():
+            problems.append(Problem(
+                f"verdien {r['value']:g} for {indicator_id} er utenfor skalaen {lo:g}–{hi:g}".replace(".", ","),
+                f"Rett verdien; skårer for {indicator_id} ligger mellom {lo:g} og {hi:g}.",
+                table.sheet, int(r["_row"]), "verdi"))
+    return problems

@@ -193,9 +193,11 @@ def _known(settings: Settings) -> tuple[Context, set[str], set[str]]:
     con = duckdb.connect(str(target), read_only=True, config=DUCKDB_CONFIG)
     try:
         ctx.units = dict(con.execute("SELECT unit_id, name FROM units").fetchall())
-        ctx.indicators = {i: (int(n) if n is not None else None) for i, n in con.execute(
-            "SELECT indicator_id, min_n FROM raw_indicators "
-            "QUALIFY _seq = max(_seq) OVER (PARTITION BY indicator_id)").fetchall()}
+        catalogue = con.execute(
+            "SELECT indicator_id, min_n, unit_of_measure FROM raw_indicators "
+            "QUALIFY _seq = max(_seq) OVER (PARTITION BY indicator_id)").fetchall()
+        ctx.indicators = {i: (int(n) if n is not None else None) for i, n, _ in catalogue}
+        ctx.learn_scales((i, u) for i, _, u in catalogue)
         logged = con.execute("SELECT sha256, status FROM load_log").fetchall()
     finally:
         con.close()

@@ -215,6 +215,7 @@ def _parse(col: Column, raw: object) -> object:
         return [p for p in re.split(r"[,;/\s]+", str(raw).strip()) if p]
     if t in ("number", "integer"):
         number = parse_number(raw)
+        raw = _fmt(number) if isinstance(raw, float | int) else raw
         if t == "integer" and not number.is_integer():
             raise ParseError(f"«{raw}» er ikke et helt tall")
         if col.min is not None and number < col.min:

@@ -1,0 +1,43 @@
+"""Shared fixtures: real data folders with real DuckDB warehouses, built through the real CLI."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from etl.cli import main as bms
+from etl.settings import Settings, load_settings
+
+FIXTURES = Path(__file__).parent / "fixtures"
+SHARED_SSB = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "ssb"
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    """An initialised, empty data folder (default catalogue and settings, nothing loaded)."""
+    root = tmp_path / "data"
+    assert bms(["init", "--data-dir", str(root)]) == 0
+    return root
+
+
+@pytest.fixture
+def settings(data_dir: Path) -> Settings:
+    return load_settings(data_dir)
+
+
+@pytest.fixture(scope="session")
+def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data folder with the whole demo installation loaded (built once per test session)."""
+    root = tmp_path_factory.mktemp("demo") / "data"
+    assert bms(["demo", "--data-dir", str(root)]) == 0
+    return root
+
+
+@pytest.fixture
+def demo_copy(demo_dir: Path, tmp_path: Path) -> Path:
+    """A private copy of the demo data folder, for tests that load more files into it."""
+    root = tmp_path / "demo"
+    shutil.copytree(demo_dir, root, symlinks=True)
+    return root

@@ -1,0 +1,191 @@
+"""Every refusal reason: the file is refused whole with a Norwegian message, filed in rejected/ with a
+report (file, sheet, row, column, fix), logged, and the warehouse's data stays exactly as it was."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from etl.loader import load
+from etl.settings import load_settings
+from tests.helpers import UNITS_HEADER, snapshot, units_file, write_csv, write_xlsx
+
+VALUES_HEADER = ["indikator_id", "enhet_id", "periode", "verdi", "antall_svar"]
+
+
+@pytest.fixture
+def loaded(data_dir: Path) -> Path:
+    """A data folder with the catalogue and three units published."""
+    units_file(data_dir / "inbox")
+    assert not load(load_settings(data_dir)).rejected
+    return data_dir
+
+
+def refuse(data_dir: Path, file: Path, *expected: str, **settings: object) -> str:
+    """Load `file` from the inbox; assert it is refused with every `expected` text and nothing changed."""
+    before = snapshot(data_dir)
+    summary = load(load_settings(data_dir, **settings))
+    [result] = [r for r in summary.results if r.name == file.name]
+    assert result.status == "rejected", result
+    report = Path(f"{result.stored_as}.feil.txt").read_text(encoding="utf-8")
+    for text in expected:
+        assert text in report, f"{text!r} not in report:\n{report}"
+    assert result.stored_as.parent == data_dir / "rejected" and result.stored_as.exists()
+    assert not file.exists(), "the refused file must leave the inbox"
+    assert snapshot(data_dir) == before, "a refused file must not change the data"
+    assert ("rejected",) in set(_log_status(data_dir, file.name))
+    return report
+
+
+def _log_status(data_dir: Path, name: str) -> list[tuple]:
+    from tests.helpers import query
+
+    return query(data_dir, "SELECT status FROM load_log WHERE file_name = ?", [name])
+
+
+def test_empty_file(loaded):
+    f = loaded / "inbox" / "tom.xlsx"
+    f.write_bytes(b"")
+    refuse(loaded, f, "fila er tom", "Slik retter du det")
+
+
+def test_corrupt_excel(loaded):
+    good = units_file(loaded / "tmp", "ok.xlsx").read_bytes()
+    f = loaded / "inbox" / "skadet.xlsx"
+    f.write_bytes(good[: len(good) // 2])
+    refuse(loaded, f, "skadet")
+
+
+def test_encrypted_excel(loaded):
+    # Office encrypts .xlsx into an OLE compound file; this is its signature and sector layout.
+    f = loaded / "inbox" / "passord.xlsx"
+    f.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 4088)
+    refuse(loaded, f, "kryptert eller passordbeskyttet", "fjern passordet")
+
+
+def test_csv_named_xlsx(loaded):
+    f = loaded / "inbox" / "enheter.xlsx"
+    f.write_text("enhet_id;enhet;tjenesteområde\nE50;Teknisk;teknisk\n", encoding="utf-8")
+    refuse(loaded, f, "er en tekstfil (CSV)", "endelsen .csv")
+
+
+def test_excel_named_csv(loaded):
+    f = loaded / "inbox" / "enheter.csv"
+    other = write_xlsx(loaded / "tmp" / "x.xlsx", {"Enheter": [UNITS_HEADER, ["E50", "Teknisk", "teknisk", "", ""]]})
+    f.write_bytes(other.read_bytes())
+    refuse(loaded, f, "er en Excel-fil", "endelsen .xlsx")
+
+
+def test_unsupported_suffix(loaded):
+    f = loaded / "inbox" / "notat.docx"
+    f.write_bytes(b"PK\x03\x04 whatever")
+    refuse(loaded, f, "filtypen «.docx» støttes ikke")
+
+
+def test_too_large(loaded):
+    f = write_csv(loaded / "inbox" / "stor.csv", [UNITS_HEADER] + [["E9", "X" * 50, "teknisk", "", ""]] * 400)
+    refuse(loaded, f, "fila er for stor", "max_file_mb", max_file_mb=0.01)
+
+
+def test_zip_bomb_is_refused_before_inflating(loaded):
+    f = loaded / "inbox" / "bombe.xlsx"
+    with zipfile.ZipFile(f, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        with z.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as w:
+            chunk = b"\x00" * (1 << 20)
+            for _ in range(400):  # 400 MB of zeros in well under 1 MB on disk
+                w.write(chunk)
+    assert f.stat().st_size < 2_000_000
+    refuse(loaded, f, "pakker seg ut til 419 MB", "over grensen")
+
+
+def test_unknown_kind_lists_kinds_and_headers_seen(loaded):
+    f = write_xlsx(loaded / "inbox" / "noe.xlsx", {"Ark1": [["Fornavn", "Etternavn", "Telefon"], ["Ola", "N", 1]]})
+    report = refuse(loaded, f, "fant ikke hvilken filtype", "«Fornavn», «Etternavn», «Telefon»",
+                    "enheter (enhet_id, enhet, tjenesteområde)", "indikatorverdier (indikator_id, periode, verdi)")
+    assert "ark «Ark1»" in report
+
+
+def test_missing_required_column_names_it_and_its_aliases(loaded):
+    f = write_xlsx(loaded / "inbox" / "mål.xlsx", {"Mål": [["indikator_id", "mål", "enhet_id"], ["sykefravaer", 6, ""]]})
+    refuse(loaded, f, "ser ut som «Mål», men mangler kolonnen «år»", "godtatte varianter: ar, aar")
+
+
+def test_unparsable_value_gives_sheet_row_column(loaded):
+    f = write_xlsx(loaded / "inbox" / "verdier.xlsx", {"Verdier": [
+        ["Manuelle tall 2025"], [], VALUES_HEADER,
+        ["grunnskolepoeng", "E31", "2025", "41,2", 30],
+        ["grunnskolepoeng", "", "2025", "førti", None]]})
+    refuse(loaded, f, "ark «Verdier», rad 5, kolonne D (verdi): «førti» er ikke et tall", "desimalkomma")
+
+
+def test_negative_count(loaded):
+    f = write_xlsx(loaded / "inbox" / "verdier.xlsx", {"Ark1": [
+        VALUES_HEADER, ["trivsel_skole", "E31", "2025", "4,2", -3]]})
+    refuse(loaded, f, "rad 2, kolonne E (antall_svar): «-3» er negativt", "minst 0")
+
+
+def test_out_of_scale_score(loaded):
+    f = write_xlsx(loaded / "inbox" / "verdier.xlsx", {"Ark1": [
+        VALUES_HEADER, ["trivsel_skole", "", "2025", 7, 120]]})
+    refuse(loaded, f, "verdien 7 for trivsel_skole er utenfor skalaen 1–5", "rad 2")
+
+
+def test_month_13(loaded):
+    f = write_csv(loaded / "inbox" / "verdier.csv", [VALUES_HEADER, ["sykefravaer", "E21", "2025-13", "6,1", ""]])
+    refuse(loaded, f, "rad 2, kolonne C (periode): «2025-13» har måned 13; en måned er 1–12")
+
+
+def test_contradicting_duplicates(loaded):
+    f = write_xlsx(loaded / "inbox" / "verdier.xlsx", {"Ark1": [
+        VALUES_HEADER,
+        ["sykefravaer", "E21", "2025-03", "6,1", None],
+        ["sykefravaer", "E21", "2025-03", "6,1", None],  # an exact repeat is harmless
+        ["sykefravaer", "E21", "03.2025", "7,4", None]]})
+    refuse(loaded, f, "radene 2, 4 har samme nøkkel (indikator_id = sykefravaer, enhet_id = E21, "
+                      "periode = 2025-03), men ulike tall")
+
+
+def test_unknown_unit_codes_are_listed(loaded):
+    f = write_xlsx(loaded / "inbox" / "verdier.xlsx", {"Ark1": [
+        VALUES_HEADER, ["sykefravaer", "E99", "2025-03", "6,1", None], ["sykefravaer", "E99", "2025-04", "6", None],
+        ["sykefravaer", "X1", "2025-04", "6", None]]})
+    refuse(loaded, f, "ukjent enhet «E99» (rad 2, 3)", "ukjent enhet «X1» (rad 4)", "kjente: E21, E31, E41")
+
+
+def test_unknown_indicator(loaded):
+    f = write_xlsx(loaded / "inbox" / "mål.xlsx", {"Mål": [["indikator_id", "år", "mål"], ["sykefravær", 2025, 6]]})
+    refuse(loaded, f, "ukjent indikator «sykefravær»", "balansehåndboka")
+
+
+def test_one_bad_sheet_refuses_the_whole_workbook(loaded):
+    f = write_xlsx(loaded / "inbox" / "arbeidsbok.xlsx", {
+        "Verdier": [VALUES_HEADER, ["grunnskolepoeng", "E31", "2025", "41,2", 30]],
+        "Mål": [["indikator_id", "år", "mål"], ["grunnskolepoeng", "tjuefem", 42]]})
+    report = refuse(loaded, f, "ark «Mål», rad 2, kolonne B (år)")
+    assert "Verdier" not in report  # the good sheet has no problem, but nothing of it is stored
+    from tests.helpers import query
+
+    assert query(loaded, "SELECT count(*) FROM manual_values")[0][0] == 0
+
+
+def test_every_problem_is_reported_not_just_the_first(loaded):
+    rows = [VALUES_HEADER] + [["grunnskolepoeng", "E31", f"20{10 + i}", "x", 30] for i in range(5)]
+    f = write_xlsx(loaded / "inbox" / "verdier.xlsx", {"Ark1": rows})
+    report = refuse(loaded, f, "Fant 5 problemer")
+    for row in range(2, 7):
+        assert f"rad {row}, kolonne D (verdi)" in report
+
+
+def test_a_rejected_catalogue_keeps_the_published_one(loaded):
+    catalogue = loaded / "balansehandbok.csv"
+    text = catalogue.read_text(encoding="utf-8-sig").replace(";høyere;", ";oppover;", 1)
+    catalogue.write_text(text, encoding="utf-8-sig")
+    before = snapshot(loaded)
+    summary = load(load_settings(loaded))
+    [result] = summary.rejected
+    assert "«oppover» er ikke en gyldig verdi for retning (gyldige: høyere, lavere, intervall)" in result.message
+    assert snapshot(loaded) == before
+    assert catalogue.exists(), "the analyst's catalogue file is never moved or deleted"
