@@ -92,8 +92,11 @@ def demo_files() -> list[Path]:
     kinds = set(load_specs())
     with manifest.open(encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
-    return [DEMO_DIR / r["file"] for r in rows
-            if (r["kind"] in kinds and not r["bridge_for"]) or (r["bridge_for"] and r["bridge_for"] not in kinds)]
+    return [
+        DEMO_DIR / r["file"]
+        for r in rows
+        if (r["kind"] in kinds and not r["bridge_for"]) or (r["bridge_for"] and r["bridge_for"] not in kinds)
+    ]
 
 
 def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
@@ -116,10 +119,25 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     """Serve the dashboard with gunicorn and load files that land in the inbox while it runs."""
     init_data_dir(settings)
     env = {**os.environ, "BMS_DATA_DIR": str(settings.data_dir)}
-    server = subprocess.Popen([
-        sys.executable, "-m", "gunicorn", "dashboard.wsgi:server",
-        "--bind", f"{settings.host}:{settings.port}", "--workers", str(settings.workers),
-        "--timeout", "120", "--access-logfile", "-", "--log-level", "warning"], env=env)
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "dashboard.wsgi:server",
+            "--bind",
+            f"{settings.host}:{settings.port}",
+            "--workers",
+            str(settings.workers),
+            "--timeout",
+            "120",
+            "--access-logfile",
+            "-",
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+    )
     _say(f"Dashbordet kjører på http://{settings.host}:{settings.port}  (Ctrl+C for å stoppe)")
     _say(f"Følger med på {settings.inbox} for nye filer.")
     signal.signal(signal.SIGTERM, _interrupt)
@@ -163,8 +181,12 @@ COMMANDS = {
 
 def parser() -> argparse.ArgumentParser:
     """The argument parser for `bms` and its subcommands."""
-    p = argparse.ArgumentParser(prog="bms", description="Heim BMS – balansert målstyring for Heim kommune",
-                                epilog=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        prog="bms",
+        description="Heim BMS – balansert målstyring for Heim kommune",
+        epilog=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     sub = p.add_subparsers(dest="command", required=True, metavar="KOMMANDO")
     for name, (func, help_text) in COMMANDS.items():
         s = sub.add_parser(name, help=help_text, description=func.__doc__)

@@ -30,7 +30,8 @@ class Context:
             self.units.update(zip(f["unit_id"], f["name"], strict=True))
         elif table.spec.kind == "indikatorer":
             self.indicators.update(
-                (i, None if pd.isna(n) else int(n)) for i, n in zip(f["indicator_id"], f["min_n"], strict=True))
+                (i, None if pd.isna(n) else int(n)) for i, n in zip(f["indicator_id"], f["min_n"], strict=True)
+            )
             self.learn_scales(zip(f["indicator_id"], f["unit_of_measure"], strict=True))
 
     def learn_scales(self, pairs) -> None:
@@ -63,18 +64,28 @@ def check_references(table: Table, ctx: Context, file_name: str) -> tuple[pd.Dat
         if col.references == "unit":
             resolved = values.map(lambda v: v if pd.isna(v) or v in ctx.units else by_name.get(normalise_header(v), v))
             frame[col.field] = resolved
-            known, kind_label, fix = ctx.units, "enhet", (
-                "Bruk en enhet_id fra enhetsfila (kjente: " + ", ".join(sorted(ctx.units)[:20])
-                + "), eller last inn enheten i en enheter-fil først.")
+            known, kind_label, fix = (
+                ctx.units,
+                "enhet",
+                (
+                    "Bruk en enhet_id fra enhetsfila (kjente: "
+                    + ", ".join(sorted(ctx.units)[:20])
+                    + "), eller last inn enheten i en enheter-fil først."
+                ),
+            )
         else:
             resolved = values
-            known, kind_label, fix = ctx.indicators, "indikator", (
-                "Bruk en id fra balansehåndboka (indikatorkatalogen), eller legg indikatoren inn der først.")
+            known, kind_label, fix = (
+                ctx.indicators,
+                "indikator",
+                ("Bruk en id fra balansehåndboka (indikatorkatalogen), eller legg indikatoren inn der først."),
+            )
         unknown = resolved[resolved.notna() & ~resolved.isin(list(known))]
         for code, rows in frame.loc[unknown.index, "_row"].groupby(unknown, sort=True):
             listed = ", ".join(str(r) for r in rows.head(10)) + (" …" if len(rows) > 10 else "")
-            problems.append(Problem(f"ukjent {kind_label} «{code}» (rad {listed})", fix,
-                                    table.sheet, int(rows.iloc[0]), col.name))
+            problems.append(
+                Problem(f"ukjent {kind_label} «{code}» (rad {listed})", fix, table.sheet, int(rows.iloc[0]), col.name)
+            )
     if "indicator_id" in frame and "value" in frame:
         problems += _scale_problems(frame, ctx, table)
     spec = table.spec
@@ -91,15 +102,22 @@ def _anonymity(frame: pd.DataFrame, n_col: str, unit_col: str, ctx: Context, tab
     at_unit = frame[unit_col].notna()
     explicit = indicator.map(lambda i: ctx.indicators.get(i or "") is not None)
     missing_n = at_unit & explicit & frame[n_col].isna()
-    problems = [Problem(
-        "enhetstall for en indikator med anonymitetsgrense mangler antall svar",
-        "Fyll inn antall_svar, slik at tall med for få svar kan holdes tilbake.",
-        table.sheet, int(r), "antall_svar") for r in frame.loc[missing_n, "_row"]]
+    problems = [
+        Problem(
+            "enhetstall for en indikator med anonymitetsgrense mangler antall svar",
+            "Fyll inn antall_svar, slik at tall med for få svar kan holdes tilbake.",
+            table.sheet,
+            int(r),
+            "antall_svar",
+        )
+        for r in frame.loc[missing_n, "_row"]
+    ]
     below = at_unit & frame[n_col].notna() & (frame[n_col] < minimum)
     notes = [
         f"rad {int(r['_row'])} holdt tilbake (personvern): {r.get('indicator_id', '')} for enhet "
         f"{r[unit_col]} har {int(r[n_col])} svar, under minstegrensen {int(m)}; tallet lagres ikke på enhetsnivå"
-        for (_, r), m in zip(frame[below].iterrows(), minimum[below], strict=True)]
+        for (_, r), m in zip(frame[below].iterrows(), minimum[below], strict=True)
+    ]
     return frame[~below], notes, problems
 
 
@@ -109,8 +127,13 @@ def _scale_problems(frame: pd.DataFrame, ctx: Context, table: Table) -> list[Pro
     for indicator_id, (lo, hi) in ctx.scales.items():
         rows = frame[(frame["indicator_id"] == indicator_id) & ((frame["value"] < lo) | (frame["value"] > hi))]
         for _, r in rows.iterrows():
-            problems.append(Problem(
-                f"verdien {r['value']:g} for {indicator_id} er utenfor skalaen {lo:g}–{hi:g}".replace(".", ","),
-                f"Rett verdien; skårer for {indicator_id} ligger mellom {lo:g} og {hi:g}.",
-                table.sheet, int(r["_row"]), "verdi"))
+            problems.append(
+                Problem(
+                    f"verdien {r['value']:g} for {indicator_id} er utenfor skalaen {lo:g}–{hi:g}".replace(".", ","),
+                    f"Rett verdien; skårer for {indicator_id} ligger mellom {lo:g} og {hi:g}.",
+                    table.sheet,
+                    int(r["_row"]),
+                    "verdi",
+                )
+            )
     return problems

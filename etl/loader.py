@@ -90,13 +90,17 @@ def inbox_files(settings: Settings) -> list[Path]:
     """Files waiting in the inbox, oldest first; Office lock files and partial downloads are skipped."""
     if not settings.inbox.exists():
         return []
-    files = [p for p in settings.inbox.iterdir() if p.is_file() and not p.name.startswith((".", "~$"))
-             and not p.name.endswith((".part", ".crdownload", ".tmp"))]
+    files = [
+        p
+        for p in settings.inbox.iterdir()
+        if p.is_file() and not p.name.startswith((".", "~$")) and not p.name.endswith((".part", ".crdownload", ".tmp"))
+    ]
     return sorted(files, key=lambda p: (p.stat().st_mtime, p.name))
 
 
-def load(settings: Settings, paths: list[Path] | None = None, origin: str = "innboks",
-         progress: Progress = lambda _: None) -> LoadSummary:
+def load(
+    settings: Settings, paths: list[Path] | None = None, origin: str = "innboks", progress: Progress = lambda _: None
+) -> LoadSummary:
     """Load the inbox (or `paths`), publish a new warehouse if anything changed, and file every file."""
     with load_lock(settings):
         return _load(settings, paths, origin, progress)
@@ -112,7 +116,7 @@ def _load(settings: Settings, paths: list[Path] | None, origin: str, progress: P
     if catalogue.exists() and (sha := sha256(catalogue)) not in rejected_shas:
         candidates.append(_Candidate(catalogue, "katalog", sha, move=False))
     inbox = settings.inbox.resolve()
-    for p in (paths if paths is not None else inbox_files(settings)):
+    for p in paths if paths is not None else inbox_files(settings):
         if not p.exists():
             raise BmsError(f"Fant ikke fila {p}.")
         candidates.append(_Candidate(p, origin, sha256(p), move=p.resolve().parent == inbox))
@@ -124,8 +128,9 @@ def _load(settings: Settings, paths: list[Path] | None, origin: str, progress: P
             continue
         progress(f"[{n}/{len(candidates)}] leser {c.path.name}")
         try:
-            c.tables = read_file(c.path, int(settings.max_file_mb * 1e6), int(settings.max_unzipped_mb * 1e6),
-                                 settings.ignored_sheets)
+            c.tables = read_file(
+                c.path, int(settings.max_file_mb * 1e6), int(settings.max_unzipped_mb * 1e6), settings.ignored_sheets
+            )
         except FileRejected as e:
             c.error = e
 
@@ -146,8 +151,7 @@ def _load(settings: Settings, paths: list[Path] | None, origin: str, progress: P
         for t in c.tables:
             ctx.learn(t)
         kinds = sorted({t.spec.kind for t in c.tables})
-        c.result = FileResult(c.path.name, "loaded", ", ".join(kinds), sum(len(f) for f in c.frames),
-                              notes=notes)
+        c.result = FileResult(c.path.name, "loaded", ", ".join(kinds), sum(len(f) for f in c.frames), notes=notes)
 
     for c in candidates:
         if c.error is not None:
@@ -160,18 +164,34 @@ def _load(settings: Settings, paths: list[Path] | None, origin: str, progress: P
     if any(c.result.status != "unchanged" for c in todo):
         progress("bygger nytt datavarehus")
         now = dt.datetime.now()
-        new_rows = [NewRows(t.spec, f, c.path.name, c.sha)
-                    for c in todo if c.result.status == "loaded" for t, f in zip(c.tables, c.frames, strict=True)]
+        new_rows = [
+            NewRows(t.spec, f, c.path.name, c.sha)
+            for c in todo
+            if c.result.status == "loaded"
+            for t, f in zip(c.tables, c.frames, strict=True)
+        ]
         for c in todo:
             c.result.stored_as = _destination(settings, c, now)
-        log = [{"file_name": c.path.name, "sha256": c.sha, "kind": c.result.kind, "rows": c.result.rows,
+        log = [
+            {
+                "file_name": c.path.name,
+                "sha256": c.sha,
+                "kind": c.result.kind,
+                "rows": c.result.rows,
                 "status": c.result.status,
                 "message": c.result.message or "; ".join(c.result.notes) or None,
-                "loaded_at": now, "origin": c.origin,
-                "stored_as": str(c.result.stored_as.relative_to(settings.data_dir))}
-               for c in todo if c.result.status != "unchanged"]
-        meta = {"kommune_code": settings.kommune_code, "kommune_name": settings.kommune_name,
-                "min_n": str(settings.min_n)}
+                "loaded_at": now,
+                "origin": c.origin,
+                "stored_as": str(c.result.stored_as.relative_to(settings.data_dir)),
+            }
+            for c in todo
+            if c.result.status != "unchanged"
+        ]
+        meta = {
+            "kommune_code": settings.kommune_code,
+            "kommune_name": settings.kommune_name,
+            "min_n": str(settings.min_n),
+        }
         version, _ = build(settings.warehouse_dir, settings.current, new_rows, log, meta, settings.keep_versions)
         progress(f"publisert versjon {version}")
     now = dt.datetime.now()
@@ -195,7 +215,8 @@ def _known(settings: Settings) -> tuple[Context, set[str], set[str]]:
         ctx.units = dict(con.execute("SELECT unit_id, name FROM units").fetchall())
         catalogue = con.execute(
             "SELECT indicator_id, min_n, unit_of_measure FROM raw_indicators "
-            "QUALIFY _seq = max(_seq) OVER (PARTITION BY indicator_id)").fetchall()
+            "QUALIFY _seq = max(_seq) OVER (PARTITION BY indicator_id)"
+        ).fetchall()
         ctx.indicators = {i: (int(n) if n is not None else None) for i, n, _ in catalogue}
         ctx.learn_scales((i, u) for i, _, u in catalogue)
         logged = con.execute("SELECT sha256, status FROM load_log").fetchall()

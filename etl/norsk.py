@@ -14,13 +14,45 @@ import unicodedata
 _FOLD = str.maketrans({"ø": "o", "æ": "ae", "å": "a", "ß": "ss"})
 
 MONTHS = {
-    "januar": 1, "jan": 1, "februar": 2, "feb": 2, "mars": 3, "mar": 3, "april": 4, "apr": 4,
-    "mai": 5, "juni": 6, "jun": 6, "juli": 7, "jul": 7, "august": 8, "aug": 8,
-    "september": 9, "sep": 9, "sept": 9, "oktober": 10, "okt": 10, "november": 11, "nov": 11,
-    "desember": 12, "des": 12,
+    "januar": 1,
+    "jan": 1,
+    "februar": 2,
+    "feb": 2,
+    "mars": 3,
+    "mar": 3,
+    "april": 4,
+    "apr": 4,
+    "mai": 5,
+    "juni": 6,
+    "jun": 6,
+    "juli": 7,
+    "jul": 7,
+    "august": 8,
+    "aug": 8,
+    "september": 9,
+    "sep": 9,
+    "sept": 9,
+    "oktober": 10,
+    "okt": 10,
+    "november": 11,
+    "nov": 11,
+    "desember": 12,
+    "des": 12,
 }
-MONTH_NAMES = ["januar", "februar", "mars", "april", "mai", "juni", "juli", "august",
-               "september", "oktober", "november", "desember"]
+MONTH_NAMES = [
+    "januar",
+    "februar",
+    "mars",
+    "april",
+    "mai",
+    "juni",
+    "juli",
+    "august",
+    "september",
+    "oktober",
+    "november",
+    "desember",
+]
 
 PERIOD_TYPES = ("year", "tertial", "quarter", "month")
 
@@ -105,8 +137,7 @@ def parse_period(value: object) -> tuple[dt.date, str]:
     m = re.fullmatch(r"([a-zæøå]+)\.?\s+(\d{4})", s)
     if m and m[1] in MONTHS:
         return dt.date(_check_year(int(m[2])), MONTHS[m[1]], 1), "month"
-    m = re.fullmatch(r"(\d{4})\s*([kqt])\s*(\d)", s) or re.fullmatch(
-        r"(\d)\.?\s*(kvartal|tertial)\s+(\d{4})", s)
+    m = re.fullmatch(r"(\d{4})\s*([kqt])\s*(\d)", s) or re.fullmatch(r"(\d)\.?\s*(kvartal|tertial)\s+(\d{4})", s)
     if m:
         if m[1].isdigit() and len(m[1]) == 4:
             year, kind, num = int(m[1]), m[2], int(m[3])

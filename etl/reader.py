@@ -50,19 +50,27 @@ def column_letter(index: int) -> str:
 
 def is_empty(value: object) -> bool:
     """A cell with nothing in it."""
-    return value is None or (isinstance(value, float) and math.isnan(value)) or (
-        isinstance(value, str) and not value.strip())
+    return (
+        value is None
+        or (isinstance(value, float) and math.isnan(value))
+        or (isinstance(value, str) and not value.strip())
+    )
 
 
-def read_file(path: Path, max_bytes: int, max_unzipped: int,
-              ignored_sheets: tuple[str, ...] = ()) -> list[Table]:
+def read_file(path: Path, max_bytes: int, max_unzipped: int, ignored_sheets: tuple[str, ...] = ()) -> list[Table]:
     """Read every data sheet of a file into Tables, or raise FileRejected listing every problem."""
     opened = open_file(path, max_bytes, max_unzipped)
     if opened.json is not None:
-        raise FileRejected(path.name, [Problem(
-            "fila er JSON, men ingen leser for denne JSON-typen finnes ennå (KOSTRA/json-stat2 leses "
-            "fra mappa data/kostra/ når SSB-leseren er på plass)",
-            "Bruk Excel- eller CSV-maler for egne tall, eller legg inn tallene som indikatorverdier.")])
+        raise FileRejected(
+            path.name,
+            [
+                Problem(
+                    "fila er JSON, men ingen leser for denne JSON-typen finnes ennå (KOSTRA/json-stat2 leses "
+                    "fra mappa data/kostra/ når SSB-leseren er på plass)",
+                    "Bruk Excel- eller CSV-maler for egne tall, eller legg inn tallene som indikatorverdier.",
+                )
+            ],
+        )
     ignored = {normalise_header(s) for s in ignored_sheets}
     problems: list[Problem] = []
     tables: list[Table] = []
@@ -78,8 +86,10 @@ def read_file(path: Path, max_bytes: int, max_unzipped: int,
     if problems:
         raise FileRejected(path.name, problems)
     if not tables:
-        raise FileRejected(path.name, [Problem("fila har ingen rader med data",
-                                               "Sjekk at du eksporterte riktig utvalg, og prøv igjen.")])
+        raise FileRejected(
+            path.name,
+            [Problem("fila har ingen rader med data", "Sjekk at du eksporterte riktig utvalg, og prøv igjen.")],
+        )
     return tables
 
 
@@ -111,20 +121,34 @@ def _detect(sheet: Sheet) -> tuple[Spec, int, dict[int, Column]]:
     where = {"sheet": sheet.name}
     if best is None or best[0][1] < 2:
         kinds = "; ".join(f"{s.kind} ({', '.join(c.name for c in s.required)})" for s in specs)
-        raise _SheetProblems([Problem(
-            f"fant ikke hvilken filtype dette er. Overskrifter i fila: {_headers_seen(sheet)}. "
-            f"Kjente filtyper og kolonnene de må ha: {kinds}",
-            f"Overskriftsraden må stå blant de {HEADER_SEARCH_ROWS} første radene og ha kolonnenavnene "
-            f"til en av filtypene. {TEMPLATE_HINT}", **where)])
+        raise _SheetProblems(
+            [
+                Problem(
+                    f"fant ikke hvilken filtype dette er. Overskrifter i fila: {_headers_seen(sheet)}. "
+                    f"Kjente filtyper og kolonnene de må ha: {kinds}",
+                    f"Overskriftsraden må stå blant de {HEADER_SEARCH_ROWS} første radene og ha kolonnenavnene "
+                    f"til en av filtypene. {TEMPLATE_HINT}",
+                    **where,
+                )
+            ]
+        )
     (complete, *_), spec, header_row, mapping = best
     if not complete:
         found = set(mapping.values())
         missing = [c for c in spec.required if c not in found]
-        raise _SheetProblems([Problem(
-            f"fila ser ut som «{spec.label}», men mangler kolonnen «{c.name}»",
-            f"Legg til en kolonne med overskriften «{c.name}»"
-            + (f" (godtatte varianter: {', '.join(c.aliases)})" if c.aliases else "") + ".",
-            row=header_row + 1, **where) for c in missing])
+        raise _SheetProblems(
+            [
+                Problem(
+                    f"fila ser ut som «{spec.label}», men mangler kolonnen «{c.name}»",
+                    f"Legg til en kolonne med overskriften «{c.name}»"
+                    + (f" (godtatte varianter: {', '.join(c.aliases)})" if c.aliases else "")
+                    + ".",
+                    row=header_row + 1,
+                    **where,
+                )
+                for c in missing
+            ]
+        )
     return spec, header_row, mapping
 
 
@@ -160,10 +184,15 @@ def _read_sheet(sheet: Sheet) -> Table:
                 except ParseError as e:
                     problems.append(Problem(str(e), _fix_for(col), sheet.name, i + 1, label[col.field]))
             elif col.required:
-                problems.append(Problem(f"«{col.name}» mangler verdi",
-                                        f"Fyll inn {col.name} på raden, eller fjern raden "
-                                        "(sum- og fotnoterader skal ikke være med).",
-                                        sheet.name, i + 1, label[col.field]))
+                problems.append(
+                    Problem(
+                        f"«{col.name}» mangler verdi",
+                        f"Fyll inn {col.name} på raden, eller fjern raden (sum- og fotnoterader skal ikke være med).",
+                        sheet.name,
+                        i + 1,
+                        label[col.field],
+                    )
+                )
             if col.type == "period":
                 period, ptype = value if value is not None else (None, None)
                 data[col.field].append(period)
@@ -171,14 +200,20 @@ def _read_sheet(sheet: Sheet) -> Table:
             else:
                 data[col.field].append(value)
     if not data["_row"]:
-        raise _SheetProblems([Problem("arket har overskrifter, men ingen rader med data",
-                                      "Fyll inn radene under overskriftene, eller fjern arket.",
-                                      sheet.name, header_row + 1)])
+        raise _SheetProblems(
+            [
+                Problem(
+                    "arket har overskrifter, men ingen rader med data",
+                    "Fyll inn radene under overskriftene, eller fjern arket.",
+                    sheet.name,
+                    header_row + 1,
+                )
+            ]
+        )
     frame = pd.DataFrame(data)
     for col in spec.columns:
         if col.type in ("number", "integer", "year"):
-            frame[col.field] = pd.to_numeric(frame[col.field]).astype(
-                "Int64" if col.type != "number" else "float64")
+            frame[col.field] = pd.to_numeric(frame[col.field]).astype("Int64" if col.type != "number" else "float64")
         elif col.type in ("date", "period"):
             frame[col.field] = pd.to_datetime(frame[col.field])
     if not problems:
@@ -193,8 +228,7 @@ def _read_sheet(sheet: Sheet) -> Table:
 
 def _hashable(frame: pd.DataFrame) -> pd.DataFrame:
     """The frame with list cells (code lists) as tuples, so rows can be compared."""
-    return frame.apply(lambda s: s.map(lambda v: tuple(v) if isinstance(v, list) else v)
-                       if s.dtype == object else s)
+    return frame.apply(lambda s: s.map(lambda v: tuple(v) if isinstance(v, list) else v) if s.dtype == object else s)
 
 
 def _parse(col: Column, raw: object) -> object:
@@ -219,8 +253,11 @@ def _parse(col: Column, raw: object) -> object:
         if t == "integer" and not number.is_integer():
             raise ParseError(f"«{raw}» er ikke et helt tall")
         if col.min is not None and number < col.min:
-            raise ParseError(f"«{raw}» er negativt; {col.name} kan ikke være under {_fmt(col.min)}"
-                             if col.min == 0 else f"«{raw}» er under laveste tillatte verdi {_fmt(col.min)}")
+            raise ParseError(
+                f"«{raw}» er negativt; {col.name} kan ikke være under {_fmt(col.min)}"
+                if col.min == 0
+                else f"«{raw}» er under laveste tillatte verdi {_fmt(col.min)}"
+            )
         if col.max is not None and number > col.max:
             raise ParseError(f"«{raw}» er over høyeste tillatte verdi {_fmt(col.max)}")
         return number
@@ -260,8 +297,11 @@ def _fix_for(col: Column) -> str:
     if col.pattern_fix:
         return col.pattern_fix
     if col.min is not None or col.max is not None:
-        bounds = f"mellom {_fmt(col.min)} og {_fmt(col.max)}" if col.min is not None and col.max is not None \
+        bounds = (
+            f"mellom {_fmt(col.min)} og {_fmt(col.max)}"
+            if col.min is not None and col.max is not None
             else (f"minst {_fmt(col.min)}" if col.min is not None else f"høyst {_fmt(col.max)}")
+        )
         return f"Rett verdien; {col.name} må være {bounds}."
     return fixes.get(col.type, f"Rett verdien i kolonnen {col.name}.")
 
@@ -284,11 +324,18 @@ def _duplicates(spec: Spec, frame: pd.DataFrame, sheet: str | None) -> list[Prob
     problems = []
     for values, group in clash.groupby(key, dropna=False, sort=False):
         rows = ", ".join(str(r) for r in group["_row"])
-        names = ", ".join(f"{spec.column(k).name} = {_show(v)}" for k, v in
-                          zip(key, values if isinstance(values, tuple) else (values,), strict=True))
-        problems.append(Problem(
-            f"radene {rows} har samme nøkkel ({names}), men ulike tall",
-            "Behold bare én rad per nøkkel, eller rett den som er feil.", sheet, int(group["_row"].iloc[0])))
+        names = ", ".join(
+            f"{spec.column(k).name} = {_show(v)}"
+            for k, v in zip(key, values if isinstance(values, tuple) else (values,), strict=True)
+        )
+        problems.append(
+            Problem(
+                f"radene {rows} har samme nøkkel ({names}), men ulike tall",
+                "Behold bare én rad per nøkkel, eller rett den som er feil.",
+                sheet,
+                int(group["_row"].iloc[0]),
+            )
+        )
     return problems
 
 

@@ -123,8 +123,7 @@ def parse_spec(text: str) -> Spec:
         description=d.get("description", ""),
         sheet_names=tuple(d.get("sheet_names", ())),
         checks=tuple(
-            RowCheck(c["expr"], tuple(c.get("columns", ())), c["message"], c["fix"])
-            for c in d.get("checks", ())
+            RowCheck(c["expr"], tuple(c.get("columns", ())), c["message"], c["fix"]) for c in d.get("checks", ())
         ),
         anonymity_n=anonymity.get("n"),
         anonymity_unit=anonymity.get("unit"),

@@ -22,8 +22,9 @@ def status_text(settings: Settings) -> str:
         con = duckdb.connect(str(target), read_only=True, config=DUCKDB_CONFIG)
         try:
             meta = dict(con.execute("SELECT key, value FROM meta").fetchall())
-            demo = con.execute(
-                "SELECT count(*) FROM load_log WHERE origin = 'demo' AND status = 'loaded'").fetchone()[0]
+            demo = con.execute("SELECT count(*) FROM load_log WHERE origin = 'demo' AND status = 'loaded'").fetchone()[
+                0
+            ]
             built = meta.get("built_at", "").replace("T", " kl. ")
             lines.append(f"Publisert versjon {meta.get('version')} bygget {built}" + (" – DEMODATA" if demo else ""))
             lines.append(f"Åpnes skrivebeskyttet fra {settings.current}")
@@ -35,11 +36,14 @@ def status_text(settings: Settings) -> str:
             lines.append("")
             lines.append("Siste filer:")
             for name, kind, rows, st, when, msg in con.execute(
-                    "SELECT file_name, kind, rows, status, loaded_at, message FROM load_log "
-                    "ORDER BY loaded_at DESC, file_name LIMIT 25").fetchall():
+                "SELECT file_name, kind, rows, status, loaded_at, message FROM load_log "
+                "ORDER BY loaded_at DESC, file_name LIMIT 25"
+            ).fetchall():
                 label = {"loaded": "lastet", "rejected": "AVVIST"}.get(st, st)
-                lines.append(f"  {when:%d.%m.%Y %H:%M}  {label:7} {name}"
-                             + (f" ({kind}, {format_number(rows)} rader)" if st == "loaded" else f": {msg}"))
+                lines.append(
+                    f"  {when:%d.%m.%Y %H:%M}  {label:7} {name}"
+                    + (f" ({kind}, {format_number(rows)} rader)" if st == "loaded" else f": {msg}")
+                )
         finally:
             con.close()
     waiting = inbox_files(settings)

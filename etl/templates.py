@@ -54,15 +54,27 @@ def _explanation(wb: Workbook, spec: Spec) -> None:
     sheet.append([spec.label])
     sheet["A1"].font = Font(bold=True, size=14)
     sheet.append([spec.description])
-    sheet.append(["Gule kolonner må fylles ut. Overskriftene kan stå under en tittel (innen de 15 første radene). "
-                  "Arket «Forklaring» leses ikke inn."])
+    sheet.append(
+        [
+            "Gule kolonner må fylles ut. Overskriftene kan stå under en tittel (innen de 15 første radene). "
+            "Arket «Forklaring» leses ikke inn."
+        ]
+    )
     sheet.append([])
     sheet.append(["Kolonne", "Påkrevd", "Type", "Godtatte varianter av overskriften", "Gyldige verdier", "Forklaring"])
     for cell in sheet[5]:
         cell.font = Font(bold=True)
     for col in spec.columns:
         allowed = ", ".join(dict.fromkeys(col.values.values()))
-        sheet.append([col.name, "ja" if col.required else "nei", TYPE_LABELS[col.type], ", ".join(col.aliases),
-                      allowed, col.description])
+        sheet.append(
+            [
+                col.name,
+                "ja" if col.required else "nei",
+                TYPE_LABELS[col.type],
+                ", ".join(col.aliases),
+                allowed,
+                col.description,
+            ]
+        )
     for letter, width in zip("ABCDEF", (22, 9, 30, 40, 30, 80), strict=True):
         sheet.column_dimensions[letter].width = width

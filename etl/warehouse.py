@@ -27,9 +27,16 @@ _VERSION = re.compile(r"^bms-(\d{6})\.duckdb$")
 DUCKDB_CONFIG = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
 
 LOAD_LOG_COLUMNS = [
-    ("file_name", "VARCHAR"), ("sha256", "VARCHAR"), ("kind", "VARCHAR"), ("rows", "BIGINT"),
-    ("status", "VARCHAR"), ("message", "VARCHAR"), ("loaded_at", "TIMESTAMP"), ("origin", "VARCHAR"),
-    ("stored_as", "VARCHAR"), ("version", "INTEGER"),
+    ("file_name", "VARCHAR"),
+    ("sha256", "VARCHAR"),
+    ("kind", "VARCHAR"),
+    ("rows", "BIGINT"),
+    ("status", "VARCHAR"),
+    ("message", "VARCHAR"),
+    ("loaded_at", "TIMESTAMP"),
+    ("origin", "VARCHAR"),
+    ("stored_as", "VARCHAR"),
+    ("version", "INTEGER"),
 ]
 
 
@@ -58,8 +65,9 @@ def published(current: Path) -> Path | None:
     return Path(os.path.realpath(current)) if current.exists() else None
 
 
-def build(warehouse_dir: Path, current: Path, new: list[NewRows], log_rows: list[dict],
-          meta: dict[str, str], keep: int = 5) -> tuple[int, Path]:
+def build(
+    warehouse_dir: Path, current: Path, new: list[NewRows], log_rows: list[dict], meta: dict[str, str], keep: int = 5
+) -> tuple[int, Path]:
     """Build the next version from the published one plus `new`, publish it, and prune old versions."""
     warehouse_dir.mkdir(parents=True, exist_ok=True)
     for stale in warehouse_dir.glob("*.tmp*"):  # left by a build that crashed; never published
@@ -80,8 +88,12 @@ def build(warehouse_dir: Path, current: Path, new: list[NewRows], log_rows: list
             con.register("new_log", log)
             con.execute("INSERT INTO load_log BY NAME SELECT * FROM new_log")
             con.unregister("new_log")
-        built = {**meta, "version": str(number), "built_at": dt.datetime.now().isoformat(timespec="seconds"),
-                 "bms_version": __version__}
+        built = {
+            **meta,
+            "version": str(number),
+            "built_at": dt.datetime.now().isoformat(timespec="seconds"),
+            "bms_version": __version__,
+        }
         con.executemany("INSERT INTO meta VALUES (?, ?)", list(built.items()))
         run_sql(con)
         con.execute("CHECKPOINT")
@@ -105,13 +117,22 @@ def _copy_store(con: duckdb.DuckDBPyConnection, previous: Path) -> None:
     """Carry the raw rows and the load log of the published version into the new one."""
     con.execute(f"ATTACH '{previous}' AS prev (READ_ONLY)")
     try:
-        old = {(t, c) for t, c in con.execute(
-            "SELECT table_name, column_name FROM duckdb_columns() WHERE database_name = 'prev'").fetchall()}
+        old = {
+            (t, c)
+            for t, c in con.execute(
+                "SELECT table_name, column_name FROM duckdb_columns() WHERE database_name = 'prev'"
+            ).fetchall()
+        }
         tables = [s.raw_table for s in load_specs().values()] + ["load_log"]
         for table in tables:
-            new_cols = [c for (t, c) in con.execute(
-                "SELECT table_name, column_name FROM duckdb_columns() "
-                "WHERE database_name = current_database() AND table_name = ?", [table]).fetchall()]
+            new_cols = [
+                c
+                for (t, c) in con.execute(
+                    "SELECT table_name, column_name FROM duckdb_columns() "
+                    "WHERE database_name = current_database() AND table_name = ?",
+                    [table],
+                ).fetchall()
+            ]
             common = [c for c in new_cols if (table, c) in old]
             if common:  # a spec that gained a column keeps older rows, the new column empty
                 cols = ", ".join(f'"{c}"' for c in common)
@@ -134,8 +155,10 @@ def _insert(con: duckdb.DuckDBPyConnection, rows: NewRows, seq: int) -> None:
             select.append(f'CAST("{name}" AS {sql_type}) AS "{name}"')
     con.register("new_rows", frame)
     try:
-        con.execute(f"INSERT INTO {rows.spec.raw_table} BY NAME SELECT {', '.join(select)} FROM new_rows",
-                    {"file": rows.file_name, "sha": rows.sha256})
+        con.execute(
+            f"INSERT INTO {rows.spec.raw_table} BY NAME SELECT {', '.join(select)} FROM new_rows",
+            {"file": rows.file_name, "sha": rows.sha256},
+        )
     finally:
         con.unregister("new_rows")
 
@@ -156,7 +179,7 @@ def _publish(final: Path, current: Path) -> None:
 
 def _prune(warehouse_dir: Path, keep_file: Path, keep: int) -> None:
     # A reader still holding a pruned version keeps its open file (POSIX unlink semantics).
-    for _, path in versions(warehouse_dir)[:-max(keep, 1)]:
+    for _, path in versions(warehouse_dir)[: -max(keep, 1)]:
         if path != keep_file:
             path.unlink(missing_ok=True)
             Path(f"{path}.wal").unlink(missing_ok=True)

@@ -1,0 +1,113 @@
+"""Versioned, atomically published warehouses: readers follow new versions, old ones are pruned, and a load
+killed at any point leaves the published warehouse and the inbox exactly as they were."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from etl.loader import load
+from etl.settings import load_settings
+from etl.warehouse import WarehouseReader, versions
+from tests.helpers import snapshot, units_file, write_csv, write_xlsx
+
+HEADER = ["indikator_id", "enhet_id", "periode", "verdi"]
+
+
+def drop_values(data_dir: Path, name: str, year: int, value: float = 40.0) -> Path:
+    return write_xlsx(data_dir / "inbox" / name, {"Ark1": [HEADER, ["grunnskolepoeng", "", year, value]]})
+
+
+def test_each_load_publishes_a_new_version_and_prunes_old_ones(data_dir):
+    settings = load_settings(data_dir, keep_versions=2)
+    assert load(settings).version == 1  # the catalogue
+    for i, year in enumerate((2021, 2022, 2023), start=2):
+        drop_values(data_dir, f"v{year}.xlsx", year)
+        assert load(settings).version == i
+    current = data_dir / "warehouse" / "current.duckdb"
+    assert current.is_symlink() and os.readlink(current) == "bms-000004.duckdb"
+    assert [n for n, _ in versions(data_dir / "warehouse")] == [3, 4]
+    con = duckdb.connect(str(current), read_only=True)
+    assert con.execute("SELECT count(*) FROM manual_values").fetchone() == (3,)
+    assert con.execute("SELECT value FROM meta WHERE key = 'version'").fetchone() == ("4",)
+
+
+def test_reader_follows_new_versions_and_old_cursors_keep_working(data_dir):
+    settings = load_settings(data_dir, keep_versions=1)
+    reader = WarehouseReader(settings.current, check_every=0)
+    assert reader.cursor() is None  # nothing published yet
+    load(settings)
+    old = reader.cursor()
+    assert old.execute("SELECT count(*) FROM indicators").fetchone() == (28,)
+    drop_values(data_dir, "v.xlsx", 2024)
+    load(settings)
+    assert reader.df("SELECT count(*) AS n FROM manual_values")["n"].tolist() == [1]
+    # the old version file is pruned (keep_versions=1), yet a cursor opened on it still answers
+    assert len(versions(data_dir / "warehouse")) == 1
+    assert old.execute("SELECT count(*) FROM manual_values").fetchone() == (0,)
+
+
+def test_a_warehouse_is_a_plain_duckdb_file_a_notebook_can_open(data_dir):
+    load(load_settings(data_dir))
+    con = duckdb.connect(str(data_dir / "warehouse" / "current.duckdb"), read_only=True)
+    names = {
+        r[0]
+        for r in con.execute(
+            "SELECT table_name FROM duckdb_tables() UNION SELECT view_name FROM duckdb_views()"
+        ).fetchall()
+    }
+    assert {"units", "indicators", "targets", "manual_values", "indicator_values", "scorecard", "load_log"} <= names
+
+
+def _big_values_file(data_dir: Path) -> Path:
+    rows = [
+        ["sykefravaer", unit, f"{year}-{month:02d}", f"{(year * month) % 97 / 10:.1f}".replace(".", ",")]
+        for year in range(1950, 2100)
+        for month in range(1, 13)
+        for unit in ("E21", "E31", "E41")
+    ]
+    # exact repeats are harmless duplicates, so the file is valid; it is only big enough to take a while
+    return write_csv(data_dir / "inbox" / "mange_tall.csv", [HEADER] + rows * 20, encoding="cp1252")
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.mark.parametrize("when", ["while reading", "while building"])
+def test_a_killed_load_leaves_warehouse_and_inbox_as_they_were(data_dir, when):
+    units_file(data_dir / "inbox")
+    assert not load(load_settings(data_dir)).rejected
+    before, published = snapshot(data_dir), os.readlink(data_dir / "warehouse" / "current.duckdb")
+    big = _big_values_file(data_dir)
+    digest = _sha(big)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "etl.cli", "load", "--data-dir", str(data_dir)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 120
+    if when == "while reading":
+        time.sleep(1.0)
+    else:
+        while not list((data_dir / "warehouse").glob("*.tmp")) and time.monotonic() < deadline:
+            time.sleep(0.002)
+    assert proc.poll() is None, "the load finished before it could be killed"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert os.readlink(data_dir / "warehouse" / "current.duckdb") == published
+    assert snapshot(data_dir) == before
+    assert big.exists() and _sha(big) == digest, "the inbox file must be untouched"
+    assert list((data_dir / "archive").glob("*mange_tall*")) == []
+    # the next load finishes the job and cleans up what the killed one left
+    summary = load(load_settings(data_dir))
+    assert [r.status for r in summary.results] == ["loaded"]
+    assert not list((data_dir / "warehouse").glob("*.tmp*"))
