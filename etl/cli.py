@@ -26,6 +26,7 @@ from etl.loader import LoadSummary, inbox_files, load
 from etl.norsk import format_number
 from etl.settings import BUNDLED_DATA, CATALOGUE_FILE, SETTINGS_FILE, Settings, load_settings
 from etl.spec import load_specs
+from etl.status import loaded_by_origin, status_text
 
 DEMO_DIR = BUNDLED_DATA / "demo"
 
@@ -102,15 +103,23 @@ def demo_files() -> list[Path]:
 def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     """Build a warehouse from the bundled demo data (labelled as demo data everywhere it shows)."""
     init_data_dir(settings)
+    _refuse_demo_over_real_data(settings)
     summary = load(settings, demo_files(), origin="demo", progress=_say)
     print_summary(summary)
     return 1 if summary.rejected else 0
 
 
+def _refuse_demo_over_real_data(settings: Settings) -> None:
+    own = {k: v for k, v in loaded_by_origin(settings).items() if k not in ("demo", "katalog")}
+    if own:
+        raise BmsError(
+            f"Datamappa {settings.data_dir} har allerede egne data; demodata blandes ikke inn i dem. "
+            "Bruk en egen mappe for demoen, for eksempel: bms demo --data-dir /tmp/heim-demo"
+        )
+
+
 def cmd_status(settings: Settings, args: argparse.Namespace) -> int:
     """What is loaded, from which files, how fresh, what was rejected, and what waits in the inbox."""
-    from etl.status import status_text
-
     print(status_text(settings))
     return 0
 

@@ -12,6 +12,20 @@ from etl.warehouse import DUCKDB_CONFIG, published
 RELATIONS = ("units", "indicators", "targets", "manual_values", "indicator_values", "scorecard")
 
 
+def loaded_by_origin(settings: Settings) -> dict[str, int]:
+    """How many loaded files the published warehouse holds per origin (innboks, demo, katalog)."""
+    target = published(settings.current)
+    if target is None:
+        return {}
+    con = duckdb.connect(str(target), read_only=True, config=DUCKDB_CONFIG)
+    try:
+        return dict(
+            con.execute("SELECT origin, count(*) FROM load_log WHERE status = 'loaded' GROUP BY origin").fetchall()
+        )
+    finally:
+        con.close()
+
+
 def status_text(settings: Settings) -> str:
     """A plain-text status report in Norwegian."""
     lines = [f"Datamappe: {settings.data_dir}"]

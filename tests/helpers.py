@@ -60,7 +60,9 @@ def query(data_dir: Path, sql: str, params: list | None = None) -> list[tuple]:
         con.close()
 
 
-def snapshot(data_dir: Path, relations: tuple[str, ...] = ("units", "indicators", "targets", "manual_values",
-                                                            "indicator_values", "scorecard")) -> dict:
+def snapshot(
+    data_dir: Path,
+    relations: tuple[str, ...] = ("units", "indicators", "targets", "manual_values", "indicator_values", "scorecard"),
+) -> dict:
     """Every row of the data relations, sorted: to compare two warehouses for equality."""
     return {r: sorted(map(repr, query(data_dir, f"SELECT * FROM {r}"))) for r in relations}

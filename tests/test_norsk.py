@@ -16,8 +16,15 @@ from etl.norsk import (
 
 @pytest.mark.parametrize(
     ("raw", "header"),
-    [("Ansvar nr.", "ansvarnr"), ("  ANSVARSNR ", "ansvarsnr"), ("Tjenesteområde", "tjenesteomrade"),
-     ("Fokusområde", "fokusomrade"), ("Sykefravær", "sykefravaer"), ("Rød", "rod"), ("Grønn", "gronn")],
+    [
+        ("Ansvar nr.", "ansvarnr"),
+        ("  ANSVARSNR ", "ansvarsnr"),
+        ("Tjenesteområde", "tjenesteomrade"),
+        ("Fokusområde", "fokusomrade"),
+        ("Sykefravær", "sykefravaer"),
+        ("Rød", "rod"),
+        ("Grønn", "gronn"),
+    ],
 )
 def test_headers_fold_case_space_and_diacritics(raw, header):
     assert normalise_header(raw) == header
@@ -25,9 +32,19 @@ def test_headers_fold_case_space_and_diacritics(raw, header):
 
 @pytest.mark.parametrize(
     ("raw", "number"),
-    [("1 234,5", 1234.5), ("1\u00a0234\u00a0567,25", 1234567.25), ("-12,3 %", -12.3), ("4,7%", 4.7),
-     ("1.234.567,00", 1234567.0), ("(1 200)", -1200.0), ("\u2212 5", -5.0), ("12 000 kr", 12000.0),
-     ("3.5", 3.5), (7, 7.0), (2.25, 2.25)],
+    [
+        ("1 234,5", 1234.5),
+        ("1\u00a0234\u00a0567,25", 1234567.25),
+        ("-12,3 %", -12.3),
+        ("4,7%", 4.7),
+        ("1.234.567,00", 1234567.0),
+        ("(1 200)", -1200.0),
+        ("\u2212 5", -5.0),
+        ("12 000 kr", 12000.0),
+        ("3.5", 3.5),
+        (7, 7.0),
+        (2.25, 2.25),
+    ],
 )
 def test_norwegian_numbers(raw, number):
     assert parse_number(raw) == number
@@ -41,20 +58,36 @@ def test_unreadable_numbers_are_refused(raw):
 
 @pytest.mark.parametrize(
     ("raw", "period", "kind"),
-    [("2025", dt.date(2025, 1, 1), "year"), (2025, dt.date(2025, 1, 1), "year"),
-     ("2025-03", dt.date(2025, 3, 1), "month"), ("202503", dt.date(2025, 3, 1), "month"),
-     ("03.2025", dt.date(2025, 3, 1), "month"), ("mars 2025", dt.date(2025, 3, 1), "month"),
-     ("Des. 2024", dt.date(2024, 12, 1), "month"), ("2025M11", dt.date(2025, 11, 1), "month"),
-     ("2025T2", dt.date(2025, 5, 1), "tertial"), ("3. tertial 2025", dt.date(2025, 9, 1), "tertial"),
-     ("2025K4", dt.date(2025, 10, 1), "quarter"), ("2. kvartal 2024", dt.date(2024, 4, 1), "quarter"),
-     (dt.datetime(2025, 3, 17), dt.date(2025, 3, 1), "month")],
+    [
+        ("2025", dt.date(2025, 1, 1), "year"),
+        (2025, dt.date(2025, 1, 1), "year"),
+        ("2025-03", dt.date(2025, 3, 1), "month"),
+        ("202503", dt.date(2025, 3, 1), "month"),
+        ("03.2025", dt.date(2025, 3, 1), "month"),
+        ("mars 2025", dt.date(2025, 3, 1), "month"),
+        ("Des. 2024", dt.date(2024, 12, 1), "month"),
+        ("2025M11", dt.date(2025, 11, 1), "month"),
+        ("2025T2", dt.date(2025, 5, 1), "tertial"),
+        ("3. tertial 2025", dt.date(2025, 9, 1), "tertial"),
+        ("2025K4", dt.date(2025, 10, 1), "quarter"),
+        ("2. kvartal 2024", dt.date(2024, 4, 1), "quarter"),
+        (dt.datetime(2025, 3, 17), dt.date(2025, 3, 1), "month"),
+    ],
 )
 def test_periods(raw, period, kind):
     assert parse_period(raw) == (period, kind)
 
 
-@pytest.mark.parametrize(("raw", "said"), [("2025-13", "1–12"), ("13.2025", "1–12"), ("2025T4", "tertial"),
-                                           ("2025K5", "kvartal"), ("sommer 2025", "ikke en periode")])
+@pytest.mark.parametrize(
+    ("raw", "said"),
+    [
+        ("2025-13", "1–12"),
+        ("13.2025", "1–12"),
+        ("2025T4", "tertial"),
+        ("2025K5", "kvartal"),
+        ("sommer 2025", "ikke en periode"),
+    ],
+)
 def test_impossible_periods_say_why(raw, said):
     with pytest.raises(ParseError, match=said):
         parse_period(raw)

@@ -103,33 +103,49 @@ def test_zip_bomb_is_refused_before_inflating(loaded):
 
 def test_unknown_kind_lists_kinds_and_headers_seen(loaded):
     f = write_xlsx(loaded / "inbox" / "noe.xlsx", {"Ark1": [["Fornavn", "Etternavn", "Telefon"], ["Ola", "N", 1]]})
-    report = refuse(loaded, f, "fant ikke hvilken filtype", "«Fornavn», «Etternavn», «Telefon»",
-                    "enheter (enhet_id, enhet, tjenesteområde)", "indikatorverdier (indikator_id, periode, verdi)")
+    report = refuse(
+        loaded,
+        f,
+        "fant ikke hvilken filtype",
+        "«Fornavn», «Etternavn», «Telefon»",
+        "enheter (enhet_id, enhet, tjenesteområde)",
+        "indikatorverdier (indikator_id, periode, verdi)",
+    )
     assert "ark «Ark1»" in report
 
 
 def test_missing_required_column_names_it_and_its_aliases(loaded):
-    f = write_xlsx(loaded / "inbox" / "mål.xlsx", {"Mål": [["indikator_id", "mål", "enhet_id"], ["sykefravaer", 6, ""]]})
+    f = write_xlsx(
+        loaded / "inbox" / "mål.xlsx", {"Mål": [["indikator_id", "mål", "enhet_id"], ["sykefravaer", 6, ""]]}
+    )
     refuse(loaded, f, "ser ut som «Mål», men mangler kolonnen «år»", "godtatte varianter: ar, aar")
 
 
 def test_unparsable_value_gives_sheet_row_column(loaded):
-    f = write_xlsx(loaded / "inbox" / "verdier.xlsx", {"Verdier": [
-        ["Manuelle tall 2025"], [], VALUES_HEADER,
-        ["grunnskolepoeng", "E31", "2025", "41,2", 30],
-        ["grunnskolepoeng", "", "2025", "førti", None]]})
+    f = write_xlsx(
+        loaded / "inbox" / "verdier.xlsx",
+        {
+            "Verdier": [
+                ["Manuelle tall 2025"],
+                [],
+                VALUES_HEADER,
+                ["grunnskolepoeng", "E31", "2025", "41,2", 30],
+                ["grunnskolepoeng", "", "2025", "førti", None],
+            ]
+        },
+    )
     refuse(loaded, f, "ark «Verdier», rad 5, kolonne D (verdi): «førti» er ikke et tall", "desimalkomma")
 
 
 def test_negative_count(loaded):
-    f = write_xlsx(loaded / "inbox" / "verdier.xlsx", {"Ark1": [
-        VALUES_HEADER, ["trivsel_skole", "E31", "2025", "4,2", -3]]})
+    f = write_xlsx(
+        loaded / "inbox" / "verdier.xlsx", {"Ark1": [VALUES_HEADER, ["trivsel_skole", "E31", "2025", "4,2", -3]]}
+    )
     refuse(loaded, f, "rad 2, kolonne E (antall_svar): «-3» er negativt", "minst 0")
 
 
 def test_out_of_scale_score(loaded):
-    f = write_xlsx(loaded / "inbox" / "verdier.xlsx", {"Ark1": [
-        VALUES_HEADER, ["trivsel_skole", "", "2025", 7, 120]]})
+    f = write_xlsx(loaded / "inbox" / "verdier.xlsx", {"Ark1": [VALUES_HEADER, ["trivsel_skole", "", "2025", 7, 120]]})
     refuse(loaded, f, "verdien 7 for trivsel_skole er utenfor skalaen 1–5", "rad 2")
 
 
@@ -139,19 +155,36 @@ def test_month_13(loaded):
 
 
 def test_contradicting_duplicates(loaded):
-    f = write_xlsx(loaded / "inbox" / "verdier.xlsx", {"Ark1": [
-        VALUES_HEADER,
-        ["sykefravaer", "E21", "2025-03", "6,1", None],
-        ["sykefravaer", "E21", "2025-03", "6,1", None],  # an exact repeat is harmless
-        ["sykefravaer", "E21", "03.2025", "7,4", None]]})
-    refuse(loaded, f, "radene 2, 4 har samme nøkkel (indikator_id = sykefravaer, enhet_id = E21, "
-                      "periode = 2025-03), men ulike tall")
+    f = write_xlsx(
+        loaded / "inbox" / "verdier.xlsx",
+        {
+            "Ark1": [
+                VALUES_HEADER,
+                ["sykefravaer", "E21", "2025-03", "6,1", None],
+                ["sykefravaer", "E21", "2025-03", "6,1", None],  # an exact repeat is harmless
+                ["sykefravaer", "E21", "03.2025", "7,4", None],
+            ]
+        },
+    )
+    refuse(
+        loaded,
+        f,
+        "radene 2, 4 har samme nøkkel (indikator_id = sykefravaer, enhet_id = E21, periode = 2025-03), men ulike tall",
+    )
 
 
 def test_unknown_unit_codes_are_listed(loaded):
-    f = write_xlsx(loaded / "inbox" / "verdier.xlsx", {"Ark1": [
-        VALUES_HEADER, ["sykefravaer", "E99", "2025-03", "6,1", None], ["sykefravaer", "E99", "2025-04", "6", None],
-        ["sykefravaer", "X1", "2025-04", "6", None]]})
+    f = write_xlsx(
+        loaded / "inbox" / "verdier.xlsx",
+        {
+            "Ark1": [
+                VALUES_HEADER,
+                ["sykefravaer", "E99", "2025-03", "6,1", None],
+                ["sykefravaer", "E99", "2025-04", "6", None],
+                ["sykefravaer", "X1", "2025-04", "6", None],
+            ]
+        },
+    )
     refuse(loaded, f, "ukjent enhet «E99» (rad 2, 3)", "ukjent enhet «X1» (rad 4)", "kjente: E21, E31, E41")
 
 
@@ -161,9 +194,13 @@ def test_unknown_indicator(loaded):
 
 
 def test_one_bad_sheet_refuses_the_whole_workbook(loaded):
-    f = write_xlsx(loaded / "inbox" / "arbeidsbok.xlsx", {
-        "Verdier": [VALUES_HEADER, ["grunnskolepoeng", "E31", "2025", "41,2", 30]],
-        "Mål": [["indikator_id", "år", "mål"], ["grunnskolepoeng", "tjuefem", 42]]})
+    f = write_xlsx(
+        loaded / "inbox" / "arbeidsbok.xlsx",
+        {
+            "Verdier": [VALUES_HEADER, ["grunnskolepoeng", "E31", "2025", "41,2", 30]],
+            "Mål": [["indikator_id", "år", "mål"], ["grunnskolepoeng", "tjuefem", 42]],
+        },
+    )
     report = refuse(loaded, f, "ark «Mål», rad 2, kolonne B (år)")
     assert "Verdier" not in report  # the good sheet has no problem, but nothing of it is stored
     from tests.helpers import query

@@ -1,0 +1,44 @@
+# The two commands: `make run` (set up, build the demo installation, serve the dashboard) and
+# `make test` (dev tools, Debian's Chromium when missing, ruff and the whole pytest suite).
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+DEV    := $(VENV)/.installed-dev
+
+.PHONY: run test lint chromium demo-data clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e .
+	touch $@
+
+$(DEV): $(STAMP)
+	$(PY) -m pip install --quiet -e ".[dev]"
+	touch $@
+
+run: $(STAMP)
+	$(VENV)/bin/bms init
+	$(VENV)/bin/bms demo
+	$(VENV)/bin/bms serve
+
+test: $(DEV) chromium lint
+	$(VENV)/bin/pytest
+
+lint: $(DEV)
+	$(VENV)/bin/ruff check etl dashboard tests data/demo/generate.py
+	$(VENV)/bin/ruff format --check etl dashboard tests data/demo/generate.py
+
+# Browser tests drive Debian's Chromium through Playwright; they are never skipped.
+chromium:
+	@test -x /usr/bin/chromium || { apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+# Regenerate the bundled demo data (seeded: the output is byte-identical every time).
+demo-data: $(STAMP)
+	$(PY) data/demo/generate.py
+
+clean:
+	rm -rf $(VENV) data/inbox data/archive data/rejected data/warehouse
