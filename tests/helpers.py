@@ -10,6 +10,8 @@ from pathlib import Path
 import duckdb
 from openpyxl import Workbook
 
+from etl.warehouse import DUCKDB_CONFIG
+
 UNITS_HEADER = ["enhet_id", "enhet", "tjenesteområde", "tjeneste", "ansvar"]
 UNITS = [
     ["E21", "Kyrksæterøra barnehage", "oppvekst", "barnehage", "2100"],
@@ -53,7 +55,7 @@ def units_file(folder: Path, name: str = "enheter.xlsx") -> Path:
 
 def query(data_dir: Path, sql: str, params: list | None = None) -> list[tuple]:
     """Rows from the published warehouse of a data folder, read-only, as a notebook would."""
-    con = duckdb.connect(str(data_dir / "warehouse" / "current.duckdb"), read_only=True)
+    con = duckdb.connect(str(data_dir / "warehouse" / "current.duckdb"), read_only=True, config=DUCKDB_CONFIG)
     try:
         return con.execute(sql, params or []).fetchall()
     finally:

@@ -68,7 +68,7 @@ def test_relative_tolerance_is_a_share_of_the_target(dd):
     catalogue = dd / "balansehandbok.csv"
     lines = catalogue.read_text(encoding="utf-8-sig").splitlines()
     lines = [
-        ln.replace(";0;0;250000;absolutt;", ";1000000;5;10;relativ;") if ln.startswith("budsjettavvik_kr;") else ln
+        ln.replace(";0;500000;2000000;absolutt;", ";1000000;5;10;relativ;") if ln.startswith("budsjettavvik_kr;") else ln
         for ln in lines
     ]
     catalogue.write_text("\n".join(lines), encoding="utf-8-sig")

@@ -1,6 +1,10 @@
 -- Every indicator value, per scope (kommune, enhet, region) and period, from every source.
--- Computed sources are added here as their readers arrive; a manual figure fills only what no
--- computed source gives.
+--
+-- Computed sources publish *measures*: views named `measures_<source>` (files 20–39) with the columns
+--   source_ref, scope, scope_code, period, period_type, value, numerator, denominator, n, status_symbol,
+--   vintage
+-- and an indicator takes the measure whose `source_ref` equals its catalogue `kilde_ref`. A manual
+-- figure (an `indikatorverdier` file) fills only what no computed source gives.
 
 CREATE TABLE indicator_values AS
 WITH kommune AS (
@@ -17,12 +21,29 @@ manual AS (
            NULL::VARCHAR AS status_symbol,
            'manuelt registrert (' || m._file || ')' AS source_ref,
            'registrert ' || strftime(l.loaded_at, '%d.%m.%Y') AS vintage,
-           m.comment
+           m.comment,
+           2 AS priority
     FROM manual_values m
     LEFT JOIN loaded l ON l.sha256 = m._sha
 ),
+measures AS (
+    -- one line per source of measures; keep the column list of the header comment
+    SELECT NULL::VARCHAR AS source_ref, NULL::VARCHAR AS scope, NULL::VARCHAR AS scope_code, NULL::DATE AS period,
+           NULL::VARCHAR AS period_type, NULL::DOUBLE AS value, NULL::DOUBLE AS numerator,
+           NULL::DOUBLE AS denominator, NULL::BIGINT AS n, NULL::VARCHAR AS status_symbol, NULL::VARCHAR AS vintage
+    WHERE false
+),
+computed AS (
+    SELECT i.indicator_id, m.scope, m.scope_code, m.period, m.period_type, m.value, m.numerator, m.denominator,
+           m.n, m.status_symbol, i.source || ': ' || m.source_ref AS source_ref, m.vintage, NULL::VARCHAR AS comment,
+           1 AS priority
+    FROM indicators i
+    JOIN measures m ON m.source_ref = i.source_ref
+),
 all_values AS (
-    SELECT *, 2 AS priority FROM manual
+    SELECT * FROM computed
+    UNION ALL BY NAME
+    SELECT * FROM manual
 )
 SELECT v.indicator_id, v.scope, v.scope_code, v.period, v.period_type, v.value, v.numerator, v.denominator,
        v.n, v.status_symbol, v.source_ref, v.vintage, v.comment
