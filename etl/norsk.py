@@ -9,6 +9,7 @@ import datetime as dt
 import math
 import re
 import unicodedata
+from decimal import ROUND_HALF_UP, Decimal
 
 # Letters that NFKD does not decompose; folded so "Ansvar nr." ~ "ansvarnr", "År" ~ "ar", "Måned" ~ "maned".
 _FOLD = str.maketrans({"ø": "o", "æ": "ae", "å": "a", "ß": "ss"})
@@ -189,7 +190,10 @@ def format_number(value: float | None, decimals: int = 0) -> str:
     """Norwegian number: `1 234,5` (narrow no-break space as thousands separator, decimal comma)."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
-    text = f"{value:,.{decimals}f}".replace(",", "\u00a0").replace(".", ",")
+    # Half away from zero on the decimal digits (2,25 → 2,3; 2,675 → 2,68), as people round and as the
+    # scorecard SQL rounds before judging a status; Python's own formatting would round 2,25 to 2,2.
+    rounded = Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-decimals), ROUND_HALF_UP)
+    text = f"{rounded:,.{decimals}f}".replace(",", "\u00a0").replace(".", ",")
     return text.replace("-", "\u2212")
 
 

@@ -109,3 +109,18 @@ def test_display_is_norwegian():
     assert format_value(None, "%", 1) == "–"
     assert format_period(dt.date(2025, 5, 1), "tertial") == "2. tertial 2025"
     assert format_period(dt.date(2025, 3, 1), "month") == "mars 2025"
+
+
+@pytest.mark.parametrize(
+    ("value", "decimals", "shown"),
+    [
+        (2.25, 1, "2,3"),
+        (2.675, 2, "2,68"),
+        (-2.25, 1, "\u22122,3"),
+        (7.05, 1, "7,1"),
+        (0.5, 0, "1"),
+        (1813242.0, 0, "1\u00a0813\u00a0242"),
+    ],
+)
+def test_halves_round_away_from_zero_like_the_scorecard(value, decimals, shown):
+    assert format_number(value, decimals) == shown

@@ -50,7 +50,9 @@ def test_higher_is_better(dd, value, expected):
     assert status(dd, "netto_driftsresultat", "2024-01")[2] == expected
 
 
-@pytest.mark.parametrize(("value", "expected"), [(6.2, "green"), (7.04, "green"), (8.5, "yellow"), (8.6, "red")])
+@pytest.mark.parametrize(
+    ("value", "expected"), [(6.2, "green"), (7.04, "green"), (7.05, "yellow"), (8.5, "yellow"), (8.6, "red")]
+)
 def test_lower_is_better(dd, value, expected):
     # sykefravaer: target 7, green 0, red 1.5
     load_values(dd, [["sykefravaer", "", "2025-03", value, None]])
@@ -68,7 +70,9 @@ def test_relative_tolerance_is_a_share_of_the_target(dd):
     catalogue = dd / "balansehandbok.csv"
     lines = catalogue.read_text(encoding="utf-8-sig").splitlines()
     lines = [
-        ln.replace(";0;500000;2000000;absolutt;", ";1000000;5;10;relativ;") if ln.startswith("budsjettavvik_kr;") else ln
+        ln.replace(";0;500000;2000000;absolutt;", ";1000000;5;10;relativ;")
+        if ln.startswith("budsjettavvik_kr;")
+        else ln
         for ln in lines
     ]
     catalogue.write_text("\n".join(lines), encoding="utf-8-sig")

@@ -9,6 +9,7 @@ QUALIFY _seq = max(_seq) OVER (PARTITION BY unit_id);
 
 CREATE VIEW indicators AS
 SELECT indicator_id, name, focus_area, direction, unit_of_measure, source, source_ref, description, formula,
+       _row AS sort_order,  -- the row in the catalogue file: panels follow the balansehåndbok's order
        coalesce(decimals, 1)::INTEGER AS decimals,
        coalesce(level, 'begge') AS level,
        applies_to,

@@ -21,7 +21,8 @@ WITH base AS (
 ),
 limits AS (
     SELECT *,
-           round(value, decimals) AS shown,
+           -- rounded half away from zero on the decimal digits, exactly as etl.norsk.format_number shows it
+           round(value::DECIMAL(38, 10) * (10 ** decimals)::DECIMAL(18, 0))::DOUBLE / 10 ** decimals AS shown,
            CASE WHEN tolerance = 'relativ' THEN abs(target) * green_tol / 100 ELSE green_tol END AS g,
            CASE WHEN tolerance = 'relativ' THEN abs(target) * red_tol / 100 ELSE red_tol END AS r
     FROM base
@@ -70,7 +71,8 @@ newest AS (
     SELECT * FROM scorecard
     QUALIFY row_number() OVER (PARTITION BY indicator_id, scope, scope_code ORDER BY period DESC, period_type) = 1
 )
-SELECT e.indicator_id, e.scope, e.scope_code, i.name, i.focus_area, i.direction, i.unit_of_measure, i.decimals,
+SELECT e.indicator_id, e.scope, e.scope_code, i.sort_order, i.name, i.focus_area, i.direction, i.unit_of_measure,
+       i.decimals,
        i.source, i.frequency, s.period, s.period_type, s.value, s.n, s.target, s.green, s.red, s.tolerance,
        coalesce(s.status, 'grey') AS status, CASE WHEN s.indicator_id IS NULL THEN 'ingen data'
        ELSE s.status_reason END AS status_reason, s.previous_value, s.previous_period, s.vintage, s.source_ref
@@ -79,10 +81,12 @@ JOIN indicators i USING (indicator_id)
 LEFT JOIN newest s USING (indicator_id, scope, scope_code)
 UNION ALL
 -- a scope that has values without being expected (e.g. a unit outside `gjelder`) still shows them
-SELECT s.indicator_id, s.scope, s.scope_code, s.name, s.focus_area, s.direction, s.unit_of_measure, s.decimals,
+SELECT s.indicator_id, s.scope, s.scope_code, i.sort_order, s.name, s.focus_area, s.direction, s.unit_of_measure,
+       s.decimals,
        s.source, s.frequency, s.period, s.period_type, s.value, s.n, s.target, s.green, s.red, s.tolerance,
        s.status, s.status_reason, s.previous_value, s.previous_period, s.vintage, s.source_ref
 FROM newest s
+JOIN indicators i USING (indicator_id)
 WHERE s.scope IN ('kommune', 'enhet') AND NOT EXISTS (
     SELECT 1 FROM expected e WHERE e.indicator_id = s.indicator_id AND e.scope = s.scope
       AND e.scope_code = s.scope_code);

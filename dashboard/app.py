@@ -1,0 +1,132 @@
+"""The app factory: `create_app(data_dir)` builds the Dash app over one data folder's published warehouse.
+
+Nothing reads the warehouse at import or build time: the reader opens its connection lazily (after any
+gunicorn fork), and the shell and pages are `layout()` functions evaluated per request.
+"""
+
+from __future__ import annotations
+
+import html as html_text
+import io
+import logging
+import re
+from pathlib import Path
+
+import dash
+import dash_bootstrap_components as dbc
+import flask
+from dash import html
+
+from dashboard import components, data
+from etl.errors import BmsError
+from etl.settings import load_settings
+from etl.templates import template_bytes
+from etl.warehouse import WarehouseReader
+
+log = logging.getLogger(__name__)
+
+HERE = Path(__file__).resolve().parent
+BOOTSTRAP = "bootstrap.min.css"
+ERROR_ID = "bms-error"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CALLBACK_ERROR_TEXT = (
+    "Noe gikk galt da siden skulle oppdateres. Prøv igjen om litt. "
+    "Hvis feilen kommer tilbake, meld fra til den som drifter Heim BMS."
+)
+
+
+def create_app(data_dir: str | Path | None = None) -> dash.Dash:
+    """The dashboard for a data folder (default `BMS_DATA_DIR` or `./data`); debug is always off."""
+    settings = load_settings(data_dir)
+    app = dash.Dash(
+        "dashboard",
+        use_pages=True,
+        pages_folder=str(HERE / "pages"),
+        assets_folder=str(HERE / "assets"),
+        # Bootstrap is linked first (below) so that bms.css, loaded after it, can override it.
+        assets_ignore=f"^{re.escape(BOOTSTRAP)}$",
+        serve_locally=True,
+        title="Heim BMS",
+        update_title=None,
+        suppress_callback_exceptions=True,  # the pages' components exist only once a page is shown
+        on_error=_on_callback_error,
+    )
+    app.config.external_stylesheets = [app.get_asset_url(BOOTSTRAP)]
+    app.index_string = app.index_string.replace("<html>", '<html lang="nb">', 1)  # Norwegian for screen readers
+    app.server.config[data.READER_KEY] = WarehouseReader(settings.current)
+    app.server.config[data.SETTINGS_KEY] = settings
+    app.layout = shell
+    from dashboard.pages import overview  # only after Dash() exists: the page registers itself on import
+
+    overview.register_callbacks(app)
+    _add_routes(app.server)
+    return app
+
+
+def shell() -> html.Div:
+    """The frame around every page: navbar, demo banner, error slot, page, and the data freshness line."""
+    reader, settings = data.current_reader(), data.current_settings()
+    try:
+        meta, demo = data.meta(reader), data.is_demo(reader)
+    except Exception:  # a damaged warehouse must not take the frame down; the page will say more
+        log.exception("Kunne ikke lese meta fra datavarehuset")
+        meta, demo = {}, False
+    links = [
+        (page["name"], page["relative_path"])
+        for page in dash.page_registry.values()
+        if not page["module"].endswith("not_found_404")
+    ]
+    return html.Div(
+        [
+            components.navbar(meta.get("kommune_name") or settings.kommune_name, links),
+            components.demo_banner() if demo else None,
+            dbc.Container(
+                [
+                    dbc.Alert(id=ERROR_ID, is_open=False, color="danger", dismissable=True, className="mt-3"),
+                    dash.page_container,
+                ],
+                fluid="xxl",
+                className="bms-main",
+            ),
+            components.footer(data.built_at(meta), meta.get("version")),
+        ],
+        className="bms-shell",
+    )
+
+
+def _on_callback_error(err: Exception) -> None:
+    """Any failing callback: log the trace on the server, show the user a Norwegian alert and no trace."""
+    log.error("Feil i en callback", exc_info=err)
+    dash.set_props(
+        ERROR_ID, {"is_open": True, "children": [html.Strong("Siden kunne ikke oppdateres. "), CALLBACK_ERROR_TEXT]}
+    )
+
+
+def _message_page(title: str, text: str) -> str:
+    return (
+        f'<!doctype html><html lang="nb"><head><meta charset="utf-8"><title>{html_text.escape(title)} – '
+        f'Heim BMS</title><link rel="stylesheet" href="/assets/{BOOTSTRAP}"></head><body class="p-5">'
+        f'<h1 class="h3">{html_text.escape(title)}</h1><p>{html_text.escape(text)}</p>'
+        '<p><a href="/">Tilbake til oversikten</a></p></body></html>'
+    )
+
+
+def _add_routes(server: flask.Flask) -> None:
+    @server.route("/maler/<kind>.xlsx")
+    def excel_template(kind: str) -> flask.Response:
+        """An empty Excel template for one input kind, generated from its spec."""
+        try:
+            content = template_bytes(kind)
+        except BmsError as e:
+            return flask.Response(_message_page("Fant ikke malen", str(e)), status=404, mimetype="text/html")
+        return flask.send_file(io.BytesIO(content), mimetype=XLSX, as_attachment=True, download_name=f"mal-{kind}.xlsx")
+
+    @server.errorhandler(500)
+    def server_error(err: Exception) -> tuple[str, int]:
+        # Flask has already logged the trace; the user gets a plain Norwegian page without it.
+        return _message_page(
+            "Noe gikk galt",
+            "Siden kunne ikke vises på grunn av en feil på serveren. "
+            "Prøv igjen om litt, og meld fra til den som drifter Heim BMS hvis feilen "
+            "kommer tilbake.",
+        ), 500

@@ -1,0 +1,117 @@
+"""Queries the dashboard runs on the published warehouse: each takes a WarehouseReader, returns plain data.
+
+Every query is parameterised and read-only. When nothing is published yet the reader yields empty frames,
+so each function returns an empty result instead of failing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import flask
+import pandas as pd
+
+from etl.norsk import FOCUS_AREAS
+from etl.settings import Settings
+from etl.warehouse import WarehouseReader
+
+READER_KEY = "BMS_READER"
+SETTINGS_KEY = "BMS_SETTINGS"
+KOMMUNE = "kommune"  # the dropdown value and scope for the whole kommune
+
+# How far back the trend reaches, in months, per period type: 5 years, or the last 12 periods.
+TREND_MONTHS = {"year": 60, "tertial": 48, "quarter": 36, "month": 12}
+
+
+def current_reader() -> WarehouseReader:
+    """The reader of the app serving the current request."""
+    return flask.current_app.config[READER_KEY]
+
+
+def current_settings() -> Settings:
+    """The settings of the app serving the current request."""
+    return flask.current_app.config[SETTINGS_KEY]
+
+
+def is_published(reader: WarehouseReader) -> bool:
+    """True when a warehouse has been published (a `bms load` or `bms demo` has run)."""
+    cur = reader.cursor()
+    if cur is None:
+        return False
+    cur.close()
+    return True
+
+
+def meta(reader: WarehouseReader) -> dict[str, str]:
+    """The warehouse's meta table (version, built_at, kommune_code, kommune_name …); empty if unpublished."""
+    frame = reader.df("SELECT key, value FROM meta")
+    return dict(zip(frame["key"], frame["value"], strict=True)) if not frame.empty else {}
+
+
+def built_at(meta_values: dict[str, str]) -> dt.datetime | None:
+    """When the published version was built, from its meta values."""
+    try:
+        return dt.datetime.fromisoformat(meta_values["built_at"])
+    except (KeyError, ValueError):
+        return None
+
+
+def is_demo(reader: WarehouseReader) -> bool:
+    """True when the published warehouse holds files loaded by `bms demo` (invented numbers)."""
+    frame = reader.df(
+        "SELECT count(*) AS n FROM load_log WHERE origin = $origin AND status = $status",
+        {"origin": "demo", "status": "loaded"},
+    )
+    return not frame.empty and int(frame["n"].iloc[0]) > 0
+
+
+def kommune_code(reader: WarehouseReader, settings: Settings) -> str:
+    """The kommune number the warehouse was built for (falls back to the settings)."""
+    return meta(reader).get("kommune_code") or settings.kommune_code
+
+
+def units(reader: WarehouseReader) -> pd.DataFrame:
+    """The current units (unit_id, name, service_area, service), ordered by service area and name."""
+    return reader.df("""
+        SELECT unit_id, name, service_area, service
+        FROM units
+        WHERE valid_to IS NULL OR valid_to >= current_date
+        ORDER BY lower(service_area), name
+    """)
+
+
+def scorecard(reader: WarehouseReader, scope: str, scope_code: str) -> pd.DataFrame:
+    """The newest value of every indicator for one scope, with its definition, in focus-area order."""
+    return reader.df(
+        """
+        SELECT s.*, i.description, i.formula, i.comparison
+        FROM scorecard_latest s
+        LEFT JOIN indicators i USING (indicator_id)
+        WHERE s.scope = $scope AND s.scope_code = $code
+        ORDER BY coalesce(list_position($areas, s.focus_area), 99), s.sort_order, s.name
+    """,
+        {"scope": scope, "code": scope_code, "areas": list(FOCUS_AREAS)},
+    )
+
+
+def trends(reader: WarehouseReader, scope: str, scope_code: str) -> pd.DataFrame:
+    """The recent values behind each newest value (5 years, or the last 12 periods), oldest first.
+
+    Only the period type of the newest value counts, so a yearly figure is never drawn between months."""
+    return reader.df(
+        """
+        WITH latest AS (
+            SELECT indicator_id, period_type, period AS last_period
+            FROM scorecard_latest
+            WHERE scope = $scope AND scope_code = $code AND period IS NOT NULL
+        )
+        SELECT s.indicator_id, s.period, s.period_type, s.value
+        FROM scorecard s
+        JOIN latest l USING (indicator_id, period_type)
+        WHERE s.scope = $scope AND s.scope_code = $code
+          AND s.period > l.last_period - to_months(CASE s.period_type
+                WHEN 'year' THEN $year WHEN 'tertial' THEN $tertial WHEN 'quarter' THEN $quarter ELSE $month END)
+        ORDER BY s.indicator_id, s.period
+    """,
+        {"scope": scope, "code": scope_code, **TREND_MONTHS},
+    )
