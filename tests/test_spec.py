@@ -1,0 +1,36 @@
+"""The kind specs are data that analysts and developers edit: check they are consistent."""
+
+from __future__ import annotations
+
+import pytest
+
+from etl.norsk import normalise_header
+from etl.spec import SQL_TYPES, load_specs
+
+SPECS = list(load_specs().values())
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=lambda s: s.kind)
+def test_headers_and_aliases_name_one_column_each(spec):
+    seen: dict[str, str] = {}
+    for col in spec.columns:
+        for key in col.header_keys():
+            assert key not in seen, f"«{key}» names both {seen[key]} and {col.name} in {spec.kind}"
+            seen[key] = col.name
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=lambda s: s.kind)
+def test_keys_scope_and_checks_refer_to_real_fields(spec):
+    fields = {c.field for c in spec.columns}
+    assert set(spec.key) <= fields and set(spec.scope) <= fields
+    assert spec.required, "a kind needs at least one required column to be recognised"
+    for check in spec.checks:
+        assert all(spec.column_by_name(n) for n in check.columns)
+    for col in spec.columns:
+        assert col.type in SQL_TYPES and col.description, f"{spec.kind}.{col.name} needs a type and a description"
+
+
+def test_kinds_are_told_apart_by_their_required_headers():
+    required = {s.kind: frozenset(normalise_header(c.name) for c in s.required) for s in SPECS}
+    assert len(set(required.values())) == len(required)
+    assert len({s.raw_table for s in SPECS}) == len(SPECS)
