@@ -35,10 +35,15 @@ def test_serve_answers_and_loads_files_dropped_while_running(data_dir: Path):
     units_file(data_dir / "inbox")
     port = free_port()
     exe = Path(sys.executable).with_name("bms")
-    proc = subprocess.Popen([str(exe), "serve", "--data-dir", str(data_dir), "--port", str(port), "--workers", "1"],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            env={**os.environ, "BMS_WATCH_SECONDS": "0.5"})
+    proc = subprocess.Popen(
+        [str(exe), "serve", "--data-dir", str(data_dir), "--port", str(port), "--workers", "1"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "BMS_WATCH_SECONDS": "0.5"},
+    )
     try:
+
         def up():
             try:
                 return requests.get(f"http://127.0.0.1:{port}/", timeout=2).status_code == 200
@@ -49,8 +54,10 @@ def test_serve_answers_and_loads_files_dropped_while_running(data_dir: Path):
         # the units dropped before start are loaded by the watcher too
         wait_for(lambda: not list((data_dir / "inbox").iterdir()))
         assert query(data_dir, "SELECT count(*) FROM units") == [(3,)]
-        write_xlsx(data_dir / "inbox" / "nye_tall.xlsx", {"Ark1": [["indikator_id", "enhet_id", "periode", "verdi"],
-                                                                  ["grunnskolepoeng", "E31", "2025", "42,5"]]})
+        write_xlsx(
+            data_dir / "inbox" / "nye_tall.xlsx",
+            {"Ark1": [["indikator_id", "enhet_id", "periode", "verdi"], ["grunnskolepoeng", "E31", "2025", "42,5"]]},
+        )
         wait_for(lambda: list((data_dir / "archive").glob("*nye_tall.xlsx")), timeout=30)
         assert query(data_dir, "SELECT value FROM manual_values") == [(42.5,)]
         (data_dir / "inbox" / "feil.csv").write_text("hei;hallo\n1;2\n", encoding="utf-8")
