@@ -15,6 +15,7 @@ import csv
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -127,6 +128,7 @@ def cmd_status(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     """Serve the dashboard with gunicorn and load files that land in the inbox while it runs."""
     init_data_dir(settings)
+    _check_port_free(settings.host, settings.port)
     env = {**os.environ, "BMS_DATA_DIR": str(settings.data_dir)}
     server = subprocess.Popen(
         [
@@ -158,6 +160,17 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         server.terminate()
         server.wait(timeout=30)
     return 0 if server.returncode in (0, -15, None) else 1
+
+
+def _check_port_free(host: str, port: int) -> None:
+    with socket.socket() as s:
+        try:
+            s.bind((host, port))
+        except OSError:
+            raise BmsError(
+                f"Porten {port} på {host} er allerede i bruk (kjører dashbordet alt?). "
+                "Velg en annen med --port, for eksempel: bms serve --port 8051"
+            ) from None
 
 
 def _interrupt(*_: object) -> None:

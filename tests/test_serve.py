@@ -68,3 +68,18 @@ def test_serve_answers_and_loads_files_dropped_while_running(data_dir: Path):
         out, _ = proc.communicate(timeout=30)
     assert "Traceback" not in out
     assert proc.returncode == 0
+
+
+def test_serve_on_a_busy_port_says_so_in_norwegian(data_dir: Path):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        out = subprocess.run(
+            [str(Path(sys.executable).with_name("bms")), "serve", "--data-dir", str(data_dir), "--port", str(port)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert out.returncode == 2
+    assert f"Porten {port} på 127.0.0.1 er allerede i bruk" in out.stderr and "Traceback" not in out.stderr
