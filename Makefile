@@ -28,8 +28,8 @@ test: $(DEV) chromium lint
 	$(VENV)/bin/pytest
 
 lint: $(DEV)
-	$(VENV)/bin/ruff check etl dashboard tests data/demo/generate.py
-	$(VENV)/bin/ruff format --check etl dashboard tests data/demo/generate.py
+	$(VENV)/bin/ruff check etl dashboard tests benchmarks data/demo/generate.py
+	$(VENV)/bin/ruff format --check etl dashboard tests benchmarks data/demo/generate.py
 
 # Browser tests drive Debian's Chromium through Playwright; they are never skipped.
 chromium:

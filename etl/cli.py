@@ -6,6 +6,8 @@ Examples:
     bms load ~/Nedlastinger/sykefravær.xlsx
     bms demo && bms serve         # the demo installation on http://127.0.0.1:8050
     bms status --data-dir /srv/bms
+    bms fetch kostra              # KOSTRA for Heim, its KOSTRA group, the peers, EKA50 and EAKUO, then load
+    bms fetch klass               # only Klass: kommuner, fylker, KOSTRA groups, changed kommune numbers
 """
 
 from __future__ import annotations
@@ -23,10 +25,11 @@ import traceback
 from pathlib import Path
 
 from etl.errors import BmsError
+from etl.kostra_fetch import FetchReport, fetch_klass, fetch_kostra, fetch_query, klass_years, make_client
 from etl.loader import LoadSummary, inbox_files, load
 from etl.norsk import format_number
 from etl.settings import BUNDLED_DATA, CATALOGUE_FILE, SETTINGS_FILE, Settings, load_settings
-from etl.spec import load_specs
+from etl.spec import stored_specs
 from etl.status import loaded_by_origin, status_text
 
 DEMO_DIR = BUNDLED_DATA / "demo"
@@ -91,7 +94,7 @@ def demo_files() -> list[Path]:
     manifest = DEMO_DIR / "manifest.csv"
     if not manifest.exists():
         raise BmsError(f"Fant ikke demodataene ({manifest}). Kjør python data/demo/generate.py.")
-    kinds = set(load_specs())
+    kinds = set(stored_specs())
     with manifest.open(encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
     return [
@@ -129,6 +132,8 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     """Serve the dashboard with gunicorn and load files that land in the inbox while it runs."""
     init_data_dir(settings)
     _check_port_free(settings.host, settings.port)
+    # Files that arrived while stopped, and the rebuild an upgrade or a settings change calls for.
+    print_summary(load(settings, progress=_say))
     env = {**os.environ, "BMS_DATA_DIR": str(settings.data_dir)}
     server = subprocess.Popen(
         [
@@ -192,12 +197,43 @@ def watch_inbox(settings: Settings, keep_going) -> None:
         time.sleep(settings.watch_seconds)
 
 
+def cmd_fetch(settings: Settings, args: argparse.Namespace) -> int:
+    """Fetch KOSTRA (or only Klass) from SSB into data/kostra/, then load what was fetched.
+
+    Example: bms fetch kostra --base-url http://speil.example:8080"""
+    init_data_dir(settings)
+    client = make_client(settings, progress=_say)
+    try:
+        if args.source == "klass":
+            report = fetch_klass(settings, client, klass_years(settings), _say, args.refresh)
+        elif args.query:
+            report = fetch_query(settings, client, Path(args.query), _say)
+        else:
+            report = fetch_kostra(
+                settings, client, _say, args.refresh, lambda: print_summary(load(settings, [], progress=_say))
+            )
+    except KeyboardInterrupt:
+        _say(f"Avbrutt. Det som er hentet, ligger i {settings.kostra_dir} og hentes ikke på nytt neste gang.")
+        return 130
+    _print_fetch(report)
+    summary = load(settings, [], progress=_say)
+    print_summary(summary)
+    return 1 if summary.rejected or report.problems else 0
+
+
+def _print_fetch(report: FetchReport) -> None:
+    print(report.summary())
+    for note in dict.fromkeys(report.notes + report.problems):
+        print(f"  merk: {note}")
+
+
 COMMANDS = {
     "init": (cmd_init, "opprett en datamappe med innboks, arkiv, katalog og innstillinger"),
     "load": (cmd_load, "last filene i innboksen (eller de oppgitte filene) og publiser datavarehuset"),
     "demo": (cmd_demo, "bygg datavarehuset fra de medfølgende demodataene"),
     "serve": (cmd_serve, "start dashbordet og last nye filer i innboksen fortløpende"),
     "status": (cmd_status, "vis hva som er lastet, hvor ferskt det er, og hva som er avvist"),
+    "fetch": (cmd_fetch, "hent KOSTRA eller Klass fra SSB til data/kostra/ og last det inn"),
 }
 
 
@@ -219,6 +255,17 @@ def parser() -> argparse.ArgumentParser:
             s.add_argument("--host", help="adressen å lytte på (standard 127.0.0.1)")
             s.add_argument("--port", type=int, help="porten (standard 8050)")
             s.add_argument("--workers", type=int, help="antall serverprosesser (standard 2)")
+        if name == "fetch":
+            s.add_argument("source", choices=("kostra", "klass"), help="kostra (med Klass) eller bare klass")
+            s.add_argument(
+                "--base-url",
+                dest="ssb_base_url",
+                metavar="URL",
+                help="SSB eller et speil/testserver (standard https://data.ssb.no)",
+            )
+            s.add_argument("--api", dest="ssb_api", choices=("v2", "v0"), help="PxWebApi-versjon (standard v2)")
+            s.add_argument("--refresh", action="store_true", help="hent på nytt selv om svaret finnes i data/kostra/")
+            s.add_argument("--query", metavar="FIL", help="kjør en lagret v0-spørring fra statistikkbanken (JSON)")
     return p
 
 
@@ -226,7 +273,7 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the `bms` console script."""
     args = parser().parse_args(argv)
     try:
-        overrides = {k: getattr(args, k, None) for k in ("host", "port", "workers")}
+        overrides = {k: getattr(args, k, None) for k in ("host", "port", "workers", "ssb_base_url", "ssb_api")}
         settings = load_settings(args.data_dir, **overrides)
         return COMMANDS[args.command][0](settings, args)
     except BmsError as e:
@@ -235,6 +282,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         _say("Avbrutt.")
         return 130
+    except BrokenPipeError:  # output piped into `head`, which closed early: not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except Exception as e:  # an unexpected fault: one line for the user, the trace only when asked for
         if os.environ.get("BMS_DEBUG"):
             traceback.print_exc()

@@ -21,9 +21,10 @@ import pandas as pd
 
 from etl.context import Context, check_references
 from etl.errors import BmsError, FileRejected, Problem
+from etl.kostra_cache import cache_files
 from etl.reader import Table, read_file
 from etl.settings import Settings
-from etl.warehouse import DUCKDB_CONFIG, NewRows, build, published
+from etl.warehouse import DUCKDB_CONFIG, NewRows, build, published, schema_fingerprint
 
 Progress = Callable[[str], None]
 
@@ -115,6 +116,10 @@ def _load(settings: Settings, paths: list[Path] | None, origin: str, progress: P
     # The catalogue is edited in place: it is read whenever its content changed, and a copy archived.
     if catalogue.exists() and (sha := sha256(catalogue)) not in rejected_shas:
         candidates.append(_Candidate(catalogue, "katalog", sha, move=False))
+    # SSB's answers fetched into data/kostra/ are read in place, each once: a cache, not a drop folder.
+    for p in cache_files(settings):
+        if (sha := sha256(p)) not in loaded_shas and sha not in rejected_shas:
+            candidates.append(_Candidate(p, "ssb", sha, move=False))
     inbox = settings.inbox.resolve()
     for p in paths if paths is not None else inbox_files(settings):
         if not p.exists():
@@ -157,11 +162,21 @@ def _load(settings: Settings, paths: list[Path] | None, origin: str, progress: P
         if c.error is not None:
             c.result = FileResult(c.path.name, "rejected", message=str(c.error))
     todo = [c for c in candidates if c.result is not None]
-    if not todo:
+    meta = {
+        "kommune_code": settings.kommune_code,
+        "kommune_name": settings.kommune_name,
+        "min_n": str(settings.min_n),
+        "peers": ",".join(settings.peers),
+        "comparison_regions": ",".join(settings.comparison_regions),
+        "schema": schema_fingerprint(),  # specs and SQL of this code: an upgrade rebuilds the warehouse
+    }
+    # e.g. new peers, or new SQL after an upgrade: rebuild even without new files
+    settings_changed = _settings_changed(settings, meta)
+    if not todo and not settings_changed:
         return LoadSummary([])
 
     version = None
-    if any(c.result.status != "unchanged" for c in todo):
+    if settings_changed or any(c.result.status != "unchanged" for c in todo):
         progress("bygger nytt datavarehus")
         now = dt.datetime.now()
         new_rows = [
@@ -187,11 +202,6 @@ def _load(settings: Settings, paths: list[Path] | None, origin: str, progress: P
             for c in todo
             if c.result.status != "unchanged"
         ]
-        meta = {
-            "kommune_code": settings.kommune_code,
-            "kommune_name": settings.kommune_name,
-            "min_n": str(settings.min_n),
-        }
         version, _ = build(settings.warehouse_dir, settings.current, new_rows, log, meta, settings.keep_versions)
         progress(f"publisert versjon {version}")
     now = dt.datetime.now()
@@ -206,26 +216,44 @@ def _load(settings: Settings, paths: list[Path] | None, origin: str, progress: P
 
 def _known(settings: Settings) -> tuple[Context, set[str], set[str]]:
     """What the published warehouse knows: units, indicators, and the hashes loaded and rejected."""
-    ctx = Context(default_min_n=settings.min_n)
+    ctx = Context(default_min_n=settings.min_n, kommune_name=settings.kommune_name)
     target = published(settings.current)
     if target is None:
         return ctx, set(), set()
     con = duckdb.connect(str(target), read_only=True, config=DUCKDB_CONFIG)
     try:
         ctx.units = dict(con.execute("SELECT unit_id, name FROM units").fetchall())
+        ctx.ansvar = dict(con.execute("SELECT unnest(ansvar_codes), unit_id FROM units ORDER BY unit_id").fetchall())
         catalogue = con.execute(
-            "SELECT indicator_id, min_n, unit_of_measure FROM raw_indicators "
+            "SELECT indicator_id, min_n, unit_of_measure, source, source_ref FROM raw_indicators "
             "QUALIFY _seq = max(_seq) OVER (PARTITION BY indicator_id)"
         ).fetchall()
-        ctx.indicators = {i: (int(n) if n is not None else None) for i, n, _ in catalogue}
-        ctx.learn_scales((i, u) for i, _, u in catalogue)
+        ctx.indicators = {i: (int(n) if n is not None else None) for i, n, *_ in catalogue}
+        ctx.sources = {i: s for i, _, _, s, _ in catalogue}
+        ctx.source_refs = {i: r for i, *_, r in catalogue if r}
+        ctx.learn_scales((i, u) for i, _, u, *_ in catalogue)
         logged = con.execute("SELECT sha256, status FROM load_log").fetchall()
     finally:
         con.close()
     return ctx, {s for s, st in logged if st == "loaded"}, {s for s, st in logged if st == "rejected"}
 
 
+def _settings_changed(settings: Settings, meta: dict[str, str]) -> bool:
+    """Whether the published warehouse was built with other settings than these (peers, kommune, min_n)."""
+    target = published(settings.current)
+    if target is None:
+        return False
+    con = duckdb.connect(str(target), read_only=True, config=DUCKDB_CONFIG)
+    try:
+        built = dict(con.execute("SELECT key, value FROM meta").fetchall())
+    finally:
+        con.close()
+    return any(built.get(k) != v for k, v in meta.items())
+
+
 def _destination(settings: Settings, c: _Candidate, now: dt.datetime) -> Path:
+    if c.origin == "ssb" and c.result.status == "loaded":
+        return c.path  # the cache keeps SSB's answers: nothing to archive
     folder = settings.rejected if c.result.status == "rejected" else settings.archive
     stem = f"{now:%Y%m%d-%H%M%S}_{c.path.name}"
     dest, i = folder / stem, 1
@@ -238,6 +266,8 @@ def _destination(settings: Settings, c: _Candidate, now: dt.datetime) -> Path:
 def _file_away(c: _Candidate) -> None:
     """Move (inbox) or copy (named file, catalogue) into archive/ or rejected/, never deleting anything."""
     dest = c.result.stored_as
+    if dest == c.path:
+        return
     if c.move:
         shutil.move(str(c.path), dest)
     else:

@@ -56,6 +56,11 @@ MONTH_NAMES = [
 ]
 
 PERIOD_TYPES = ("year", "tertial", "quarter", "month")
+PERIOD_TYPE_LABELS = {"year": "år", "tertial": "tertial", "quarter": "kvartal", "month": "måned"}
+PERIOD_TYPE_NOUNS = {"year": "et helt år", "tertial": "et tertial", "quarter": "et kvartal", "month": "én måned"}
+PERIOD_TYPE_EXAMPLES = {"year": "2025", "tertial": "2025T1", "quarter": "2025K1", "month": "2025-08"}
+# What a unit cell says when the row is for the whole kommune (besides the kommune's own name).
+KOMMUNE_WORDS = ("hele kommunen", "kommunen", "kommune", "kommunen totalt", "totalt", "alle enheter")
 
 
 class ParseError(ValueError):
@@ -195,6 +200,21 @@ def format_number(value: float | None, decimals: int = 0) -> str:
     rounded = Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-decimals), ROUND_HALF_UP)
     text = f"{rounded:,.{decimals}f}".replace(",", "\u00a0").replace(".", ",")
     return text.replace("-", "\u2212")
+
+
+def format_plain_number(value: float | None, decimals: int | None = None) -> str:
+    """A number for a CSV file Excel reads as a number in Norwegian: `-1234,5` (decimal comma, no thousands
+    separator, ASCII minus); rounded to `decimals` as `format_number` does, else up to six decimals."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if decimals is not None:
+        rounded = Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-decimals), ROUND_HALF_UP)
+        text = f"{rounded:.{decimals}f}"
+    else:
+        text = f"{float(value):.6f}".rstrip("0").rstrip(".")
+    if float(text) == 0:
+        text = text.lstrip("-")  # no "-0,0"
+    return text.replace(".", ",")
 
 
 def format_value(value: float | None, unit: str, decimals: int = 0) -> str:

@@ -7,15 +7,26 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import numbers
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from etl.errors import FileRejected, Problem
 from etl.files import Sheet, open_file
-from etl.norsk import ParseError, normalise_header, parse_date, parse_number, parse_period
+from etl.norsk import (
+    PERIOD_TYPE_EXAMPLES,
+    PERIOD_TYPE_LABELS,
+    PERIOD_TYPE_NOUNS,
+    ParseError,
+    normalise_header,
+    parse_date,
+    parse_number,
+    parse_period,
+)
 from etl.spec import Column, Spec, load_specs
 
 HEADER_SEARCH_ROWS = 15
@@ -60,17 +71,10 @@ def is_empty(value: object) -> bool:
 def read_file(path: Path, max_bytes: int, max_unzipped: int, ignored_sheets: tuple[str, ...] = ()) -> list[Table]:
     """Read every data sheet of a file into Tables, or raise FileRejected listing every problem."""
     opened = open_file(path, max_bytes, max_unzipped)
-    if opened.json is not None:
-        raise FileRejected(
-            path.name,
-            [
-                Problem(
-                    "fila er JSON, men ingen leser for denne JSON-typen finnes ennå (KOSTRA/json-stat2 leses "
-                    "fra mappa data/kostra/ når SSB-leseren er på plass)",
-                    "Bruk Excel- eller CSV-maler for egne tall, eller legg inn tallene som indikatorverdier.",
-                )
-            ],
-        )
+    if opened.json is not None:  # SSB's json-stat2 answers and Klass lists have their own reader
+        from etl.sources.ssb import read_document  # imported here: etl.sources builds on this module's Table
+
+        return read_document(path, opened.json)
     ignored = {normalise_header(s) for s in ignored_sheets}
     problems: list[Problem] = []
     tables: list[Table] = []
@@ -113,7 +117,7 @@ def _detect(sheet: Sheet) -> tuple[Spec, int, dict[int, Column]]:
             if not mapping:
                 continue
             found = set(mapping.values())
-            complete = all(c in found for c in spec.required)
+            complete = all(c in found for c in spec.required) and _names_unit(spec, found)
             named = hint in {normalise_header(s) for s in spec.sheet_names}
             score = (complete, len(found), named, -i)
             if best is None or score > best[0]:
@@ -136,20 +140,35 @@ def _detect(sheet: Sheet) -> tuple[Spec, int, dict[int, Column]]:
     if not complete:
         found = set(mapping.values())
         missing = [c for c in spec.required if c not in found]
-        raise _SheetProblems(
-            [
+        problems = [
+            Problem(
+                f"fila ser ut som «{spec.label}», men mangler kolonnen «{c.name}»",
+                f"Legg til en kolonne med overskriften «{c.name}»"
+                + (f" (godtatte varianter: {', '.join(c.aliases)})" if c.aliases else "")
+                + ".",
+                row=header_row + 1,
+                **where,
+            )
+            for c in missing
+        ]
+        if not _names_unit(spec, found):
+            names = " eller ".join(f"«{n}»" for n in spec.unit_columns)
+            problems.append(
                 Problem(
-                    f"fila ser ut som «{spec.label}», men mangler kolonnen «{c.name}»",
-                    f"Legg til en kolonne med overskriften «{c.name}»"
-                    + (f" (godtatte varianter: {', '.join(c.aliases)})" if c.aliases else "")
-                    + ".",
+                    f"fila ser ut som «{spec.label}», men mangler en kolonne som sier hvilken enhet radene gjelder "
+                    f"({names})",
+                    f"Legg til en kolonne med overskriften {names}.",
                     row=header_row + 1,
                     **where,
                 )
-                for c in missing
-            ]
-        )
+            )
+        raise _SheetProblems(problems)
     return spec, header_row, mapping
+
+
+def _names_unit(spec: Spec, found: set[Column]) -> bool:
+    """A kind whose rows must name a unit has at least one of its unit columns."""
+    return not spec.unit_required or any(c.name in spec.unit_columns for c in found)
 
 
 def _headers_seen(sheet: Sheet) -> str:
@@ -218,10 +237,11 @@ def _read_sheet(sheet: Sheet) -> Table:
             frame[col.field] = pd.to_datetime(frame[col.field])
     if not problems:
         problems += _row_checks(spec, frame, sheet.name, label)
-        problems += _duplicates(spec, frame, sheet.name)
+        problems += duplicate_problems(spec, frame, sheet.name)
     if problems:
         raise _SheetProblems(problems)
     notes = [f"ignorerte kolonner uten kjent navn: {', '.join(ignored)}"] if ignored else []
+    notes += [f"kolonnen «{c.name}» er lest, men lagres ikke: {c.store_note}" for c in mapping.values() if c.store_note]
     fields = [c for c in frame.columns if c != "_row"]
     return Table(spec, sheet.name, frame[~_hashable(frame)[fields].duplicated()], ignored, notes)
 
@@ -271,7 +291,11 @@ def _parse(col: Column, raw: object) -> object:
     if t == "date":
         return parse_date(raw)
     if t == "period":
-        return parse_period(raw)
+        period, ptype = parse_period(raw)
+        if col.period_types and ptype not in col.period_types:
+            allowed = " eller ".join(f"{PERIOD_TYPE_LABELS[p]} ({PERIOD_TYPE_EXAMPLES[p]})" for p in col.period_types)
+            raise ParseError(f"«{raw}» gjelder {PERIOD_TYPE_NOUNS[ptype]}; {col.name} må være {allowed}")
+        return period, ptype
     if t == "enum":
         canonical = col.values.get(normalise_header(raw))
         if canonical is None:
@@ -296,6 +320,9 @@ def _fix_for(col: Column) -> str:
     }
     if col.pattern_fix:
         return col.pattern_fix
+    if col.period_types:
+        examples = ", ".join(PERIOD_TYPE_EXAMPLES[p] for p in col.period_types)
+        return f"Skriv perioden som {examples} (én periode per rad, ikke summer for flere perioder)."
     if col.min is not None or col.max is not None:
         bounds = (
             f"mellom {_fmt(col.min)} og {_fmt(col.max)}"
@@ -311,14 +338,35 @@ def _row_checks(spec: Spec, frame: pd.DataFrame, sheet: str | None, label: dict[
     for check in spec.checks:
         ok = frame.eval(check.expr)
         column = next((spec.column_by_name(n).field for n in check.columns), None)
-        for row in frame.loc[~ok.astype(bool), "_row"]:
-            problems.append(Problem(check.message, check.fix, sheet, int(row), label.get(column or "")))
+        for _, row in frame.loc[~ok.astype(bool)].iterrows():
+            # a message may name the row's values: "{lost_days} tapte dagsverk …"
+            text = {k: _show_value(v) for k, v in row.items()}
+            problems.append(
+                Problem(
+                    check.message.format_map(text),
+                    check.fix.format_map(text),
+                    sheet,
+                    int(row["_row"]),
+                    label.get(column or ""),
+                )
+            )
     return problems
 
 
-def _duplicates(spec: Spec, frame: pd.DataFrame, sheet: str | None) -> list[Problem]:
+def _show_value(value: object) -> str:
+    if isinstance(value, pd.Timestamp):
+        return value.strftime("%d.%m.%Y")
+    if isinstance(value, numbers.Real) and not isinstance(value, bool | np.bool_) and not pd.isna(value):
+        return _fmt(round(float(value), 6))
+    return _show(value)
+
+
+def duplicate_problems(
+    spec: Spec, frame: pd.DataFrame, sheet: str | None, key: tuple[str, ...] | None = None
+) -> list[Problem]:
+    """Rows that share a key (`spec.key` unless given) but differ elsewhere: one problem per key."""
     fields = [c for c in frame.columns if c != "_row"]
-    key = list(spec.key)
+    key = list(key or spec.key)
     distinct = _hashable(frame).drop_duplicates(subset=fields)
     clash = distinct[distinct.duplicated(subset=key, keep=False)]
     problems = []

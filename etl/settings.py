@@ -32,6 +32,19 @@ class Settings:
     workers: int = 2
     watch_seconds: float = 2.0
     peers: tuple[str, ...] = ("5056", "5014", "5059", "1576", "1566", "5061")
+    # KOSTRA comparison regions: codes as SSB writes them, or "kostragruppe" / "fylke" for the kommune's own
+    # KOSTRA group and county, read from Klass for each year (EKG02 and EKA50 for Heim).
+    comparison_regions: tuple[str, ...] = ("kostragruppe", "fylke", "EAKUO")
+    kostra_years: tuple[str, ...] = ()  # "2021-2025" or a list of years; empty: the five newest SSB has
+    klass_date: str = ""  # municipalities valid at this date (yyyy-mm-dd); empty: 1 January this year
+    ssb_base_url: str = "https://data.ssb.no"  # or a mirror / test server (bms fetch --base-url)
+    ssb_api: str = "v2"  # PxWebApi version for bms fetch kostra: v2, or v0 (the older API)
+    ssb_requests_per_minute: int = 30
+    ssb_max_cells: int = 800_000  # per request (SSB's limit)
+    ssb_max_url: int = 2_000  # longer GET URLs go as POST (SSB answers 404 to URLs over ~2 100 characters)
+    ssb_retries: int = 5  # on 429, 503 and lost connections, with backoff
+    ssb_backoff_seconds: float = 2.0
+    ssb_timeout_seconds: float = 60.0
     ignored_sheets: tuple[str, ...] = ("forklaring", "les meg", "info", "notater", "readme", "instruksjoner")
     extra: dict = field(default_factory=dict)
 
@@ -59,6 +72,11 @@ class Settings:
     @property
     def catalogue(self) -> Path:
         return self.data_dir / CATALOGUE_FILE
+
+    @property
+    def kostra_dir(self) -> Path:
+        """SSB's raw answers (KOSTRA tables and Klass lists) with the query beside each: the fetch cache."""
+        return self.data_dir / "kostra"
 
 
 def _coerce(f: dataclasses.Field, raw: object) -> object:

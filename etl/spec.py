@@ -41,8 +41,13 @@ class Column:
     pattern: str | None = None
     pattern_fix: str | None = None
     max_length: int | None = None
-    references: str | None = None  # "unit" or "indicator"
+    references: str | None = None  # "unit" (id or name), "indicator" or "ansvar" (a code in units.ansvar_codes)
     values: dict[str, str] = field(default_factory=dict)  # normalised variant -> canonical value
+    store: bool = True  # False: read and checked, never written to the warehouse
+    store_note: str | None = None  # said in the load report when a file has this column but it is not stored
+    fills: str | None = None  # after references are resolved, fill this field where it is blank
+    owns: str | None = None  # "ansvar": the codes this column lists belong to the row's unit, one unit per code
+    period_types: tuple[str, ...] = ()  # the period types allowed (empty = any)
 
     def header_keys(self) -> set[str]:
         """Every normalised header that names this column."""
@@ -75,6 +80,17 @@ class Spec:
     checks: tuple[RowCheck, ...] = ()
     anonymity_n: str | None = None
     anonymity_unit: str | None = None
+    anonymity_describe: tuple[str, ...] = ("indicator_id",)  # the fields that name a held-back row
+    unit_columns: tuple[str, ...] = ()  # Norwegian names of the columns that can say which unit a row is for
+    unit_required: bool = False  # every row must name a unit (True), or a blank unit means the kommune
+    feeds_ref: str | None = None  # the catalogue kilde_ref a row feeds, as a template over fields
+    feeds_scale: str | None = None  # the field holding the row's scale maximum, checked against the indicator's
+    feeds_scale_default: float | None = None  # the scale maximum when that field is blank
+
+    @property
+    def unit_fields(self) -> list[str]:
+        """The fields of the columns that can name a row's unit."""
+        return [self.column_by_name(n).field for n in self.unit_columns]
 
     @property
     def required(self) -> list[Column]:
@@ -91,7 +107,7 @@ class Spec:
     def raw_columns(self) -> list[tuple[str, str]]:
         """(name, SQL type) of the raw table: every field, a period's type, and the load bookkeeping."""
         cols = []
-        for c in self.columns:
+        for c in (c for c in self.columns if c.store):
             cols.append((c.field, SQL_TYPES[c.type]))
             if c.type == "period":
                 cols.append((f"{c.field}_type", "VARCHAR"))
@@ -105,13 +121,17 @@ def _column(d: dict) -> Column:
             values[normalise_header(v)] = canonical
     if d["type"] not in SQL_TYPES:
         raise ValueError(f"unknown column type {d['type']!r}")
-    return Column(aliases=tuple(d.pop("aliases", ())), values=values, **d)
+    return Column(
+        aliases=tuple(d.pop("aliases", ())), period_types=tuple(d.pop("period_types", ())), values=values, **d
+    )
 
 
 def parse_spec(text: str) -> Spec:
     """Build a Spec from the TOML text of one kind."""
     d = tomllib.loads(text)
     anonymity = d.get("anonymity", {})
+    unit = d.get("unit", {})
+    feeds = d.get("feeds", {})
     return Spec(
         kind=d["kind"],
         label=d["label"],
@@ -127,6 +147,12 @@ def parse_spec(text: str) -> Spec:
         ),
         anonymity_n=anonymity.get("n"),
         anonymity_unit=anonymity.get("unit"),
+        anonymity_describe=tuple(anonymity.get("describe", ("indicator_id",))),
+        unit_columns=tuple(unit.get("columns", ())),
+        unit_required=unit.get("required", False),
+        feeds_ref=feeds.get("source_ref"),
+        feeds_scale=feeds.get("scale_max"),
+        feeds_scale_default=feeds.get("scale_default"),
     )
 
 
@@ -135,3 +161,15 @@ def load_specs() -> dict[str, Spec]:
     """Every kind the readers support, by kind name, in load order."""
     specs = [parse_spec(p.read_text(encoding="utf-8")) for p in sorted(SPEC_DIR.glob("*.toml"))]
     return {s.kind: s for s in sorted(specs, key=lambda s: (s.order, s.kind))}
+
+
+@functools.cache
+def ssb_specs() -> dict[str, Spec]:
+    """Kinds that arrive as SSB documents (json-stat2, Klass JSON), read by `etl.sources`, never by headers."""
+    specs = [parse_spec(p.read_text(encoding="utf-8")) for p in sorted((SPEC_DIR / "ssb").glob("*.toml"))]
+    return {s.kind: s for s in sorted(specs, key=lambda s: (s.order, s.kind))}
+
+
+def stored_specs() -> dict[str, Spec]:
+    """Every kind with a raw table in the warehouse: the file kinds and the SSB document kinds."""
+    return {**load_specs(), **ssb_specs()}

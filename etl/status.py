@@ -9,7 +9,23 @@ from etl.norsk import format_number
 from etl.settings import Settings
 from etl.warehouse import DUCKDB_CONFIG, published
 
-RELATIONS = ("units", "indicators", "targets", "manual_values", "indicator_values", "scorecard")
+RELATIONS = (
+    "units",
+    "indicators",
+    "targets",
+    "manual_values",
+    "accounting",
+    "sick_leave",
+    "staff",
+    "user_survey",
+    "employee_survey",
+    "deviations",
+    "decisions",
+    "kostra_values",
+    "municipalities",
+    "indicator_values",
+    "scorecard",
+)
 
 
 def loaded_by_origin(settings: Settings) -> dict[str, int]:
@@ -24,6 +40,21 @@ def loaded_by_origin(settings: Settings) -> dict[str, int]:
         )
     finally:
         con.close()
+
+
+def _kostra_lines(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Each SSB table's years and vintage: preliminary (March) or final (June) figures, and when."""
+    rows = con.execute(
+        "SELECT table_id, min(year), max(year), arg_max(vintage_text, year) FROM kostra_values "
+        "GROUP BY table_id ORDER BY table_id"
+    ).fetchall()
+    if not rows:
+        return []
+    lines = ["", "Fra SSB (KOSTRA):"]
+    for table, first, last, vintage in rows:
+        span = f"{first}–{last}" if first != last else f"{first}"
+        lines.append(f"  tabell {table}: {span}" + (f", {vintage} for {last}" if vintage else ""))
+    return lines
 
 
 def status_text(settings: Settings) -> str:
@@ -45,8 +76,12 @@ def status_text(settings: Settings) -> str:
             lines.append("")
             lines.append("Innhold:")
             for rel in RELATIONS:
-                n = con.execute(f"SELECT count(*) FROM {rel}").fetchone()[0]
-                lines.append(f"  {rel:18} {format_number(n):>10} rader")
+                try:
+                    n = con.execute(f"SELECT count(*) FROM {rel}").fetchone()[0]
+                    lines.append(f"  {rel:18} {format_number(n):>10} rader")
+                except duckdb.CatalogException:  # built by an older version of the software
+                    lines.append(f"  {rel:18} {'mangler':>10}  (kjør «bms load» for å bygge på nytt)")
+            lines += _kostra_lines(con)
             lines.append("")
             lines.append("Siste filer:")
             for name, kind, rows, st, when, msg in con.execute(

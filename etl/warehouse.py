@@ -9,6 +9,7 @@ leaves the published warehouse as it was; readers on an old version keep their o
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
 import re
 import threading
@@ -20,7 +21,7 @@ import duckdb
 import pandas as pd
 
 from etl import __version__
-from etl.spec import Spec, load_specs
+from etl.spec import SPEC_DIR, Spec, stored_specs
 
 SQL_DIR = Path(__file__).parent / "sql"
 _VERSION = re.compile(r"^bms-(\d{6})\.duckdb$")
@@ -48,6 +49,15 @@ class NewRows:
     frame: pd.DataFrame
     file_name: str
     sha256: str
+
+
+def schema_fingerprint() -> str:
+    """A hash of the specs and SQL this code builds with: a published warehouse made by other code is rebuilt."""
+    h = hashlib.sha256()
+    for path in sorted([*SPEC_DIR.rglob("*.toml"), *SQL_DIR.glob("*.sql")]):
+        h.update(path.name.encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()[:16]
 
 
 def versions(warehouse_dir: Path) -> list[tuple[int, Path]]:
@@ -106,7 +116,7 @@ def build(
 
 
 def _create_store(con: duckdb.DuckDBPyConnection) -> None:
-    for spec in load_specs().values():
+    for spec in stored_specs().values():
         cols = ", ".join(f'"{name}" {sql_type}' for name, sql_type in spec.raw_columns())
         con.execute(f"CREATE TABLE {spec.raw_table} ({cols})")
     con.execute(f"CREATE TABLE load_log ({', '.join(f'{n} {t}' for n, t in LOAD_LOG_COLUMNS)})")
@@ -123,7 +133,7 @@ def _copy_store(con: duckdb.DuckDBPyConnection, previous: Path) -> None:
                 "SELECT table_name, column_name FROM duckdb_columns() WHERE database_name = 'prev'"
             ).fetchall()
         }
-        tables = [s.raw_table for s in load_specs().values()] + ["load_log"]
+        tables = [s.raw_table for s in stored_specs().values()] + ["load_log"]
         for table in tables:
             new_cols = [
                 c

@@ -68,3 +68,8 @@ def snapshot(
 ) -> dict:
     """Every row of the data relations, sorted: to compare two warehouses for equality."""
     return {r: sorted(map(repr, query(data_dir, f"SELECT * FROM {r}"))) for r in relations}
+
+
+def rounded(rows: list[tuple], digits: int = 6) -> list[tuple]:
+    """Query rows with every float rounded, to compare computed figures with hand-worked ones."""
+    return [tuple(round(v, digits) if isinstance(v, float) else v for v in row) for row in rows]

@@ -117,7 +117,7 @@ def test_missing_target_is_grey(dd):
 
 def test_no_data_shows_as_grey_in_the_latest_scorecard(dd):
     rows = query(dd, "SELECT status, status_reason, value FROM scorecard_latest WHERE scope = 'kommune'")
-    assert len(rows) == 28  # every indicator of the catalogue is measured for the kommune
+    assert len(rows) == 29  # every indicator of the catalogue is measured for the kommune
     assert set(rows) == {("grey", "ingen data", None)}
 
 

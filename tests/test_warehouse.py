@@ -46,7 +46,7 @@ def test_reader_follows_new_versions_and_old_cursors_keep_working(data_dir):
     assert reader.cursor() is None  # nothing published yet
     load(settings)
     old = reader.cursor()
-    assert old.execute("SELECT count(*) FROM indicators").fetchone() == (28,)
+    assert old.execute("SELECT count(*) FROM indicators").fetchone() == (29,)
     drop_values(data_dir, "v.xlsx", 2024)
     load(settings)
     assert reader.df("SELECT count(*) AS n FROM manual_values")["n"].tolist() == [1]
@@ -111,3 +111,14 @@ def test_a_killed_load_leaves_warehouse_and_inbox_as_they_were(data_dir, when):
     summary = load(load_settings(data_dir))
     assert [r.status for r in summary.results] == ["loaded"]
     assert not list((data_dir / "warehouse").glob("*.tmp*"))
+
+
+def test_new_software_rebuilds_the_warehouse_without_new_files(data_dir, monkeypatch):
+    settings = load_settings(data_dir)
+    assert load(settings).version == 1
+    assert load(settings).version is None  # nothing new: nothing built
+    # what an upgrade changes: the specs and SQL the warehouse is built with
+    monkeypatch.setattr("etl.loader.schema_fingerprint", lambda: "a-newer-release")
+    summary = load(settings)
+    assert summary.version == 2 and summary.results == []
+    assert load(settings).version is None

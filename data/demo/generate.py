@@ -49,6 +49,7 @@ FOLDERS = {
     "avvik": "avvik",
     "vedtak": "vedtak",
     "kostra": "kostra",
+    "klass": "klass",
 }
 
 # --- organisation -------------------------------------------------------------------------------
@@ -680,7 +681,10 @@ KOSTRA_TABLES = {
     "13502": (
         "Barnehager - nøkkeltall",
         ["ContentsCode", "KOKkommuneregion0000", "Tid"],  # region not first
-        [("KOSandel150000", "Andel barn 1-5 år i barnehage", "prosent", 1)],
+        [
+            ("KOSandel150000", "Andel barn 1-5 år i barnehage", "prosent", 1),
+            ("KOSbarnaav0000", "Barn korrigert for alder per årsverk til grunnbemanning", "antall", 1),
+        ],
     ),
     "12255": (
         "Grunnskole - nøkkeltall",
@@ -695,6 +699,7 @@ KOSTRA_SERIES = {
     "KOSKG320000": ([118.4, 124.9, 133.7, 138.2, 136.5], [104.0, 106.5, 110.2, 114.8, 116.1], 18, 12),
     "KOSandel150000": ([91.8, 93.4, 95.1, 94.2, 95.6], [93.4, 93.1, 93.4, 93.6, 93.8], 2.5, -1),
     "KOSgrstr20000": ([13.1, 13.6, 14.2, 15.4, 15.9], [16.2, 16.1, 16.2, 16.3, 16.3], 1.5, -3),
+    "KOSbarnaav0000": (None, [5.9, 5.8, 5.8, 5.7, 5.7], 0.5, 0.2),  # Heim's figure: its barnehager's (BASIL)
 }
 PEER_OFFSET = {
     ("KOSAGD230000", "5056"): 4.0,
@@ -709,10 +714,12 @@ KOSTRA_MISSING = {
 }  # peer cells only, never Heim
 
 
-def make_kostra():
-    """{(ContentsCode, region, year): value or None}; Heim's values are the truth, peers are drawn."""
+def make_kostra(heim_from_units):
+    """{(ContentsCode, region, year): value or None}; Heim's values are the truth, peers are drawn.
+    `heim_from_units`: Heim's figures that SSB computes from the units' own reports (BASIL)."""
     r, cells = rng("kostra"), {}
     for code, (heim, national, spread, small) in KOSTRA_SERIES.items():
+        heim = heim or heim_from_units[code]
         for region in REGIONS:
             aggregate = not region.isdigit()
             if region == "EAKUO":
@@ -1176,6 +1183,136 @@ def write_kostra(cells):
 VALUE_HEADER = ["indikator_id", "enhet_id", "periode", "verdi", "teller", "nevner", "antall_svar", "kommentar"]
 
 
+# Barnehage staffing as each barnehage reports it to BASIL on 15 December: children corrected for age
+# (a child under three counts as two) and årsverk in the basic staffing. SSB's KOSTRA figure for the
+# kommune is the sum of children over the sum of årsverk, so Heim's 13502/KOSbarnaav0000 follows from it.
+BASIL_UNITS = {"E21": (70.0, 12.4), "E22": (23.0, 3.3)}  # 2021 level: (children corrected, årsverk)
+
+
+def make_basil():
+    """{(unit, year): (children corrected for age, årsverk)} for the barnehager."""
+    r, out = rng("basil"), {}
+    for uid, (children, fte) in BASIL_UNITS.items():
+        for k, y in enumerate(YEARS):
+            c = round(children * (1 + 0.01 * k) + r.normal(0, 1.5), 1)
+            out[uid, y] = (c, round(fte * (1 + 0.015 * k) + r.normal(0, 0.15), 1))
+    return out
+
+
+def basil_kommune(basil):
+    """Heim's figure as SSB computes it: weighted (sum of children / sum of årsverk), never a mean of ratios."""
+    return {
+        "KOSbarnaav0000": [
+            round(sum(basil[u, y][0] for u in BASIL_UNITS) / sum(basil[u, y][1] for u in BASIL_UNITS), 1) for y in YEARS
+        ]
+    }
+
+
+def write_basil(basil):
+    rows = [
+        ["barn_per_arsverk", uid, str(y), round(c / f, 4), c, f, None, "BASIL per 15.12."]
+        for (uid, y), (c, f) in sorted(basil.items(), key=lambda kv: (kv[0][1], kv[0][0]))
+    ]
+    emit(
+        "indikatorverdier/basil_barnehage_2021-2025.xlsx",
+        "indikatorverdier",
+        xlsx_bytes(
+            "Indikatorverdier",
+            ["Barnehagene – barn korrigert for alder og årsverk til grunnbemanning (BASIL)", DEMO],
+            VALUE_HEADER,
+            rows,
+        ),
+    )
+
+
+# --- Klass (SSB's classifications): real kommune and fylke names, KOSTRA groups a demo assumption ----
+KLASS_DATE = "2026-01-01"
+KLASS_KOMMUNER = [
+    ("1566", "Surnadal"),
+    ("1576", "Aure"),
+    ("3101", "Halden"),
+    ("5001", "Trondheim - Tråante"),
+    ("5014", "Frøya"),
+    ("5055", "Heim"),
+    ("5056", "Hitra"),
+    ("5059", "Orkland"),
+    ("5061", "Rindal"),
+    ("9999", "Uoppgitt"),
+]
+KLASS_FYLKER = [("15", "Møre og Romsdal"), ("31", "Østfold"), ("50", "Trøndelag - Trööndelage"), ("99", "Uoppgitt")]
+# kommune: [(KOSTRA group, valid from, valid to)]; Orkland moves group in 2024 to show membership by date
+KLASS_GROUPS = {
+    "1566": [("EKG02", "2020-01-01", None)],
+    "1576": [("EKG02", "2020-01-01", None)],
+    "3101": [("EKG10", "2024-01-01", None)],
+    "5001": [("EKG12", "2020-01-01", None)],
+    "5014": [("EKG03", "2020-01-01", None)],
+    "5055": [("EKG02", "2020-01-01", None)],
+    "5056": [("EKG02", "2020-01-01", None)],
+    "5059": [("EKG08", "2020-01-01", "2024-01-01"), ("EKG07", "2024-01-01", None)],
+    "5061": [("EKG01", "2020-01-01", None)],
+}
+# Klass's change list (real changes): the 2020 reform around Heim and one 2024 renumbering
+KLASS_CHANGES = [
+    ("1571", "Halsa", "5055", "Heim", "2020-01-01"),
+    ("5011", "Hemne", "5055", "Heim", "2020-01-01"),
+    ("5012", "Snillfjord", "5055", "Heim", "2020-01-01"),
+    ("5012", "Snillfjord", "5056", "Hitra", "2020-01-01"),
+    ("5012", "Snillfjord", "5059", "Orkland", "2020-01-01"),
+    ("5013", "Hitra", "5056", "Hitra", "2020-01-01"),
+    ("5016", "Agdenes", "5059", "Orkland", "2020-01-01"),
+    ("5023", "Meldal", "5059", "Orkland", "2020-01-01"),
+    ("5024", "Orkdal", "5059", "Orkland", "2020-01-01"),
+    ("3001", "Halden", "3101", "Halden", "2024-01-01"),
+]
+
+
+def klass_csv(rows):
+    """Klass's CSV export as it comes: comma-separated, quoted like SSB quotes it, ISO-8859-1."""
+    header = '"code","parentCode","level","name","shortName","presentationName","validFrom","validTo","notes"'
+    lines = [header] + [f'"{code}",,"1","{name}","","",,,""' for code, name in rows]
+    return ("\n".join(lines) + "\n").encode("iso-8859-1")
+
+
+def write_klass():
+    emit(f"klass/131_codesAt_{KLASS_DATE}.csv", "klass", klass_csv(KLASS_KOMMUNER))
+    emit(f"klass/104_codesAt_{KLASS_DATE}.csv", "klass", klass_csv(KLASS_FYLKER))
+    for y in YEARS:
+        day = f"{y}-01-01"
+        items = [
+            {
+                "sourceCode": code,
+                "sourceName": dict(KLASS_KOMMUNER)[code],
+                "sourceShortName": "",
+                "targetCode": group,
+                "targetName": f"KOSTRA-gruppe {int(group[3:])}",
+                "targetShortName": "",
+                "validFrom": start,
+                "validTo": end,
+            }
+            for code, spans in KLASS_GROUPS.items()
+            for group, start, end in spans
+            if start <= day and (end is None or day < end)
+        ]
+        doc = {"correspondenceItems": items, "_demo": f"{DEMO}: KOSTRA-gruppene er antatt for demoen"}
+        body = json.dumps(doc, ensure_ascii=False, indent=2).encode("utf-8")
+        emit(f"klass/131-112_correspondsAt_{day}.json", "kostragrupper", body)
+    changes = [
+        {
+            "oldCode": old,
+            "oldName": old_name,
+            "oldShortName": "",
+            "newCode": new,
+            "newName": new_name,
+            "newShortName": "",
+            "changeOccurred": day,
+        }
+        for old, old_name, new, new_name, day in KLASS_CHANGES
+    ]
+    body = json.dumps({"codeChanges": changes}, ensure_ascii=False, indent=2).encode("utf-8")
+    emit("klass/131_changes_2020-01-01_2026-01-02.json", "kommuneendringer", body)
+
+
 def write_manual(manual, catalogue):
     expected = set(catalogue.loc[catalogue.kilde == "manuell", "id"])
     assert {r["ind"] for r in manual} == expected, "manual figures must cover exactly the kilde=manuell indicators"
@@ -1263,6 +1400,8 @@ def bridge_sources(t):
         return (done / len(due) * 100, done, len(due), None) if due else None
 
     def kostra(ref, unit, y, _):
+        if unit is not None:  # unit-level twins come from the units' own reports (basil_barnehage.xlsx)
+            return None
         return t["kostra"][ref.split("/")[1], "5055", y], None, None, None
 
     return {
@@ -1333,6 +1472,7 @@ def main():
         for old in sorted((OUT / folder).glob("*")):
             old.unlink()
     staff = make_staff()
+    basil = make_basil()
     truth = {
         "staff": staff,
         "sick": make_sick(staff),
@@ -1341,7 +1481,8 @@ def main():
         "emp": make_employee_survey(staff),
         "avvik": make_avvik(),
         "vedtak": make_vedtak(),
-        "kostra": make_kostra(),
+        "basil": basil,
+        "kostra": make_kostra(basil_kommune(basil)),
     }
     write_enheter()
     write_targets(make_targets(), catalogue)
@@ -1353,6 +1494,8 @@ def main():
     write_avvik(truth["avvik"])
     write_vedtak(truth["vedtak"])
     write_kostra(truth["kostra"])
+    write_basil(truth["basil"])
+    write_klass()
     write_manual(make_manual(), catalogue)
     write_bridges(catalogue, truth)
     manifest = io.StringIO()

@@ -7,6 +7,13 @@ SELECT unit_id, name, service_area, service, coalesce(ansvar_codes, []::VARCHAR[
 FROM raw_units
 QUALIFY _seq = max(_seq) OVER (PARTITION BY unit_id);
 
+-- Which unit each ansvar code (accounting, HR) belongs to. The loader refuses a units file that gives
+-- one code to two units; min() keeps a code from ever counting twice all the same.
+CREATE VIEW ansvar_units AS
+SELECT ansvar, min(unit_id) AS unit_id
+FROM (SELECT unnest(ansvar_codes) AS ansvar, unit_id FROM units)
+GROUP BY ansvar;
+
 CREATE VIEW indicators AS
 SELECT indicator_id, name, focus_area, direction, unit_of_measure, source, source_ref, description, formula,
        _row AS sort_order,  -- the row in the catalogue file: panels follow the balansehåndbok's order
@@ -20,6 +27,7 @@ SELECT indicator_id, name, focus_area, direction, unit_of_measure, source, sourc
        coalesce(tolerance, CASE WHEN unit_of_measure IN ('kr', '1000 kr') THEN 'relativ' ELSE 'absolutt' END)
            AS tolerance,
        coalesce(frequency, 'år') AS frequency,
+       noise,
        valid_from, valid_to
 FROM raw_indicators
 QUALIFY _seq = max(_seq) OVER (PARTITION BY indicator_id);

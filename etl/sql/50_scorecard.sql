@@ -7,7 +7,7 @@
 CREATE TABLE scorecard AS
 WITH base AS (
     SELECT v.*, i.name, i.focus_area, i.direction, i.unit_of_measure, i.decimals, i.min_n,
-           i.tolerance, i.source, i.frequency,
+           i.tolerance, i.source, i.frequency, i.noise,
            year(v.period) AS year,
            coalesce(tu.target, tk.target, i.default_target) AS target,
            coalesce(tu.green, tk.green, i.green) AS green_tol,
@@ -49,14 +49,38 @@ judged AS (
             WHEN target IS NULL THEN 'mangler mål'
         END AS status_reason
     FROM limits
+),
+sequenced AS (
+    SELECT *,
+           lag(value) OVER w AS previous_value,
+           lag(period) OVER w AS previous_period,
+           greatest(value - ci_low, ci_high - value) AS ci_half,  -- the side the scale's ends did not cut off
+           lag(greatest(value - ci_low, ci_high - value)) OVER w AS previous_ci_half
+    FROM judged
+    WINDOW w AS (PARTITION BY indicator_id, scope, scope_code, period_type ORDER BY period)
+),
+compared AS (
+    -- `same_period_last_year`: seasonal figures (sick leave) are read against the same month, quarter
+    -- or tertial a year earlier. `change_noise`: how large a change from the previous value must be to
+    -- be real: the catalogue's `støy` (10-FAKTOR: 0,1) or, for survey means, the two 95 % confidence
+    -- intervals combined, √(h² + h_prev²) with h half an interval's width (an interval is cut off at the
+    -- ends of the scale, so h is its longer side), whichever is larger.
+    SELECT s.*, ly.value AS same_period_last_year,
+           CASE WHEN s.noise IS NOT NULL OR (s.ci_half IS NOT NULL AND s.previous_ci_half IS NOT NULL) THEN
+               greatest(coalesce(s.noise, 0), coalesce(sqrt(s.ci_half ^ 2 + s.previous_ci_half ^ 2), 0))
+           END AS change_noise
+    FROM sequenced s
+    LEFT JOIN judged ly ON ly.indicator_id = s.indicator_id AND ly.scope = s.scope
+         AND ly.scope_code = s.scope_code AND ly.period_type = s.period_type
+         AND ly.period = (s.period - INTERVAL 1 YEAR)::DATE
 )
 SELECT indicator_id, name, focus_area, scope, scope_code, period, period_type, year, value, numerator,
        denominator, n, status_symbol, source, source_ref, vintage, comment, direction, unit_of_measure,
        decimals, frequency, target, green_tol AS green, red_tol AS red, tolerance, status, status_reason,
-       lag(value) OVER w AS previous_value,
-       lag(period) OVER w AS previous_period
-FROM judged
-WINDOW w AS (PARTITION BY indicator_id, scope, scope_code, period_type ORDER BY period);
+       previous_value, previous_period, same_period_last_year, ci_low, ci_high, change_noise,
+       CASE WHEN previous_value IS NOT NULL AND change_noise IS NOT NULL
+            THEN abs(value - previous_value) <= change_noise + 1e-9 END AS change_within_noise
+FROM compared;
 
 -- The newest value of each indicator for the kommune and each unit it applies to; a grey row with no
 -- value where there is no data at all (so a missing figure shows as missing, never disappears).
@@ -75,7 +99,8 @@ SELECT e.indicator_id, e.scope, e.scope_code, i.sort_order, i.name, i.focus_area
        i.decimals,
        i.source, i.frequency, s.period, s.period_type, s.value, s.n, s.target, s.green, s.red, s.tolerance,
        coalesce(s.status, 'grey') AS status, CASE WHEN s.indicator_id IS NULL THEN 'ingen data'
-       ELSE s.status_reason END AS status_reason, s.previous_value, s.previous_period, s.vintage, s.source_ref
+       ELSE s.status_reason END AS status_reason, s.previous_value, s.previous_period, s.vintage, s.source_ref,
+       s.same_period_last_year, s.ci_low, s.ci_high, s.change_noise, s.change_within_noise
 FROM expected e
 JOIN indicators i USING (indicator_id)
 LEFT JOIN newest s USING (indicator_id, scope, scope_code)
@@ -84,7 +109,8 @@ UNION ALL
 SELECT s.indicator_id, s.scope, s.scope_code, i.sort_order, s.name, s.focus_area, s.direction, s.unit_of_measure,
        s.decimals,
        s.source, s.frequency, s.period, s.period_type, s.value, s.n, s.target, s.green, s.red, s.tolerance,
-       s.status, s.status_reason, s.previous_value, s.previous_period, s.vintage, s.source_ref
+       s.status, s.status_reason, s.previous_value, s.previous_period, s.vintage, s.source_ref,
+       s.same_period_last_year, s.ci_low, s.ci_high, s.change_noise, s.change_within_noise
 FROM newest s
 JOIN indicators i USING (indicator_id)
 WHERE s.scope IN ('kommune', 'enhet') AND NOT EXISTS (

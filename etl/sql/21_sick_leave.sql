@@ -1,0 +1,38 @@
+-- Sick leave (sykefravær): the clean relation and its measures.
+--
+-- `sick_leave`: one row per period × unit, in days. The newest file for a period replaces that period
+-- for every unit; lines given by ansvar are mapped to their unit and summed.
+
+CREATE VIEW sick_leave AS
+SELECT s.period, s.period_type, coalesce(s.unit_id, au.unit_id) AS unit_id,
+       sum(s.possible_days) AS possible_days, sum(s.lost_days_self) AS lost_days_self,
+       sum(s.lost_days_doctor) AS lost_days_doctor, any_value(s._sha) AS _sha
+FROM (SELECT * FROM raw_sick_leave QUALIFY _seq = max(_seq) OVER (PARTITION BY period, period_type)) s
+LEFT JOIN ansvar_units au ON s.unit_id IS NULL AND au.ansvar = s.ansvar
+GROUP BY s.period, s.period_type, coalesce(s.unit_id, au.unit_id);
+
+-- Measures: sick_leave:total, sick_leave:self (egenmeldt), sick_leave:doctor (legemeldt) = lost days /
+-- possible days × 100, per unit and for the kommune, in the file's periods (month or quarter). The
+-- kommune sums the units' days: never a mean of percentages. The scorecard sets each value beside the
+-- same period a year earlier (sick leave is seasonal: Q1 high, Q3 low).
+CREATE VIEW measures_sick_leave AS
+WITH scoped AS (
+    SELECT 'enhet' AS scope, unit_id AS scope_code, period, period_type,
+           sum(possible_days) AS possible, sum(lost_days_self) AS self, sum(lost_days_doctor) AS doctor
+    FROM sick_leave WHERE unit_id IS NOT NULL GROUP BY ALL
+    UNION ALL
+    SELECT 'kommune', (SELECT value FROM meta WHERE key = 'kommune_code'), period, period_type,
+           sum(possible_days), sum(lost_days_self), sum(lost_days_doctor)
+    FROM sick_leave GROUP BY period, period_type
+),
+kinds AS (
+    SELECT 'total' AS kind UNION ALL SELECT 'self' UNION ALL SELECT 'doctor'
+)
+SELECT 'sick_leave:' || k.kind AS source_ref, s.scope, s.scope_code, s.period, s.period_type,
+       lost / nullif(s.possible, 0) * 100 AS value, lost AS numerator, s.possible AS denominator,
+       (SELECT 'sykefravær lastet ' || strftime(max(loaded_on), '%d.%m.%Y')
+        FROM file_loaded WHERE sha256 IN (SELECT _sha FROM sick_leave)) AS vintage
+FROM scoped s
+CROSS JOIN kinds k
+CROSS JOIN LATERAL (SELECT CASE k.kind WHEN 'self' THEN s.self WHEN 'doctor' THEN s.doctor
+                                       ELSE s.self + s.doctor END AS lost);

@@ -1,0 +1,66 @@
+-- The employee survey 10-FAKTOR (medarbeiderundersøkelse): the clean relation and its measures.
+--
+-- `employee_survey`: one row per year × unit (null = the kommune) × factor (one of the ten codes; the
+-- reader maps the names used in other years), scale 1–5, with n, response rate and the mean of all
+-- municipalities. The newest file for a year replaces the year. Anonymity as in user_survey.
+
+CREATE VIEW employee_survey AS
+WITH minimum AS (
+    SELECT coalesce(max(min_n), (SELECT value::INTEGER FROM meta WHERE key = 'min_n')) AS n
+    FROM indicators WHERE source = 'medarbeiderundersøkelse'
+),
+newest AS (
+    SELECT * FROM raw_employee_survey QUALIFY _seq = max(_seq) OVER (PARTITION BY year)
+)
+SELECT year, unit_id, factor, mean, respondents, response_rate, benchmark_mean, sd,
+       greatest(mean - survey_ci_half(mean, sd, respondents, 5), 1) AS ci_low,
+       least(mean + survey_ci_half(mean, sd, respondents, 5), 5) AS ci_high,
+       _sha
+FROM newest
+WHERE unit_id IS NULL OR respondents >= (SELECT n FROM minimum);
+
+-- Measures, per year, per unit and for the kommune:
+--   employee_survey:<factor>  the factor's mean (e.g. employee_survey:mestringsorientert_ledelse)
+--   employee_survey:all       the mean of the ten factor means, only where all ten are there; n is the
+--                             smallest n of the ten; its spread is at most the mean of the factors'
+--                             spreads (the spread of an average never exceeds the average spread)
+-- The kommune's value is the file's kommune row; without one, the units' means weighted by answers.
+-- KS's guidance is that changes of about ±0,1 are noise: the catalogue's `støy` says so per indicator,
+-- and the scorecard flags changes within the noise or the confidence intervals.
+CREATE VIEW measures_employee_survey AS
+WITH kommune_rows AS (
+    SELECT year, factor, mean, respondents, sd FROM employee_survey WHERE unit_id IS NULL
+),
+from_units AS (
+    SELECT year, factor, sum(mean * respondents) / sum(respondents) AS mean, sum(respondents) AS respondents,
+           NULL::DOUBLE AS sd
+    FROM employee_survey e
+    WHERE unit_id IS NOT NULL
+      AND NOT EXISTS (SELECT 1 FROM kommune_rows k WHERE k.year = e.year AND k.factor = e.factor)
+    GROUP BY year, factor
+),
+factors AS (
+    SELECT 'enhet' AS scope, unit_id AS scope_code, year, factor, mean, respondents, sd
+    FROM employee_survey WHERE unit_id IS NOT NULL
+    UNION ALL
+    SELECT 'kommune', NULL, * FROM kommune_rows
+    UNION ALL
+    SELECT 'kommune', NULL, * FROM from_units
+),
+overall AS (
+    SELECT scope, scope_code, year, 'all' AS factor, avg(mean) AS mean, min(respondents) AS respondents,
+           CASE WHEN count(sd) = count(*) THEN avg(sd) END AS sd
+    FROM factors
+    GROUP BY scope, scope_code, year
+    HAVING count(DISTINCT factor) = 10
+),
+rows AS (
+    SELECT * FROM factors UNION ALL SELECT * FROM overall
+)
+SELECT 'employee_survey:' || factor AS source_ref, scope,
+       coalesce(scope_code, (SELECT value FROM meta WHERE key = 'kommune_code')) AS scope_code,
+       make_date(year, 1, 1) AS period, 'year' AS period_type, mean AS value, respondents AS n,
+       greatest(mean - survey_ci_half(mean, sd, respondents, 5), 1) AS ci_low,
+       least(mean + survey_ci_half(mean, sd, respondents, 5), 5) AS ci_high,
+       '10-FAKTOR ' || year AS vintage
+FROM rows;

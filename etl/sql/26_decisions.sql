@@ -1,0 +1,51 @@
+-- Follow-up of political decisions (vedtak): the clean relation, the overdue list and the measure.
+--
+-- `decisions`: one row per decision (saksnr × utvalg), as the newest register listing it says. Titles
+-- and comments are stored as the literal text of the file (markup and formulas stay text). Status is
+-- one of 'ikke startet', 'pågår', 'iverksatt'. The register is judged as of the day the newest file was
+-- loaded (`as_of`), for the tertials up to the one holding its latest entry (a meeting or a date carried
+-- out: `last_entry`), so a register loaded long after it was made never yields tertials it knows
+-- nothing about.
+
+CREATE VIEW decisions AS
+SELECT case_no, committee, meeting_date, title, unit_id, due_on, status, comment, done_on, _sha
+FROM raw_decisions
+QUALIFY _seq = max(_seq) OVER (PARTITION BY case_no, committee);
+
+CREATE VIEW decisions_as_of AS
+SELECT (SELECT max(loaded_on) FROM file_loaded WHERE sha256 IN (SELECT _sha FROM decisions)) AS as_of,
+       (SELECT greatest(max(meeting_date), max(done_on)) FROM decisions) AS last_entry;
+
+-- Decisions past their deadline and not carried out, oldest deadline first.
+CREATE VIEW decisions_overdue AS
+SELECT d.case_no, d.committee, d.meeting_date, d.title, d.unit_id, u.name AS unit_name, d.due_on, d.status,
+       d.comment, date_diff('day', d.due_on, a.as_of) AS days_overdue, a.as_of
+FROM decisions d
+CROSS JOIN decisions_as_of a
+LEFT JOIN units u USING (unit_id)
+WHERE d.status <> 'iverksatt' AND d.due_on < a.as_of
+ORDER BY d.due_on, d.case_no;
+
+-- Measure decisions:done_by_deadline, per tertial of the deadline, for the kommune and per responsible
+-- unit: decisions carried out (by the deadline, where the register gives the date) / decisions due in
+-- the tertial × 100. A decision not yet due on `as_of` counts only once carried out.
+CREATE VIEW measures_decisions AS
+WITH due AS (
+    SELECT d.*, tertial_start(d.due_on) AS period,
+           d.status = 'iverksatt' AND (d.done_on IS NULL OR d.done_on <= d.due_on) AS in_time
+    FROM decisions d CROSS JOIN decisions_as_of a
+    WHERE d.due_on IS NOT NULL AND (d.due_on < a.as_of OR d.status = 'iverksatt')
+      AND tertial_start(d.due_on) <= tertial_start(a.last_entry)
+),
+scoped AS (
+    SELECT 'kommune' AS scope, (SELECT value FROM meta WHERE key = 'kommune_code') AS scope_code, period,
+           count(*) FILTER (WHERE in_time) AS done, count(*) AS total
+    FROM due GROUP BY period
+    UNION ALL
+    SELECT 'enhet', unit_id, period, count(*) FILTER (WHERE in_time), count(*)
+    FROM due WHERE unit_id IS NOT NULL GROUP BY unit_id, period
+)
+SELECT 'decisions:done_by_deadline' AS source_ref, scope, scope_code, period, 'tertial' AS period_type,
+       done / total * 100 AS value, done AS numerator, total AS denominator,
+       'vedtaksoppfølging per ' || strftime((SELECT as_of FROM decisions_as_of), '%d.%m.%Y') AS vintage
+FROM scoped;

@@ -1,0 +1,158 @@
+"""The SSB the tests talk to: KOSTRA tables with every region Heim's comparison needs, and Klass answering
+with the real Latin-1 code lists from shared/fixtures/ssb plus KOSTRA groups and code changes set per test.
+
+Cell values follow `truth()`, a formula the tests use to know what a figure must be without reading the
+answers back through the code under test.
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+from pathlib import Path
+
+from tests.conftest import SHARED_SSB
+from tests.ssb_server import SsbReplay, make_table
+
+YEARS = [2019, 2020, 2021, 2022, 2023, 2024, 2025]
+PEERS = ["5056", "5014", "5059", "1576", "1566", "5061"]
+REGIONS = {
+    "5055": "Heim",
+    "5056": "Hitra",
+    "5014": "Frøya",
+    "5059": "Orkland",
+    "1576": "Aure",
+    "1566": "Surnadal",
+    "5061": "Rindal",
+    "5001": "Trondheim - Tråante",
+    "3001": "Halden (2020-2023)",
+    "3101": "Halden",
+    **{f"EKG{g:02d}": f"KOSTRA-gruppe {g}" for g in range(1, 18)},
+    "EKA15": "Møre og Romsdal",
+    "EKA50": "Trøndelag - Trööndelage",
+    "EAK": "Landet",
+    "EAKUO": "Landet uten Oslo",
+}
+TABLES = {
+    "12134": {
+        "KOSAGD230000": ("Netto driftsresultat i prosent av brutto driftsinntekter", "prosent", 1),
+        "KOSKG210000": ("Disposisjonsfond i prosent av brutto driftsinntekter", "prosent", 1),
+        "KOSKG320000": ("Langsiktig gjeld i prosent av brutto driftsinntekter", "prosent", 1),
+        "KOSAG110000": ("Frie inntekter i kroner per innbygger", "kr", 0),
+    },
+    "12255": {"KOSgrstr20000": ("Gruppestørrelse 2, 1.-10. årstrinn", "antall", 1)},
+    "13502": {
+        "KOSandel150000": ("Andel barn 1-5 år i barnehage", "prosent", 1),
+        "KOSbarnaav0000": ("Barn korrigert for alder per årsverk til grunnbemanning", "antall", 1),
+    },
+}
+SUPPRESSED = {("KOSAGD230000", "1576", 2024): ":", ("KOSgrstr20000", "5014", 2025): "."}
+
+
+def truth(contents: str, region: str, year: int) -> float | None:
+    """The figure SSB has for a cell (None where a status symbol stands instead)."""
+    if (contents, region, year) in SUPPRESSED:
+        return None
+    if region == "3001" and year >= 2024 or region == "3101" and year < 2024:
+        return None  # Halden's number changed on 1 January 2024
+    return round((zlib.crc32(f"{contents}|{region}|{year}".encode()) % 2000) / 10, 1)
+
+
+def status(contents: str, region: str, year: int) -> str | None:
+    if (contents, region, year) in SUPPRESSED:
+        return SUPPRESSED[contents, region, year]
+    if region == "3001" and year >= 2024 or region == "3101" and year < 2024:
+        return "."
+    return None
+
+
+def tables(updated: str = "2026-06-15T06:00:00Z") -> dict[str, dict]:
+    """Whole tables: 13502 lists the contents first, like some real KOSTRA tables."""
+    out = {}
+    for table, contents in TABLES.items():
+        order = ("ContentsCode", "KOKkommuneregion0000", "Tid") if table == "13502" else None
+        out[table] = make_table(table, REGIONS, contents, YEARS, truth, status, order=order, updated=updated)
+    return out
+
+
+class Klass:
+    """Klass's answers: the real 131/104 lists, KOSTRA groups per kommune and date, and code changes."""
+
+    def __init__(self, groups: dict[str, list[tuple[str, str, str | None]]], changes: list[tuple] = ()):
+        self.groups = groups  # kommune -> [(group, valid from, valid to or None)]
+        self.changes = list(changes)  # (old, old name, new, new name, date)
+
+    def codes(self, classification: str):
+        name = {"131": "klass131_kommuner_2024_latin1.csv", "104": "klass104_fylker_2024_latin1.csv"}[classification]
+        data = (SHARED_SSB / name).read_bytes()
+        return lambda params: ("text/csv;charset=ISO-8859-1", data)
+
+    def corresponds_at(self, params: dict[str, str]) -> tuple[str, bytes]:
+        day = params["date"]
+        items = [
+            {
+                "sourceCode": code,
+                "sourceName": REGIONS.get(code, code),
+                "sourceShortName": "",
+                "targetCode": group,
+                "targetName": f"KOSTRA-gruppe {int(group[3:])}",
+                "targetShortName": "",
+                "validFrom": start,
+                "validTo": end,
+            }
+            for code, spans in self.groups.items()
+            for group, start, end in spans
+            if start <= day and (end is None or day < end)
+        ]
+        return "application/json", json.dumps({"correspondenceItems": items}, ensure_ascii=False).encode()
+
+    def changes_answer(self, params: dict[str, str]) -> tuple[str, bytes]:
+        items = [
+            {
+                "oldCode": o,
+                "oldName": on,
+                "oldShortName": "",
+                "newCode": n,
+                "newName": nn,
+                "newShortName": "",
+                "changeOccurred": d,
+            }
+            for o, on, n, nn, d in self.changes
+            if params["from"] <= d < params["to"]
+        ]
+        return "application/json", json.dumps({"codeChanges": items}, ensure_ascii=False).encode()
+
+    def routes(self) -> dict:
+        return {
+            ("131", "codesAt"): self.codes("131"),
+            ("104", "codesAt"): self.codes("104"),
+            ("131", "correspondsAt"): self.corresponds_at,
+            ("131", "changes"): self.changes_answer,
+        }
+
+
+HEIM_IN_EKG05 = {
+    "5055": [("EKG05", "2020-01-01", None)],
+    **{p: [("EKG02", "2020-01-01", None)] for p in PEERS},
+}
+
+
+def replay(groups: dict | None = None, changes: list[tuple] = (), updated: str = "2026-06-15T06:00:00Z", **kw):
+    """A server with the standard tables and Klass (Heim in EKG05 unless told otherwise)."""
+    return SsbReplay(tables=tables(updated), klass=Klass(groups or HEIM_IN_EKG05, changes).routes(), **kw)
+
+
+def quick_settings(data_dir: Path, **extra: object) -> None:
+    """Settings for tests: no real waiting, fixed dates and years."""
+    lines = [
+        "ssb_requests_per_minute = 100000",
+        "ssb_backoff_seconds = 0.001",
+        'klass_date = "2026-01-01"',
+        'kostra_years = "2021-2025"',
+    ]
+    lines += [f"{k} = {json.dumps(v)}" for k, v in extra.items()]
+    settings = data_dir / "settings.toml"
+    text = settings.read_text(encoding="utf-8")
+    for k in (line.split(" =")[0] for line in lines):
+        text = "\n".join(ln for ln in text.splitlines() if not ln.startswith(f"{k} ="))
+    settings.write_text(text + "\n" + "\n".join(lines) + "\n", encoding="utf-8")

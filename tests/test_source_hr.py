@@ -1,0 +1,215 @@
+"""HR files: sick leave (days, never percentages) and staff (the arbeidsgiverrapport's figures) load with
+the exact sums; percentages come from summed days and counts; impossible figures refuse the file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from etl.loader import load
+from etl.settings import load_settings
+from tests.helpers import query, rounded, snapshot, units_file, write_csv, write_xlsx
+from tests.test_refusals import refuse
+
+SICK_HEADER = ["periode", "enhet_id", "mulige_dagsverk", "tapte_dagsverk_egenmeldt", "tapte_dagsverk_legemeldt"]
+STAFF_HEADER = ["periode", "enhet_id", "ansatte", "årsverk", "kvinner", "menn", "deltid", "ufrivillig_deltid",
+                "midlertidige", "sluttet"]  # fmt: skip
+
+
+def run(data_dir: Path):
+    summary = load(load_settings(data_dir))
+    assert not summary.rejected, summary.rejected[0].message
+    return summary
+
+
+@pytest.fixture
+def dd(data_dir: Path) -> Path:
+    units_file(data_dir / "inbox")
+    run(data_dir)
+    return data_dir
+
+
+def values(data_dir: Path, indicator: str, scope_code: str) -> list[tuple]:
+    return rounded(
+        query(
+            data_dir,
+            "SELECT strftime(period, '%Y-%m'), value, numerator, denominator FROM indicator_values "
+            "WHERE indicator_id = ? AND scope_code = ? ORDER BY period",
+            [indicator, scope_code],
+        )
+    )
+
+
+def test_messy_sick_leave_export_by_ansvar_loads_with_the_exact_days(dd):
+    write_xlsx(
+        dd / "inbox" / "Sykefravær mars.xlsx",
+        {
+            "Fravær": [
+                ["Sykefraværsstatistikk – Heim kommune"],
+                ["Kilde: HR-systemet, uttrekk 10.04.2025"],
+                [],
+                ["Måned", "Ansvarsnr", "Avtalte dagsverk", "Egenmeldt", "Legemeldt"],
+                ["mars 2025", "2100", "1 000,5", "20,5", "60"],
+                ["03.2025", "0310", 800, 10, 30],
+                ["2025-03", "0311", "200", "5", "15,25"],
+            ]
+        },
+    )
+    [result] = run(dd).results
+    assert (result.kind, result.rows) == ("sykefravær", 3)
+    assert query(dd, "SELECT unit_id, possible_days, lost_days_self, lost_days_doctor FROM sick_leave ORDER BY 1") == [
+        ("E21", 1000.5, 20.5, 60.0),
+        ("E31", 1000.0, 15.0, 45.25),  # ansvar 0310 and 0311 are both E31: their days are summed
+    ]
+    assert values(dd, "sykefravaer", "E31") == rounded([("2025-03", 60.25 / 1000 * 100, 60.25, 1000.0)])
+    # the kommune is lost days over possible days of all units, not the mean of 8,06 % and 6,025 %
+    assert values(dd, "sykefravaer", "5055") == rounded([("2025-03", 140.75 / 2000.5 * 100, 140.75, 2000.5)])
+    assert values(dd, "sykefravaer_egenmeldt", "5055") == rounded([("2025-03", 35.5 / 2000.5 * 100, 35.5, 2000.5)])
+    assert values(dd, "sykefravaer_legemeldt", "E21") == rounded([("2025-03", 60 / 1000.5 * 100, 60.0, 1000.5)])
+
+
+def test_latin1_csv_by_unit_and_the_same_month_last_year(dd):
+    rows = [["Sykefravær per enhet"], SICK_HEADER]
+    rows += [["2024-01", "E21", "1000", "10", "90"], ["2024-12", "E21", "1000", "10", "40"]]
+    rows += [["2025-01", "Kyrksæterøra barnehage", "1000", "10", "70"]]  # a unit given by name
+    write_csv(dd / "inbox" / "sykefravær.csv", rows, encoding="cp1252")
+    run(dd)
+    got = query(
+        dd,
+        "SELECT value, previous_value, same_period_last_year FROM scorecard "
+        "WHERE indicator_id = 'sykefravaer' AND scope_code = 'E21' AND period = DATE '2025-01-01'",
+    )
+    assert rounded(got) == [(8.0, 5.0, 10.0)]  # January is set against January, not December
+    latest = query(
+        dd,
+        "SELECT value, same_period_last_year FROM scorecard_latest WHERE indicator_id = 'sykefravaer' "
+        "AND scope_code = 'E21'",
+    )
+    assert rounded(latest) == [(8.0, 10.0)]
+
+
+def test_quarterly_sick_leave(dd):
+    write_xlsx(dd / "inbox" / "s.xlsx", {"Ark1": [SICK_HEADER, ["2025K1", "E41", 3000, 30, 150]]})
+    run(dd)
+    assert query(dd, "SELECT period_type, value FROM indicator_values WHERE indicator_id = 'sykefravaer'") == [
+        ("quarter", 6.0),
+        ("quarter", 6.0),
+    ]
+
+
+def test_lost_days_beyond_possible_days_refuse_the_file(dd):
+    f = write_xlsx(
+        dd / "inbox" / "s.xlsx",
+        {"Fravær": [SICK_HEADER, ["2025-03", "E21", 100, 10, 20], ["2025-03", "E31", 100, "14,5", 90]]},
+    )
+    refuse(
+        dd,
+        f,
+        "ark «Fravær», rad 3, kolonne E (tapte_dagsverk_legemeldt): tapte dagsverk (14,5 egenmeldt + 90 legemeldt) "
+        "er flere enn de 100 mulige dagsverkene",
+    )
+
+
+def test_negative_days_refuse_the_file(dd):
+    f = write_csv(dd / "inbox" / "s.csv", [SICK_HEADER, ["2025-03", "E21", "100", "-3", "20"]])
+    refuse(dd, f, "rad 2, kolonne D (tapte_dagsverk_egenmeldt): «-3» er negativt", "minst 0")
+
+
+def test_a_total_row_is_not_a_unit(dd):
+    f = write_csv(
+        dd / "inbox" / "s.csv",
+        [SICK_HEADER, ["2025-03", "E21", "100", "3", "20"], ["2025-03", "Totalt", "100", "3", "20"]],
+    )
+    refuse(dd, f, "rad 3: raden sier ikke hvilken enhet tallene gjelder", "kommunetallet regnes ut fra enhetene")
+
+
+def test_a_sick_leave_file_without_unit_or_ansvar_column(dd):
+    f = write_csv(
+        dd / "inbox" / "s.csv", [["periode", "mulige_dagsverk", "egenmeldt", "legemeldt"], ["2025-03", "1", "0", "0"]]
+    )
+    refuse(dd, f, "ser ut som «Sykefravær», men mangler en kolonne som sier hvilken enhet radene gjelder "
+                  "(«enhet_id» eller «ansvar»)")  # fmt: skip
+
+
+def test_unknown_unit_in_sick_leave(dd):
+    f = write_csv(dd / "inbox" / "s.csv", [SICK_HEADER, ["2025-03", "E99", "100", "3", "20"]])
+    refuse(dd, f, "ukjent enhet «E99» (rad 2)")
+
+
+def test_staff_figures_and_their_shares(dd):
+    write_xlsx(
+        dd / "inbox" / "Personal 2024.xlsx",
+        {
+            "Personal": [
+                ["Arbeidsgiverrapport – grunnlag"],
+                [
+                    "År",
+                    "Enhetsnr",
+                    "Antall ansatte",
+                    "Årsverk",
+                    "Antall kvinner",
+                    "Antall menn",
+                    "Deltidsansatte",
+                    "Ufrivillig deltid",
+                    "Midlertidig ansatte",
+                    "Avganger",
+                ],  # fmt: skip
+                ["2024", "E21", 40, "33,5", 38, 2, 20, 4, 6, 5],
+                ["2024", "E41", 100, "71,2", 90, 10, 70, 10, 15, 12],
+            ]
+        },
+    )
+    run(dd)
+    assert query(dd, 'SELECT unit_id, employees, fte, women, men, part_time, "left" FROM staff ORDER BY 1') == [
+        ("E21", 40, 33.5, 38, 2, 20, 5),
+        ("E41", 100, 71.2, 90, 10, 70, 12),
+    ]
+    assert values(dd, "turnover", "5055") == rounded([("2024-01", 17 / 140 * 100, 17.0, 140.0)])
+    assert values(dd, "andel_heltid", "E21") == rounded([("2024-01", 50.0, 20.0, 40.0)])
+    assert values(dd, "andel_heltid", "5055") == rounded([("2024-01", 50 / 140 * 100, 50.0, 140.0)])
+    assert values(dd, "ufrivillig_deltid", "5055") == rounded([("2024-01", 14 / 140 * 100, 14.0, 140.0)])
+    assert values(dd, "andel_midlertidige", "E41") == rounded([("2024-01", 15.0, 15.0, 100.0)])
+    assert values(dd, "andel_kvinner", "5055") == rounded([("2024-01", 128 / 140 * 100, 128.0, 140.0)])
+    # kjønnsbalanse is measured for the kommune only (nivå = kommune in the catalogue)
+    assert values(dd, "andel_kvinner", "E21") == []
+
+
+def test_monthly_staff_figures_give_the_year(dd):
+    rows = [STAFF_HEADER]
+    for m, employees, left in ((1, 10, 1), (6, 12, 0), (12, 14, 2)):
+        rows.append([f"2025-{m:02d}", "E52", employees, employees, None, None, 4, None, None, left])
+    units_file(dd / "inbox", "enheter2.xlsx")
+    write_xlsx(
+        dd / "inbox" / "e.xlsx",
+        {"Enheter": [["enhet_id", "enhet", "tjenesteområde"], ["E52", "Plan og byggesak", "teknisk"]]},
+    )
+    write_xlsx(dd / "inbox" / "p.xlsx", {"Personal": rows})
+    run(dd)
+    # turnover: 3 left / 12 average employees; the stock shares are those of December
+    assert values(dd, "turnover", "E52") == rounded([("2025-01", 25.0, 3.0, 12.0)])
+    assert values(dd, "andel_heltid", "E52") == rounded([("2025-01", 10 / 14 * 100, 10.0, 14.0)])
+
+
+def test_more_part_time_than_employees_refuses_the_file(dd):
+    f = write_xlsx(dd / "inbox" / "p.xlsx", {"Ark1": [STAFF_HEADER, ["2024", "E21", 10, 9, 5, 5, 12, 1, 1, 1]]})
+    refuse(dd, f, "rad 2, kolonne G (deltid): 12 i deltid er flere enn de 10 ansatte")
+
+
+def test_more_women_and_men_than_employees_refuses_the_file(dd):
+    f = write_xlsx(dd / "inbox" / "p.xlsx", {"Ark1": [STAFF_HEADER, ["2024", "E21", 10, 9, 8, 5, 2, 1, 1, 1]]})
+    refuse(dd, f, "kvinner og menn (8 + 5) er flere enn de 10 ansatte")
+
+
+def test_reloading_hr_files_changes_nothing(dd):
+    sick = write_xlsx(dd / "tmp" / "s.xlsx", {"S": [SICK_HEADER, ["2025-03", "E21", 100, 3, 20]]})
+    staff = write_xlsx(dd / "tmp" / "p.xlsx", {"P": [STAFF_HEADER, ["2024", "E21", 10, 9, 5, 5, 2, 1, 1, 1]]})
+    for f in (sick, staff):
+        (dd / "inbox" / f.name).write_bytes(f.read_bytes())
+    run(dd)
+    relations = ("sick_leave", "staff", "indicator_values", "scorecard")
+    before = snapshot(dd, relations)
+    for f in (sick, staff):
+        (dd / "inbox" / f"kopi {f.name}").write_bytes(f.read_bytes())
+    assert [r.status for r in run(dd).results] == ["unchanged", "unchanged"]
+    assert snapshot(dd, relations) == before
