@@ -20,6 +20,14 @@ UNITS = [
 ]
 
 
+def catalogue_size() -> int:
+    """How many indicators the default catalogue (data/balansehandbok.csv) holds."""
+    from etl.settings import BUNDLED_DATA, CATALOGUE_FILE
+
+    lines = (BUNDLED_DATA / CATALOGUE_FILE).read_text(encoding="utf-8-sig").splitlines()
+    return sum(1 for line in lines[1:] if line.strip())
+
+
 def write_xlsx(path: Path, sheets: dict[str, list[list[object]]], text_cells: bool = False) -> Path:
     """An .xlsx with one sheet per entry; `text_cells` stores every string as text (never a formula)."""
     wb = Workbook()

@@ -17,7 +17,7 @@ import pytest
 from etl.loader import load
 from etl.settings import load_settings
 from etl.warehouse import WarehouseReader, versions
-from tests.helpers import snapshot, units_file, write_csv, write_xlsx
+from tests.helpers import catalogue_size, snapshot, units_file, write_csv, write_xlsx
 
 HEADER = ["indikator_id", "enhet_id", "periode", "verdi"]
 
@@ -46,7 +46,7 @@ def test_reader_follows_new_versions_and_old_cursors_keep_working(data_dir):
     assert reader.cursor() is None  # nothing published yet
     load(settings)
     old = reader.cursor()
-    assert old.execute("SELECT count(*) FROM indicators").fetchone() == (29,)
+    assert old.execute("SELECT count(*) FROM indicators").fetchone() == (catalogue_size(),)
     drop_values(data_dir, "v.xlsx", 2024)
     load(settings)
     assert reader.df("SELECT count(*) AS n FROM manual_values")["n"].tolist() == [1]
@@ -78,6 +78,16 @@ def _big_values_file(data_dir: Path) -> Path:
     return write_csv(data_dir / "inbox" / "mange_tall.csv", [HEADER] + rows * 20, encoding="cp1252")
 
 
+def _freeze(proc: subprocess.Popen) -> None:
+    """Stop a process and wait until the kernel says it is stopped (state T in /proc)."""
+    proc.send_signal(signal.SIGSTOP)
+    stat = Path(f"/proc/{proc.pid}/stat")
+    for _ in range(1000):
+        if not stat.exists() or stat.read_text().rsplit(")", 1)[1].split()[0] in ("T", "t", "Z"):
+            return
+        time.sleep(0.001)
+
+
 def _sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -94,13 +104,20 @@ def test_a_killed_load_leaves_warehouse_and_inbox_as_they_were(data_dir, when):
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+    # Freeze the load in small steps and look at it while it is frozen, so the kill lands in the phase
+    # asked for however busy the machine is (no race between looking and killing).
+    building = False
     deadline = time.monotonic() + 120
-    if when == "while reading":
-        time.sleep(1.0)
-    else:
-        while not list((data_dir / "warehouse").glob("*.tmp")) and time.monotonic() < deadline:
-            time.sleep(0.002)
-    assert proc.poll() is None, "the load finished before it could be killed"
+    time.sleep(1.0)
+    while time.monotonic() < deadline:
+        _freeze(proc)
+        assert proc.poll() is None, "the load finished before it could be killed"
+        building = bool(list((data_dir / "warehouse").glob("*.tmp")))
+        if when == "while reading" or building:
+            break
+        proc.send_signal(signal.SIGCONT)
+        time.sleep(0.005)
+    assert building == (when == "while building")
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     assert os.readlink(data_dir / "warehouse" / "current.duckdb") == published
