@@ -1,10 +1,11 @@
 -- Deviations (avvik): the clean relation, the overdue list and the measures.
 --
 -- `deviations`: one row per avvik, as the newest register extract listing it says. The free-text
--- description is never stored (it may hold personal data). The register is judged as of the day the
--- newest extract was loaded (`as_of`): an avvik open then, past its deadline, is overdue. Tertials are
--- measured up to the one holding the register's latest entry (`last_entry`), so an extract loaded
--- long after it was made never yields tertials it knows nothing about.
+-- description is never stored (it may hold personal data). The register is judged as of `as_of`: the
+-- day the newest extract was loaded, or the register's latest entry (`last_entry`, an avvik reported or
+-- closed) if that is earlier. An avvik register gets entries most days, so the two agree for a fresh
+-- extract, while an extract loaded long after it was made is judged as of its own last day: it cannot
+-- know which of its open avvik were closed later, so it never calls them overdue on its behalf.
 
 CREATE VIEW deviations AS
 SELECT deviation_id, unit_id, category, severity, reported_on, due_on, closed_on, _sha
@@ -12,8 +13,11 @@ FROM raw_deviations
 QUALIFY _seq = max(_seq) OVER (PARTITION BY deviation_id);
 
 CREATE VIEW deviations_as_of AS
-SELECT (SELECT max(loaded_on) FROM file_loaded WHERE sha256 IN (SELECT _sha FROM deviations)) AS as_of,
-       (SELECT greatest(max(reported_on), max(closed_on)) FROM deviations) AS last_entry;
+WITH known AS (
+    SELECT (SELECT max(loaded_on) FROM file_loaded WHERE sha256 IN (SELECT _sha FROM deviations)) AS loaded_on,
+           (SELECT greatest(max(reported_on), max(closed_on)) FROM deviations) AS last_entry
+)
+SELECT least(loaded_on, last_entry) AS as_of, last_entry FROM known;
 
 -- The open avvik past their deadline, oldest deadline first: what the unit leader must close.
 CREATE VIEW deviations_overdue AS
