@@ -132,6 +132,11 @@ def indicator_card(row: Row, trend: pd.DataFrame | None = None) -> html.Div:
         if change and previous_period is not None
         else None
     )
+    if change and _get(row, "change_within_noise") and _get(row, "change_noise") is not None:
+        # survey results: a change smaller than the uncertainty is most likely not a real change
+        change = f"{change} · innenfor støyen"
+        noise = format_number(row["change_noise"], decimals + 1)
+        change_title = f"{change_title or 'Endring'}: mindre enn usikkerheten (±{noise}), så den er trolig ikke reell."
     shown_unit = unit if unit and unit not in ("%", "kr", "1000 kr") else None
 
     spark: Any = html.Div(className="bms-spark-empty")

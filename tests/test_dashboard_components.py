@@ -280,3 +280,20 @@ def test_headings_name_the_kommune_or_the_unit_and_its_service() -> None:
     assert components.unit_lead("E31", "oppvekst", "skole") == "Oppvekst · Skole · enhet E31"
     assert components.unit_lead("E10", "administrasjon", "administrasjon") == "Administrasjon · enhet E10"
     assert components.unit_lead("E99", None, None) == "enhet E99"
+
+
+def test_a_survey_change_within_the_noise_says_so() -> None:
+    survey = {
+        **ROW,
+        "unit_of_measure": "skår (1–5)",
+        "value": 4.32,
+        "previous_value": 4.25,
+        "n": 436,
+        "change_noise": 0.134,
+        "change_within_noise": True,
+    }
+    change = one(components.indicator_card(survey), "bms-change")
+    assert text(change) == "▲ 0,1 · innenfor støyen"
+    assert attr(change, "title") == "Endring fra 2024: mindre enn usikkerheten (±0,13), så den er trolig ikke reell."
+    real = one(components.indicator_card({**survey, "value": 4.6, "change_within_noise": False}), "bms-change")
+    assert text(real) == "▲ 0,4"
