@@ -30,7 +30,7 @@ from etl.loader import LoadSummary, inbox_files, load
 from etl.norsk import format_number
 from etl.settings import BUNDLED_DATA, CATALOGUE_FILE, SETTINGS_FILE, Settings, load_settings
 from etl.spec import stored_specs
-from etl.status import loaded_by_origin, status_text
+from etl.status import loaded_by_origin, peer_notes, status_text
 
 DEMO_DIR = BUNDLED_DATA / "demo"
 
@@ -63,8 +63,9 @@ def init_data_dir(settings: Settings) -> list[Path]:
     return created
 
 
-def print_summary(summary: LoadSummary) -> None:
-    """One line per file, then the rejected files' reasons."""
+def print_summary(summary: LoadSummary, settings: Settings | None = None) -> None:
+    """One line per file, then the rejected files' reasons; with `settings`, after a new version, what is odd
+    about the configured peers (an older kommune number mapped to today's, or one not in use)."""
     labels = {"loaded": "lastet", "rejected": "AVVIST", "unchanged": "uendret"}
     for r in summary.results:
         rows = f", {format_number(r.rows)} rader" if r.status == "loaded" else ""
@@ -77,6 +78,8 @@ def print_summary(summary: LoadSummary) -> None:
             print(f"           Full feilrapport: {r.stored_as}.feil.txt")
     if summary.version is not None:
         print(f"Publiserte datavarehus versjon {summary.version}.")
+        for note in peer_notes(settings) if settings is not None else []:
+            print(f"  merk: {note}")
     elif not summary.results:
         print("Ingen nye filer å laste.")
 
@@ -85,7 +88,7 @@ def cmd_load(settings: Settings, args: argparse.Namespace) -> int:
     """Load the inbox (or the given files) and publish a new warehouse; exit 1 if a file was rejected."""
     init_data_dir(settings)
     summary = load(settings, [Path(p) for p in args.paths] or None, progress=_say)
-    print_summary(summary)
+    print_summary(summary, settings)
     return 1 if summary.rejected else 0
 
 
@@ -109,7 +112,7 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     init_data_dir(settings)
     _refuse_demo_over_real_data(settings)
     summary = load(settings, demo_files(), origin="demo", progress=_say)
-    print_summary(summary)
+    print_summary(summary, settings)
     return 1 if summary.rejected else 0
 
 
@@ -133,7 +136,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     init_data_dir(settings)
     _check_port_free(settings.host, settings.port)
     # Files that arrived while stopped, and the rebuild an upgrade or a settings change calls for.
-    print_summary(load(settings, progress=_say))
+    print_summary(load(settings, progress=_say), settings)
     env = {**os.environ, "BMS_DATA_DIR": str(settings.data_dir)}
     server = subprocess.Popen(
         [
@@ -191,7 +194,7 @@ def watch_inbox(settings: Settings, keep_going) -> None:
         seen = files
         if ready:
             try:
-                print_summary(load(settings, progress=_say))
+                print_summary(load(settings, progress=_say), settings)
             except BmsError as e:
                 _say(f"Feil: {e}")
         time.sleep(settings.watch_seconds)
@@ -215,14 +218,14 @@ def cmd_fetch(settings: Settings, args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         _say(f"Avbrutt. Det som er hentet, ligger i {settings.kostra_dir} og hentes ikke på nytt neste gang.")
         return 130
-    _print_fetch(report)
+    _print_fetch(report, settings)
     summary = load(settings, [], progress=_say)
-    print_summary(summary)
+    print_summary(summary, settings)
     return 1 if summary.rejected or report.problems else 0
 
 
-def _print_fetch(report: FetchReport) -> None:
-    print(report.summary())
+def _print_fetch(report: FetchReport, settings: Settings) -> None:
+    print(report.summary(settings.kostra_dir))
     for note in dict.fromkeys(report.notes + report.problems):
         print(f"  merk: {note}")
 

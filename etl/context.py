@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from etl.errors import Problem
@@ -123,7 +124,29 @@ def check_references(table: Table, ctx: Context, file_name: str) -> tuple[pd.Dat
         frame, held, more = _anonymity(frame, ctx, table)
         notes += held
         problems += more
+    if spec.kind == "regnskap" and not problems:
+        notes += _forecast_notes(frame)
     return frame, problems, notes
+
+
+def _forecast_notes(frame: pd.DataFrame) -> list[str]:
+    """A forecast is compared with the year's revised budget. While the year runs, that is known only from
+    the file's `årsbudsjett` or from budget lines for all twelve months: say so when this file has neither."""
+    notes = []
+    forecast = frame[frame["forecast"].notna()]
+    if "annual_budget" in frame:
+        forecast = forecast[forecast["annual_budget"].isna()]
+    for year, rows in forecast.groupby(forecast["period"].dt.year):
+        if frame.loc[frame["period"].dt.year == year, "period"].dt.month.nunique() == 12:
+            continue
+        months = ", ".join(sorted({f"{p:%m.%Y}" for p in rows["period"]}))
+        notes.append(
+            f"fila har prognose for {months}, men ikke årsbudsjett: prognoseavviket regnes bare når budsjettet for "
+            f"hele {year} er kjent. Ta med kolonnen «årsbudsjett» (revidert budsjett for hele året), eller "
+            f"budsjettlinjene for alle tolv månedene i {year} (er de alt lastet fra en annen fil, regnes det); "
+            "ellers vises prognoseavviket som «ingen data»"
+        )
+    return notes
 
 
 def _unit_resolver(ctx: Context):
@@ -220,18 +243,31 @@ def _rows_without_unit(frame: pd.DataFrame, table: Table) -> list[Problem]:
     ]
 
 
+# What the warehouse keeps of a held-back cell (`held_back`): that it was held back and why, never a value
+# or an n below the minimum. A marker row is stored in the cell's place with every result blanked: its n
+# is blank when the cell itself had too few answers, and kept (it is at least the minimum) when the cell
+# was held back only to shield another.
+TOO_FEW = "for få svar"
+SHIELDED = "skjult av personvernhensyn"
+
+
 def _anonymity(frame: pd.DataFrame, ctx: Context, table: Table):
+    """Hold back unit figures with too few answers, and whatever would let them be worked out.
+
+    Within each group whose units add up to the kommune figure (user survey: year × service × dimension;
+    10-FAKTOR: year × factor; indikatorverdier: indicator × period), a held-back unit could be recomputed
+    by subtraction: the kommune's mean and n less the other units' means and n. So the smallest other units
+    (by n) are held back too until the answers no unit figure accounts for are at least the minimum; and if
+    even the kommune figure rests on fewer answers than that, it is held back as well. A survey file without
+    a kommune row gets one computed from all its unit rows first, before anything is held back."""
     spec = table.spec
     n_col, unit_col = spec.anonymity_n, spec.anonymity_unit or "unit_id"
-    if "indicator_id" in frame:
-        indicator = frame["indicator_id"]
-        minimum = indicator.map(ctx.min_n)
-        explicit = indicator.map(lambda i: ctx.indicators.get(i or "") is not None)
-    else:  # a survey file: the strictest minimum of the indicators the kind feeds
-        minimum = pd.Series(ctx.min_n_for_source(spec.kind), index=frame.index)
+    survey = "indicator_id" not in frame
+    if survey:  # a survey file: the strictest minimum of the indicators the kind feeds
         explicit = pd.Series(True, index=frame.index)
-    at_unit = frame[unit_col].notna()
-    missing_n = at_unit & explicit & frame[n_col].isna()
+    else:
+        explicit = frame["indicator_id"].map(lambda i: ctx.indicators.get(i or "") is not None)
+    missing_n = frame[unit_col].notna() & explicit & frame[n_col].isna()
     n_name = spec.column(n_col).name
     problems = [
         Problem(
@@ -243,13 +279,141 @@ def _anonymity(frame: pd.DataFrame, ctx: Context, table: Table):
         )
         for r in frame.loc[missing_n, "_row"]
     ]
-    below = at_unit & frame[n_col].notna() & (frame[n_col] < minimum)
-    notes = [
-        f"rad {int(r['_row'])} holdt tilbake (personvern): {_describe(r, spec.anonymity_describe)} for enhet "
-        f"{r[unit_col]} har {int(r[n_col])} svar, under minstegrensen {int(m)}; tallet lagres ikke på enhetsnivå"
-        for (_, r), m in zip(frame[below].iterrows(), minimum[below], strict=True)
-    ]
-    return frame[~below], notes, problems
+    if problems:
+        return frame, [], problems
+    groups = _group_fields(spec, frame, unit_col)
+    notes: list[str] = []
+    frame = frame.assign(_row=frame["_row"].astype("Int64")).reset_index(drop=True)
+    if survey and "mean" in frame:
+        frame, computed = _kommune_from_units(frame, spec, groups, n_col, unit_col)
+        if computed:
+            notes.append(
+                f"fila har ingen rad for hele kommunen for {computed} av tallene: kommunetallet er regnet ut fra "
+                "alle enhetenes svar (snittet vektet med antall svar), også svarene til enheter som holdes tilbake"
+            )
+    if survey:
+        minimum = pd.Series(ctx.min_n_for_source(spec.kind), index=frame.index)
+    else:
+        minimum = frame["indicator_id"].map(ctx.min_n)
+    held = _held(frame, groups, n_col, unit_col, minimum)
+    for i, (kind, shields, k_n) in held.items():
+        r, m = frame.loc[i], int(minimum[i])
+        what = _describe(r, spec.anonymity_describe)
+        row = f"rad {int(r['_row'])}" if not pd.isna(r["_row"]) else "kommunetallet regnet ut fra enhetene"
+        if kind == "under":
+            notes.append(
+                f"{row} holdt tilbake (personvern): {what} for enhet {r[unit_col]} har {int(r[n_col])} svar, under "
+                f"minstegrensen {m}; tallet lagres ikke på enhetsnivå"
+            )
+        elif kind == "shield":
+            notes.append(
+                f"{row} holdt også tilbake (personvern): {what} for enhet {r[unit_col]} lagres ikke, for ellers kunne "
+                f"tallet for enhet {', '.join(shields)} regnes ut fra kommunetallet"
+            )
+        else:
+            notes.append(
+                f"{row} holdt tilbake (personvern): {what} for hele kommunen bygger på bare {int(k_n)} svar, under "
+                f"minstegrensen {m}, og ville vist tallet for enhet {', '.join(shields)}; kommunetallet lagres ikke"
+            )
+    return _markers(frame, spec, held, groups, n_col, unit_col), notes, problems
+
+
+def _group_fields(spec, frame: pd.DataFrame, unit_col: str) -> list[str]:
+    """The fields that make a group of cells adding up to one kommune figure: the key without the unit."""
+    unit_fields = {unit_col, *spec.unit_fields}
+    fields = [k for k in spec.key if spec.column(k).store and k not in unit_fields]
+    return fields + [f"{k}_type" for k in fields if f"{k}_type" in frame]
+
+
+def _kommune_from_units(
+    frame: pd.DataFrame, spec, groups: list[str], n_col: str, unit_col: str
+) -> tuple[pd.DataFrame, int]:
+    """A kommune row for every group that has unit rows but none for the kommune, from all the unit rows.
+
+    The mean is weighted by answers, n is the sum, the spread is pooled where every unit gives one, and any
+    other column keeps the value all units share (the scale, the national mean, a shared response rate).
+    Means on different scales are never averaged: such a group gets no kommune row."""
+    stored = {c.field for c in spec.columns if c.store} | {f"{c.field}_type" for c in spec.columns if c.store}
+    kommune = {_key(k) for k, _ in frame[frame[unit_col].isna()].groupby(groups, dropna=False, sort=False)}
+    shared = [c for c in frame.columns if c in stored and c not in {*groups, unit_col, n_col, "mean", "sd"}]
+    rows = []
+    for key, g in frame[frame[unit_col].notna()].groupby(groups, dropna=False, sort=False):
+        if _key(key) in kommune or g[n_col].isna().any() or g[n_col].sum() == 0:
+            continue
+        if spec.feeds_scale and g[spec.feeds_scale].fillna(spec.feeds_scale_default).nunique() > 1:
+            continue
+        n, mean = g[n_col].astype(float), g["mean"].astype(float)
+        total = n.sum()
+        row = dict(zip(groups, _key(key), strict=True))
+        row |= {unit_col: None, n_col: int(total), "mean": float((mean * n).sum() / total), "_row": pd.NA}
+        if "sd" in g:
+            sd = g["sd"].astype(float)
+            pooled = ((n - 1) * sd**2).sum() + (n * (mean - row["mean"]) ** 2).sum()
+            row["sd"] = float(np.sqrt(pooled / (total - 1))) if sd.notna().all() and total > 1 else None
+        for c in shared:
+            values = g[c].dropna().unique()
+            row[c] = values[0] if len(values) == 1 and g[c].notna().all() else None
+        rows.append(row)
+    if not rows:
+        return frame, 0
+    extra = pd.DataFrame(rows, columns=frame.columns)
+    for c in frame.columns:
+        extra[c] = extra[c].astype(frame[c].dtype) if frame[c].dtype != object else extra[c]
+    return pd.concat([frame, extra], ignore_index=True), len(rows)
+
+
+def _key(key: object) -> tuple:
+    return key if isinstance(key, tuple) else (key,)
+
+
+def _held(
+    frame: pd.DataFrame, groups: list[str], n_col: str, unit_col: str, minimum: pd.Series
+) -> dict[int, tuple[str, list[str], float]]:
+    """Which rows to hold back, each with why: `under` (too few answers), `shield` (held back so that the
+    units listed cannot be worked out from the kommune figure), `kommune` (the kommune figure itself rests
+    on too few answers and would show them)."""
+    held: dict[int, tuple[str, list[str], float]] = {}
+    for _, g in frame.groupby(groups, dropna=False, sort=False):
+        units, kommune = g[g[unit_col].notna()], g[g[unit_col].isna()]
+        m = minimum[g.index].max()
+        n = units[n_col].astype(float)
+        under = n.notna() & (n < m)
+        if not under.any():
+            continue
+        small = [str(u) for u in units.loc[under, unit_col]]
+        known = kommune[n_col].notna().any()
+        k_n = float(kommune[n_col].dropna().iloc[0]) if known else float(n.fillna(0).sum())
+        for i in units.index[under]:
+            held[i] = ("under", small, k_n)
+        # the answers no shown unit figure accounts for: what subtraction would give the mean of
+        shown = n[~under].fillna(0).to_frame("n").assign(unit=units.loc[~under, unit_col].astype(str))
+        shown = shown.sort_values(["n", "unit"])
+        residual = k_n - shown["n"].sum()
+        before = shown["n"].cumsum() - shown["n"]
+        for i in shown.index[(residual + before) < m]:
+            held[i] = ("shield", small, k_n)
+        if k_n < m:
+            for i in kommune.index:
+                held[i] = ("kommune", small, k_n)
+    return held
+
+
+def _markers(frame: pd.DataFrame, spec, held: dict, groups: list[str], n_col: str, unit_col: str) -> pd.DataFrame:
+    """The frame with every held-back row blanked to a marker: its group and unit, and n only for a row held
+    back to shield another (its n is at least the minimum); never a value."""
+    if not held:
+        return frame
+    rows = pd.Series(False, index=frame.index)
+    rows[list(held)] = True
+    too_few = rows & pd.Series({i: kind != "shield" for i, (kind, _, _) in held.items()}).reindex(
+        frame.index, fill_value=False
+    )
+    keep = {*groups, unit_col, "_row"}
+    for c in frame.columns:
+        if c in keep:
+            continue
+        frame[c] = frame[c].mask(too_few if c == n_col else rows)
+    return frame
 
 
 def _describe(row: pd.Series, fields: tuple[str, ...]) -> str:

@@ -1,7 +1,10 @@
 """Open an input file as sheets of raw cell rows, refusing what is unsafe or unreadable before parsing.
 
 Excel is read with calamine (fast, never evaluates formulas: a formula cell gives its cached value and
-text stays text). CSV is decoded as UTF-8 (with or without BOM) or Windows-1252 and split on `;` or `,`.
+text stays text). Formula cells are found from the sheets' XML, only in sheets that have any: each one's
+formula text and whether the file holds the value Excel showed (files written by programs often do not),
+so the reader can store a text column's formula as its literal text and refuse a number it cannot know.
+CSV is decoded as UTF-8 (with or without BOM) or Windows-1252 and split on `;` or `,`.
 """
 
 from __future__ import annotations
@@ -9,11 +12,16 @@ from __future__ import annotations
 import csv
 import io
 import json
+import posixpath
+import re
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from xml.etree import ElementTree
 
 import python_calamine
+from openpyxl.formula.translate import Translator
+from openpyxl.utils.cell import coordinate_to_tuple
 
 from etl.errors import FileRejected, Problem
 
@@ -26,12 +34,22 @@ _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Compound File: encrypted OOXML or 
 _ZIP = b"PK\x03\x04"
 
 
+@dataclass(frozen=True)
+class Formula:
+    """A formula cell as the file stores it. Formulas are never evaluated here."""
+
+    text: str  # as Excel shows it in the formula bar: `=HYPERLINK("http://x","klikk")`
+    cached: bool  # the file holds the value Excel showed (in `Sheet.rows`); programs often write none
+    error: str | None = None  # the value Excel showed is an error: #DIV/0!, #REF!, #N/A …
+
+
 @dataclass
 class Sheet:
     """One table of raw cells: a worksheet, or the whole of a CSV file."""
 
     name: str | None
     rows: list[list[object]]
+    formulas: dict[tuple[int, int], Formula] = field(default_factory=dict)  # (row, column), 0-based as `rows`
 
 
 @dataclass
@@ -123,7 +141,7 @@ def _excel(path: Path, head: bytes, max_unzipped: int) -> list[Sheet]:
         )
     try:
         wb = python_calamine.CalamineWorkbook.from_path(str(path))
-        return [Sheet(name, wb.get_sheet_by_name(name).to_python(skip_empty_area=False)) for name in wb.sheet_names]
+        sheets = [Sheet(name, wb.get_sheet_by_name(name).to_python(skip_empty_area=False)) for name in wb.sheet_names]
     except python_calamine.PasswordError:
         raise _refuse(path, "fila er passordbeskyttet", "Fjern passordet i Excel og lagre fila på nytt.") from None
     except Exception as e:  # calamine raises several error types for broken xml/zip content
@@ -132,6 +150,132 @@ def _excel(path: Path, head: bytes, max_unzipped: int) -> list[Sheet]:
             f"Excel-fila er skadet og kan ikke leses ({type(e).__name__})",
             "Åpne fila i Excel og lagre den på nytt, eller eksporter den på nytt.",
         ) from None
+    try:
+        with zipfile.ZipFile(path) as z:
+            for i, part in _worksheet_parts(z, [s.name for s in sheets]):
+                if _has_formulas(z, part):
+                    sheet = sheets[i]
+                    sheet.formulas = _formulas(z, part)
+                    # calamine leaves out trailing rows of formulas without a value: keep them in view
+                    last = max((r for r, _ in sheet.formulas), default=-1)
+                    sheet.rows.extend([] for _ in range(last + 1 - len(sheet.rows)))
+    except (KeyError, ValueError, zipfile.BadZipFile, ElementTree.ParseError):
+        raise _refuse(
+            path,
+            "Excel-fila er skadet og kan ikke leses (formlene i arkene kan ikke tolkes)",
+            "Åpne fila i Excel og lagre den på nytt, eller eksporter den på nytt.",
+        ) from None
+    return sheets
+
+
+# ---------------------------------------------------------------- formula cells
+
+_MAIN_DOCUMENT = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument"
+_FORMULA_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s/>]")  # <f>, <f t="shared" …/>, <x:f>
+_CHUNK = 1 << 20
+
+
+def _local(tag: str) -> str:
+    return tag.rpartition("}")[2]
+
+
+def _xml(z: zipfile.ZipFile, name: str) -> ElementTree.Element:
+    data = z.read(name)
+    if b"<!DOCTYPE" in data or b"<!ENTITY" in data:  # OOXML parts never declare entities
+        raise ValueError(f"{name} declares a DTD")
+    return ElementTree.fromstring(data)
+
+
+def _relationships(z: zipfile.ZipFile, part: str) -> dict[str, tuple[str, str]]:
+    """A part's relationships: id -> (type, target path in the zip)."""
+    folder, name = posixpath.split(part)
+    rels = posixpath.join(folder, "_rels", f"{name}.rels")
+    if rels not in z.NameToInfo:
+        return {}
+    found = {}
+    for rel in _xml(z, rels):
+        target = rel.get("Target", "")
+        path = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(folder, target))
+        found[rel.get("Id", "")] = (rel.get("Type", ""), path)
+    return found
+
+
+def _worksheet_parts(z: zipfile.ZipFile, names: list[str | None]) -> list[tuple[int, str]]:
+    """(index in `names`, XML part) of each worksheet, from the workbook and its relationships."""
+    workbook = next((p for t, p in _relationships(z, "").values() if t == _MAIN_DOCUMENT), "xl/workbook.xml")
+    rels = _relationships(z, workbook)
+    parts = {}
+    for el in _xml(z, workbook).iter():
+        if _local(el.tag) == "sheet":
+            rid = next((v for k, v in el.attrib.items() if _local(k) == "id"), None)
+            if rid in rels and rels[rid][1] in z.NameToInfo:
+                parts[el.get("name")] = rels[rid][1]
+    return [(i, parts[name]) for i, name in enumerate(names) if name in parts]
+
+
+def _has_formulas(z: zipfile.ZipFile, part: str) -> bool:
+    """Whether a sheet's XML has a formula element, scanning its bytes (bounded by the unzipped-size guard)."""
+    tail = b""
+    with z.open(part) as f:
+        while chunk := f.read(_CHUNK):
+            if _FORMULA_TAG.search(tail + chunk):
+                return True
+            tail = chunk[-64:]
+    return False
+
+
+def _formulas(z: zipfile.ZipFile, part: str) -> dict[tuple[int, int], Formula]:
+    """Every formula cell of a sheet: its text (shared formulas written out for each cell) and cached value."""
+    with z.open(part) as f:
+        head = f.read(4096)
+    if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
+        raise ValueError(f"{part} declares a DTD")
+    found: dict[tuple[int, int], Formula] = {}
+    shared: dict[str, Translator] = {}
+    row, column = 0, 0
+    data = None  # <sheetData>: emptied of each row read, so a big sheet is never held in memory
+    with z.open(part) as f:
+        for event, el in ElementTree.iterparse(f, events=("start", "end")):
+            tag = _local(el.tag)
+            if event == "start":
+                if tag == "row":
+                    row, column = int(el.get("r") or row + 1), 0
+                elif tag == "sheetData":
+                    data = el
+                continue
+            if tag == "c":
+                ref = el.get("r")
+                row, column = coordinate_to_tuple(ref) if ref else (row, column + 1)
+                ref = ref or f"{_column_letters(column)}{row}"
+                children = {_local(c.tag): c for c in el}
+                if "f" in children:
+                    found[(row - 1, column - 1)] = _formula(children["f"], children.get("v"), el.get("t"), ref, shared)
+                el.clear()
+            elif tag == "row" and data is not None:
+                data.clear()
+    return found
+
+
+def _formula(f: ElementTree.Element, v: ElementTree.Element | None, kind: str | None, ref: str, shared) -> Formula:
+    text = "=" + (f.text or "")
+    if f.get("t") == "shared":
+        if f.text:
+            shared[f.get("si", "")] = Translator(text, origin=ref)
+        elif f.get("si") in shared:
+            text = shared[f.get("si")].translate_formula(ref)
+    value = v.text if v is not None else None
+    if kind == "e":
+        return Formula(text, True, value or "#VALUE!")
+    # a cached text may be empty (`=IF(A1="";"";…)` shows nothing); a number, date or truth value never is
+    return Formula(text, v is not None if kind == "str" else bool(value))
+
+
+def _column_letters(index: int) -> str:
+    letters = ""
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
 
 
 def _decode(path: Path) -> str:

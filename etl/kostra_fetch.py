@@ -34,7 +34,7 @@ from etl.kostra_plan import (
 from etl.norsk import format_number
 from etl.reader import read_file
 from etl.settings import Settings
-from etl.ssb_client import SsbClient
+from etl.ssb_client import SsbClient, SsbError
 from etl.warehouse import DUCKDB_CONFIG, published
 
 Progress = Callable[[str], None]
@@ -55,11 +55,11 @@ class FetchReport:
         self.notes += other.notes
         self.problems += other.problems
 
-    def summary(self) -> str:
-        """One Norwegian line: how many answers were fetched and how many were already there."""
+    def summary(self, cache_dir: Path | str = "kostra/") -> str:
+        """One Norwegian line: how many answers were fetched and how many were already in the cache folder."""
         return (
             f"Hentet {format_number(self.fetched)} svar fra SSB; {format_number(self.cached)} lå allerede "
-            f"i data/kostra/ og ble ikke hentet på nytt."
+            f"i {cache_dir} og ble ikke hentet på nytt."
         )
 
 
@@ -73,6 +73,7 @@ def make_client(settings: Settings, progress: Progress) -> SsbClient:
         timeout=settings.ssb_timeout_seconds,
         max_url=settings.ssb_max_url,
         progress=progress,
+        cache_dir=settings.kostra_dir,
     )
 
 
@@ -155,6 +156,7 @@ class _Facts:
     groups: dict[int, str]
     county: str | None
     predecessors: dict[str, list[str]]
+    current: dict[str, str] = field(default_factory=dict)  # an older kommune number → today's
 
 
 def _facts(settings: Settings, years: list[int]) -> _Facts:
@@ -179,27 +181,52 @@ def _facts(settings: Settings, years: list[int]) -> _Facts:
         facts.county = row[0] if row else None
         for old, new in con.execute("SELECT old_code, current_code FROM municipality_code_map").fetchall():
             facts.predecessors.setdefault(new, []).append(old)
+            facts.current[old] = new
     finally:
         con.close()
     return facts
 
 
 def _metadata(settings: Settings, client: SsbClient, table: str) -> TableMeta:
-    if settings.ssb_api == "v0":
-        doc, raw = client.v0_metadata(table)
-        meta = TableMeta.from_v0(table, doc)
-    else:
-        doc, raw = client.v2_metadata(table)
-        meta = TableMeta.from_v2(table, doc)
+    doc, raw = client.v0_metadata(table) if settings.ssb_api == "v0" else client.v2_metadata(table)
+    try:
+        meta = TableMeta.from_v0(table, doc) if settings.ssb_api == "v0" else TableMeta.from_v2(table, doc)
+    except (ValueError, TypeError, KeyError, AttributeError) as e:  # JsonStatError says what, in Norwegian
+        raise SsbError(
+            f"SSB svarte med metadata for tabell {table} ({settings.ssb_api}) som ikke kan leses: {e}. "
+            f"Prøv igjen senere, og sjekk at {settings.ssb_base_url} er SSB eller et speil av PxWebApi."
+        ) from None
     cache.keep_metadata(cache.metadata_path(settings, table, settings.ssb_api), raw)
     return meta
 
 
-def _newer(updated: str | None, than: str | None) -> bool:
+def _moment(text: str | None) -> dt.datetime | None:
+    """An ISO timestamp as SSB writes it (`2026-06-15T06:00:00Z`), in UTC when it names no zone."""
     try:
-        return bool(updated and than) and dt.datetime.fromisoformat(updated) > dt.datetime.fromisoformat(than)
+        moment = dt.datetime.fromisoformat(str(text).strip().replace("Z", "+00:00"))
     except ValueError:
-        return False
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+def _newer(updated: str | None, than: str | None) -> bool:
+    new, old = (_moment(updated) if updated else None), (_moment(than) if than else None)
+    return bool(new and old) and new > old
+
+
+def _v0_updated(client: SsbClient, table: str, part: dict[str, list[str]], progress: Progress) -> str | None:
+    """When SSB last updated a table, asked through v0, whose metadata does not say.
+
+    v0's table description has no `updated`, so without this a cached March answer would never be
+    replaced by June's final figures. Every json-stat2 data answer carries the table's `updated`, so a
+    one-cell query (the first code of each dimension of a part already asked for) tells it for one small
+    request per table. Chosen over the alternatives: v2's `/tables/{id}` also has `updated`, but `--api v0`
+    may point at a mirror that has only v0; and the publishing calendar (refetch preliminary figures after
+    mid-June) would miss a delayed publication and every correction SSB makes outside it."""
+    progress(f"tabell {table}: spør SSB når tabellen sist ble oppdatert (v0-metadata sier det ikke)")
+    doc, _, _ = client.v0_data(table, {dim: codes[:1] for dim, codes in part.items()})
+    updated = doc.get("updated") if isinstance(doc, dict) else None
+    return updated if isinstance(updated, str) else None
 
 
 def fetch_kostra(
@@ -238,9 +265,11 @@ def fetch_kostra(
             f"fant ikke KOSTRA-gruppen til kommune {settings.kommune_code} i Klass for "
             f"{', '.join(map(str, missing_groups))}; gruppen hentes ikke for de årene"
         )
+    # a peer given by an older number is fetched under today's number too (and its older ones with it)
+    peers = tuple(dict.fromkeys(facts.current.get(p, p) for p in settings.peers))
     regions = regions_for(
         settings.kommune_code,
-        settings.peers,
+        peers,
         settings.comparison_regions,
         facts.groups,
         facts.county,
@@ -254,9 +283,16 @@ def fetch_kostra(
         report.notes += notes
         report.problems += [n for n in notes if "innholdskoden" in n]
         work += [(table, part) for part in (split(selection, settings.ssb_max_cells) if selection else [])]
-    for i, (table, part) in enumerate(work, 1):
+    planned = []
+    for table, part in work:
         query = {"api": settings.ssb_api, "table": table, "selection": part}
-        path = cache.answer_path(settings, table, cache.key(query))
+        planned.append((table, part, query, cache.answer_path(settings, table, cache.key(query))))
+    if not refresh:  # v0 metadata has no `updated`: ask for it where a cached answer may be outdated
+        for table in sorted({t for t, _, _, path in planned if cache.cached(path) is not None}):
+            if metas[table].updated is None and settings.ssb_api == "v0":
+                part = next(part for t, part, _, _ in planned if t == table)
+                metas[table].updated = _v0_updated(client, table, part, progress)
+    for i, (table, part, query, path) in enumerate(planned, 1):
         done = cache.cached(path)
         size = format_number(cells(part))
         if done is not None and not refresh and not _newer(metas[table].updated, done.get("updated")):

@@ -9,6 +9,7 @@ import datetime as dt
 import math
 import re
 import unicodedata
+from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal
 
 # Letters that NFKD does not decompose; folded so "Ansvar nr." ~ "ansvarnr", "År" ~ "ar", "Måned" ~ "maned".
@@ -64,7 +65,13 @@ KOMMUNE_WORDS = ("hele kommunen", "kommunen", "kommune", "kommunen totalt", "tot
 
 
 class ParseError(ValueError):
-    """A value that cannot be read; the message is Norwegian and says what was expected."""
+    """A value that cannot be read; the message is Norwegian and says what was expected.
+
+    `fix`, when given, says how to write this value right (the reader's column advice is used otherwise)."""
+
+    def __init__(self, message: str, fix: str | None = None):
+        super().__init__(message)
+        self.fix = fix
 
 
 def normalise_header(text: object) -> str:
@@ -76,28 +83,89 @@ def normalise_header(text: object) -> str:
 
 
 _NUMBER_SPACES = re.compile(r"[\s\u00a0\u202f']")
+# How a dot is used in a number written as text. `1.200`, `12.000`: a dot before exactly three digits can be a
+# thousands separator or a decimal point; `0.500` cannot be 500, `4.5` and `1234.567` cannot be thousands.
+_AMBIGUOUS_DOT = re.compile(r"[+-]?[1-9]\d{0,2}\.\d{3}")
+_DECIMAL_DOT = re.compile(r"[+-]?\d*\.\d+")
+_THOUSANDS_DOTS = re.compile(r"[+-]?[1-9]\d{0,2}(?:\.\d{3})+")
+_DECIMAL_COMMA = re.compile(r"[+-]?(?:\d{1,3}(?:\.\d{3})+|\d*),\d+")
+DOT_USES = ("decimal", "thousands", "unknown")
 
 
-def parse_number(value: object) -> float:
-    """Read a number as Norwegian exports write it: `1 234,5`, `-12,3 %`, `1.234.567`, `(kr) 12 000`."""
+def _number_text(value: object) -> str:
+    """A number's text as parse_number reads it: no spaces, currency, per cent, and `(12)` as `-12`."""
+    s = str(value).strip()
+    s = s.replace("\u2212", "-").replace("kr", "").replace("%", "")
+    s = _NUMBER_SPACES.sub("", s)
+    if s.startswith("(") and s.endswith(")"):  # accounting negative
+        s = "-" + s[1:-1]
+    return s
+
+
+def dot_use(values: Iterable[object]) -> str:
+    """How a column's numbers use the dot, decided from every value in it written as text.
+
+    `thousands` when a value has a decimal comma (`1 234,5`, `1.234,5`) or several dots (`1.234.567`);
+    `decimal` when a value has a dot that cannot separate thousands (`4.5`, `12.75`, `0.500`, `1234.567`);
+    `unknown` when nothing decides or the column says both: `1.200` could then be 1,2 or 1 200, and
+    `parse_number(…, dot="unknown")` refuses it. Numbers that are not text (Excel numbers) say nothing."""
+    thousands = decimal = False
+    for value in values:
+        if not isinstance(value, str):
+            continue
+        s = _number_text(value)
+        if _DECIMAL_COMMA.fullmatch(s) or (s.count(".") > 1 and _THOUSANDS_DOTS.fullmatch(s)):
+            thousands = True
+        elif _DECIMAL_DOT.fullmatch(s) and not _AMBIGUOUS_DOT.fullmatch(s):
+            decimal = True
+    if thousands != decimal:
+        return "thousands" if thousands else "decimal"
+    return "unknown"
+
+
+def parse_number(value: object, dot: str = "decimal") -> float:
+    """Read a number as Norwegian exports write it: `1 234,5`, `-12,3 %`, `1.234.567`, `(kr) 12 000`.
+
+    A comma is the decimal sign, and with it dots are thousands separators (`1.234,5`); several dots are
+    thousands separators (`1.234.567`). A single value alone cannot tell whether `1.200` is 1,2 or 1 200:
+    `dot` says how the value's column uses a lone dot (see `dot_use`): `decimal` (the default for a value
+    on its own: `3.5` and `1.200` are 3,5 and 1,2), `thousands` (`1.200` is 1 200; a dot that cannot separate
+    thousands, `4.5`, is refused), or `unknown` (`1.200` is refused as ambiguous, `4.5` is still 4,5)."""
+    if dot not in DOT_USES:
+        raise ValueError(f"dot must be one of {DOT_USES}, not {dot!r}")
     if isinstance(value, bool):
         raise ParseError("ventet et tall, fant en sannhetsverdi")
     if isinstance(value, int | float):
         if isinstance(value, float) and math.isnan(value):
             raise ParseError("tomt felt")
         return float(value)
-    s = str(value).strip()
-    s = s.replace("\u2212", "-").replace("kr", "").replace("%", "")
-    s = _NUMBER_SPACES.sub("", s)
-    if s.startswith("(") and s.endswith(")"):  # accounting negative
-        s = "-" + s[1:-1]
+    s = _number_text(value)
     if not s:
         raise ParseError("tomt felt")
     if "," in s:
+        if "." in s.partition(",")[2]:  # `1,234.5` is English: a dot after the decimal comma
+            raise ParseError(f"«{value}» er ikke et tall (bruk desimalkomma, for eksempel 1 234,5)")
         # decimal comma; dots are thousands separators
         s = s.replace(".", "").replace(",", ".")
     elif s.count(".") > 1:
         s = s.replace(".", "")
+    elif "." in s and dot == "thousands":
+        if not _THOUSANDS_DOTS.fullmatch(s):
+            raise ParseError(
+                f"«{value}» har desimalpunktum, men resten av kolonnen bruker punktum som tusenskille",
+                "Skriv tallet med desimalkomma, for eksempel 4,5, og tusener med mellomrom: 1 234,5.",
+            )
+        s = s.replace(".", "")
+    elif dot == "unknown" and _AMBIGUOUS_DOT.fullmatch(s):
+        as_decimal = s.replace(".", ",").rstrip("0").rstrip(",")
+        whole = s.replace(".", "")
+        as_thousands = f"{whole[:-3]} {whole[-3:]}"
+        raise ParseError(
+            f"«{value}» kan bety {as_decimal} eller {as_thousands}: punktum kan være både desimaltegn og "
+            "tusenskille, og ingen andre tall i kolonnen avgjør det",
+            f"Skriv {as_thousands} (mellomrom som tusenskille) eller {s.replace('.', ',')} (desimalkomma). Står "
+            "det ett tall med desimalkomma i kolonnen, leses punktum i hele kolonnen som tusenskille.",
+        )
     try:
         return float(s)
     except ValueError:
@@ -160,10 +228,21 @@ def parse_period(value: object) -> tuple[dt.date, str]:
 
 
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
+# A time of day after a date, dropped when the date is read: `14:30`, `14:30:00`, `kl. 14.30`, `T14:30:00.000Z`.
+_TIME = r"(?:(?:\s+|T)(?:kl\.?\s*)?(\d{1,2})[:.](\d{2})(?:[:.](\d{2})(?:[.,]\d+)?)?(?:\s*(?:Z|[+-]\d{2}:?\d{2}))?)?"
+_DMY = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{2,4})" + _TIME, re.IGNORECASE)
+_ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})" + _TIME, re.IGNORECASE)
+
+
+def _check_time(m: re.Match, value: object) -> None:
+    hour, minute, second = m[4], m[5], m[6]
+    if hour is not None and (int(hour) > 23 or int(minute) > 59 or (second is not None and int(second) > 59)):
+        raise ParseError(f"«{value}» har et klokkeslett som ikke finnes (bruk dd.mm.åååå, for eksempel 31.03.2025)")
 
 
 def parse_date(value: object) -> dt.date:
-    """Read a date: an Excel date cell or serial number, `dd.mm.yyyy`, `dd.mm.yy` or `yyyy-mm-dd`."""
+    """Read a date: an Excel date cell or serial number, `dd.mm.yyyy`, `dd.mm.yy` or `yyyy-mm-dd`, also with a
+    time of day after it (`10.01.2025 14:30`, `10.01.2025 kl. 14.30`, `2025-01-10 14:30:00`), which is dropped."""
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
@@ -174,16 +253,20 @@ def parse_date(value: object) -> dt.date:
         return _EXCEL_EPOCH + dt.timedelta(days=int(value))
     s = str(value).strip()
     try:
-        m = re.fullmatch(r"(\d{1,2})\.(\d{1,2})\.(\d{2,4})", s)
+        m = _DMY.fullmatch(s)
         if m:
+            _check_time(m, value)
             year = int(m[3]) + (2000 if len(m[3]) == 2 else 0)
             return dt.date(_check_year(year), int(m[2]), int(m[1]))
-        m = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})(?:[ T][\d:.]+)?", s)
+        m = _ISO.fullmatch(s)
         if m:
+            _check_time(m, value)
             return dt.date(_check_year(int(m[1])), int(m[2]), int(m[3]))
         if re.fullmatch(r"\d{5}(\.0+)?", s):
             return parse_date(float(s))
-    except ValueError:
+    except ValueError as e:
+        if isinstance(e, ParseError):
+            raise
         raise ParseError(f"«{value}» er ikke en gyldig dato") from None
     raise ParseError(f"«{value}» er ikke en dato (bruk dd.mm.åååå, for eksempel 31.03.2025)")
 

@@ -16,12 +16,13 @@ import numpy as np
 import pandas as pd
 
 from etl.errors import FileRejected, Problem
-from etl.files import Sheet, open_file
+from etl.files import Formula, Sheet, open_file
 from etl.norsk import (
     PERIOD_TYPE_EXAMPLES,
     PERIOD_TYPE_LABELS,
     PERIOD_TYPE_NOUNS,
     ParseError,
+    dot_use,
     normalise_header,
     parse_date,
     parse_number,
@@ -188,30 +189,61 @@ def _read_sheet(sheet: Sheet) -> Table:
             data[f"{c.field}_type"] = []
     data["_row"] = []
     label = {col.field: f"{column_letter(j)} ({str(header[j]).strip()})" for j, col in mapping.items()}
-    for i in range(header_row + 1, len(sheet.rows)):
+    body = range(header_row + 1, len(sheet.rows))
+    # how each number column uses the dot, decided from all of its cells: `1.200` is 1,2 or 1 200
+    dots = {
+        col.field: dot_use(sheet.rows[i][j] for i in body if j < len(sheet.rows[i]))
+        for j, col in mapping.items()
+        if col.type in ("number", "integer")
+    }
+    width = max((len(r) for r in sheet.rows), default=0)
+    unread = [j for j in range(width) if j not in mapping]  # columns the reader does not know
+    unread_names = [str(header[j]).strip() if j < len(header) and not is_empty(header[j]) else None for j in unread]
+    unread_cells: dict[int, tuple] = {}  # row number -> the row's cells in those columns
+    bad_rows: set[int] = set()  # rows with a cell that could not be read: left out of the checks across rows
+    formula_rows: dict[str, list[int]] = {}  # field -> rows where the cell is a formula
+    for i in body:
         row = sheet.rows[i]
         cells = {col.field: row[j] if j < len(row) else None for j, col in mapping.items()}
-        if all(is_empty(v) for v in cells.values()):
+        formulas = (
+            {col.field: f for j, col in mapping.items() if (f := sheet.formulas.get((i, j))) is not None}
+            if sheet.formulas
+            else {}
+        )
+        # a formula that shows nothing (`=IF(…;"";…)`) is an empty cell; one without a saved value is not
+        if all(is_empty(v) for v in cells.values()) and all(f.cached for f in formulas.values()):
             continue
         data["_row"].append(i + 1)
+        unread_cells[i + 1] = tuple(_plain(row[j]) if j < len(row) else None for j in unread)
         for col in spec.columns:
             raw = cells.get(col.field)
+            formula = formulas.get(col.field)
             value: object = None
+            where = (sheet.name, i + 1, label.get(col.field))
+            refused = False
+            if formula is not None:
+                formula_rows.setdefault(col.field, []).append(i + 1)
+                if col.type in LITERAL_TYPES:
+                    raw = formula.text  # a text's formula is the text the analyst typed: stored, never evaluated
+                elif formula.error or not formula.cached:
+                    problems.append(_formula_problem(formula, f"{column_letter(_index(mapping, col))}{i + 1}", where))
+                    bad_rows.add(i + 1)
+                    raw, refused = None, True
             if not is_empty(raw):
                 try:
-                    value = _parse(col, raw)
+                    value = _parse(col, raw, dots.get(col.field, "decimal"))
                 except ParseError as e:
-                    problems.append(Problem(str(e), _fix_for(col), sheet.name, i + 1, label[col.field]))
-            elif col.required:
+                    problems.append(Problem(str(e), e.fix or _fix_for(col), *where))
+                    bad_rows.add(i + 1)
+            elif col.required and not refused:
                 problems.append(
                     Problem(
                         f"«{col.name}» mangler verdi",
                         f"Fyll inn {col.name} på raden, eller fjern raden (sum- og fotnoterader skal ikke være med).",
-                        sheet.name,
-                        i + 1,
-                        label[col.field],
+                        *where,
                     )
                 )
+                bad_rows.add(i + 1)
             if col.type == "period":
                 period, ptype = value if value is not None else (None, None)
                 data[col.field].append(period)
@@ -235,15 +267,166 @@ def _read_sheet(sheet: Sheet) -> Table:
             frame[col.field] = pd.to_numeric(frame[col.field]).astype("Int64" if col.type != "number" else "float64")
         elif col.type in ("date", "period"):
             frame[col.field] = pd.to_datetime(frame[col.field])
-    if not problems:
-        problems += _row_checks(spec, frame, sheet.name, label)
-        problems += duplicate_problems(spec, frame, sheet.name)
-    if problems:
-        raise _SheetProblems(problems)
+    # Checks across cells and rows run on every row that could be read, so one report lists every problem.
+    read = frame[~frame["_row"].isin(bad_rows)]
+    problems += _row_checks(spec, read, sheet.name, label)
     notes = [f"ignorerte kolonner uten kjent navn: {', '.join(ignored)}"] if ignored else []
     notes += [f"kolonnen «{c.name}» er lest, men lagres ikke: {c.store_note}" for c in mapping.values() if c.store_note]
+    notes += _formula_notes(spec, formula_rows)
+    unread_columns = Unread(unread_names, unread, unread_cells)
+    if spec.duplicates == "sum":
+        amounts = [c.name for c in mapping.values() if c.field in spec.sum_fields]
+        frame, more, said = _sum_same_key(spec, read, sheet.name, label, unread_columns, amounts)
+    else:
+        more = duplicate_problems(spec, read, sheet.name)
+        frame, said = _drop_repeats(read, unread_columns)
+    problems += more
+    if problems:
+        raise _SheetProblems(problems)
+    return Table(spec, sheet.name, frame, ignored, notes + said)
+
+
+# Column types whose cells are text: a formula in one is the text itself, stored literally and never evaluated.
+LITERAL_TYPES = ("code", "text")
+
+
+def _index(mapping: dict[int, Column], col: Column) -> int:
+    return next(j for j, c in mapping.items() if c is col)
+
+
+def _plain(value: object) -> object:
+    """A cell as compared between rows: empty cells alike, text without surrounding spaces."""
+    if is_empty(value):
+        return None
+    return value.strip() if isinstance(value, str) else value
+
+
+def _formula_problem(formula: Formula, cell: str, where: tuple) -> Problem:
+    if formula.error:
+        return Problem(
+            f"cellen {cell} er formelen «{formula.text}», og den viser feilverdien {formula.error}",
+            "Rett formelen i Excel, eller skriv inn verdien.",
+            *where,
+        )
+    return Problem(
+        f"cellen {cell} er formelen «{formula.text}», og formelen har ingen lagret verdi "
+        "(fila er skrevet av et program som ikke regner ut formler, og formler regnes aldri ut her)",
+        "Åpne fila i Excel og lagre den (da lagres verdiene formlene viser), eller kopier cellene og lim inn "
+        "som verdier.",
+        *where,
+    )
+
+
+def _formula_notes(spec: Spec, formula_rows: dict[str, list[int]]) -> list[str]:
+    notes = []
+    for field_name, rows in formula_rows.items():
+        col = spec.column(field_name)
+        how = (
+            "formelteksten er lagret som tekst, slik den står i cellen"
+            if col.type in LITERAL_TYPES
+            else "verdien formelen viste da fila sist ble lagret i Excel er brukt"
+        )
+        notes.append(f"kolonnen «{col.name}» har formler (rad {_listed(rows)}): {how} (formler regnes aldri ut)")
+    return notes
+
+
+def _listed(rows: list[int], most: int = 10) -> str:
+    return ", ".join(str(r) for r in rows[:most]) + (" …" if len(rows) > most else "")
+
+
+def _and(words: list[str]) -> str:
+    return " og ".join([", ".join(words[:-1]), words[-1]] if len(words) > 1 else words)
+
+
+@dataclass
+class Unread:
+    """The columns of a sheet the reader does not know, and each data row's cells in them."""
+
+    names: list[str | None]
+    indexes: list[int]
+    cells: dict[int, tuple]
+
+    def differ(self, row: int, other: int) -> list[str]:
+        """The unknown columns in which two rows differ, named by header (or letter)."""
+        a, b = self.cells.get(row, ()), self.cells.get(other, ())
+        return [
+            f"«{name}»" if name else f"kolonne {column_letter(j)}"
+            for name, j, x, y in zip(self.names, self.indexes, a, b, strict=True)
+            if x != y
+        ]
+
+
+def _drop_repeats(frame: pd.DataFrame, unread: Unread) -> tuple[pd.DataFrame, list[str]]:
+    """Read an exact repeat of a row once, and say so: also when the rows differ in columns not read."""
     fields = [c for c in frame.columns if c != "_row"]
-    return Table(spec, sheet.name, frame[~_hashable(frame)[fields].duplicated()], ignored, notes)
+    hashable = _hashable(frame)
+    repeat = hashable.duplicated(subset=fields)
+    if not repeat.any():
+        return frame, []
+    first = hashable.groupby(fields, dropna=False, sort=False)["_row"].transform("first")
+    same, different = [], []
+    for row, original in zip(frame.loc[repeat, "_row"], first[repeat], strict=True):
+        columns = unread.differ(int(row), int(original))
+        (different if columns else same).append((int(row), int(original), columns))
+    notes = []
+    if same:
+        row, original, _ = same[0]
+        notes.append(
+            f"{len(same)} rad{'er' if len(same) > 1 else ''} er nøyaktig lik en rad over og er lest én gang "
+            f"(for eksempel rad {row} = rad {original})"
+        )
+    if different:
+        examples = "; ".join(
+            f"rad {row} = rad {original}, men ulik i {_and(columns)}" for row, original, columns in different[:5]
+        )
+        notes.append(
+            f"{len(different)} rad{'er' if len(different) > 1 else ''} er lik en rad over i alle kolonnene som "
+            f"leses, men ikke i kolonner som ikke leses, og er lest som den samme raden ({examples}"
+            f"{' …' if len(different) > 5 else ''}). Er radene ulike ting, mangler fila en kolonne som skiller dem; "
+            "rett fila om bare den første skulle vært med"
+        )
+    return frame[~repeat], notes
+
+
+def _sum_same_key(
+    spec: Spec, frame: pd.DataFrame, sheet: str | None, label: dict[str, str], unread: Unread, amounts: list[str]
+) -> tuple[pd.DataFrame, list[Problem], list[str]]:
+    """Add together the rows that share the key (a kind whose rows are parts of one figure), saying how many."""
+    group = [*spec.key, *(f"{k}_type" for k in spec.key if f"{k}_type" in frame)]
+    grouped = frame.groupby(group, dropna=False, sort=False)
+    size = grouped["_row"].transform("size")
+    if frame.empty or (size == 1).all():
+        return frame, [], []
+    summed = grouped.first()  # every other field: the first value given (the first row's number for `_row`)
+    for name in spec.sum_fields:
+        summed[name] = grouped[name].sum(min_count=1)  # blank in every line stays blank
+    summed = summed.reset_index()[list(frame.columns)]
+    parts = grouped["_row"].agg(list).reset_index(drop=True)
+    merged = parts.str.len() > 1
+    # the checks held line by line; a sum of lines with blanks in different fields is checked again
+    lines = {rows[0]: rows for rows in parts[merged]}
+    problems = [
+        Problem(f"summen av radene {_listed(lines[p.row])}: {p.message}", p.fix, p.sheet, p.row, p.column)
+        for p in _row_checks(spec, summed[merged.to_numpy()], sheet, label)
+    ]
+    key_names = _and([spec.column(k).name for k in spec.key])
+    examples = "; ".join(_and([str(r) for r in rows]) for rows in parts[merged].head(3))
+    notes = [
+        f"{int((size > 1).sum())} linjer med samme {key_names} er lagt sammen til {int(merged.sum())} "
+        f"({_and(amounts)} er summert), for eksempel radene {examples}{' …' if merged.sum() > 3 else ''}. "
+        "Linjene skilles ofte av en kolonne som ikke leses (aktivitet, objekt, stillingsgruppe …)"
+    ]
+    full = _hashable(frame).assign(_unread=frame["_row"].map(unread.cells))
+    fields = [c for c in full.columns if c != "_row"]
+    twins = full.loc[full.duplicated(subset=fields), "_row"]
+    if len(twins):
+        first = full.groupby(fields, dropna=False, sort=False)["_row"].transform("first")
+        notes.append(
+            f"{len(twins)} av linjene er like i alle kolonnene i fila, også dem som ikke leses (for eksempel rad "
+            f"{int(twins.iloc[0])} = rad {int(first[twins.index[0]])}), og er likevel lagt sammen: sjekk at ingen "
+            "linje er kommet med to ganger"
+        )
+    return summed, problems, notes
 
 
 def _hashable(frame: pd.DataFrame) -> pd.DataFrame:
@@ -251,7 +434,7 @@ def _hashable(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.apply(lambda s: s.map(lambda v: tuple(v) if isinstance(v, list) else v) if s.dtype == object else s)
 
 
-def _parse(col: Column, raw: object) -> object:
+def _parse(col: Column, raw: object, dot: str = "decimal") -> object:
     if isinstance(raw, float) and raw.is_integer() and col.type in ("code", "codelist", "text"):
         raw = int(raw)  # Excel stores typed codes as floats: 5055.0 is the code 5055
     t = col.type
@@ -268,7 +451,7 @@ def _parse(col: Column, raw: object) -> object:
     if t == "codelist":
         return [p for p in re.split(r"[,;/\s]+", str(raw).strip()) if p]
     if t in ("number", "integer"):
-        number = parse_number(raw)
+        number = parse_number(raw, dot)
         raw = _fmt(number) if isinstance(raw, float | int) else raw
         if t == "integer" and not number.is_integer():
             raise ParseError(f"«{raw}» er ikke et helt tall")

@@ -86,6 +86,11 @@ class Spec:
     feeds_ref: str | None = None  # the catalogue kilde_ref a row feeds, as a template over fields
     feeds_scale: str | None = None  # the field holding the row's scale maximum, checked against the indicator's
     feeds_scale_default: float | None = None  # the scale maximum when that field is blank
+    # Rows that share the key: "refuse" (an exact repeat is read once, rows that differ are refused) or "sum"
+    # (the rows are parts of one figure, such as accounting lines split by a column the reader does not know:
+    # `sum_fields` are added together, other fields keep the first row's value).
+    duplicates: str = "refuse"
+    sum_fields: tuple[str, ...] = ()
 
     @property
     def unit_fields(self) -> list[str]:
@@ -126,13 +131,17 @@ def _column(d: dict) -> Column:
     )
 
 
+DUPLICATE_RULES = ("refuse", "sum")
+
+
 def parse_spec(text: str) -> Spec:
     """Build a Spec from the TOML text of one kind."""
     d = tomllib.loads(text)
     anonymity = d.get("anonymity", {})
     unit = d.get("unit", {})
     feeds = d.get("feeds", {})
-    return Spec(
+    duplicates = d.get("duplicates", {})
+    spec = Spec(
         kind=d["kind"],
         label=d["label"],
         raw_table=d["raw_table"],
@@ -153,7 +162,39 @@ def parse_spec(text: str) -> Spec:
         feeds_ref=feeds.get("source_ref"),
         feeds_scale=feeds.get("scale_max"),
         feeds_scale_default=feeds.get("scale_default"),
+        duplicates=duplicates.get("same_key", "refuse"),
+        sum_fields=tuple(duplicates.get("sum", ())),
     )
+    _check_duplicates(spec)
+    return spec
+
+
+def _check_duplicates(spec: Spec) -> None:
+    """A `[duplicates]` declaration the reader can follow: summed fields are numbers outside the key."""
+    if spec.duplicates not in DUPLICATE_RULES:
+        raise ValueError(f"{spec.kind}: duplicates.same_key must be one of {DUPLICATE_RULES}, not {spec.duplicates!r}")
+    if spec.duplicates == "refuse":
+        if spec.sum_fields:
+            raise ValueError(f"{spec.kind}: duplicates.sum is only for same_key = 'sum'")
+        return
+    fields = {c.field: c for c in spec.columns}
+    if not spec.sum_fields:
+        raise ValueError(f"{spec.kind}: same_key = 'sum' needs the fields to add together (duplicates.sum)")
+    for name in spec.sum_fields:
+        col = fields.get(name)
+        if col is None or col.type not in ("number", "integer") or name in spec.key:
+            raise ValueError(f"{spec.kind}: duplicates.sum lists {name!r}, which is not a number field outside the key")
+    unsaid = [
+        c.field
+        for c in spec.columns
+        if c.type in ("number", "integer") and c.field not in (*spec.key, *spec.sum_fields)
+    ]
+    if unsaid:
+        # a number kept from one line of several would lose the others' part without a word
+        raise ValueError(f"{spec.kind}: duplicates.sum must list every number field outside the key; missing {unsaid}")
+    if any(c.fills for c in spec.columns):
+        # the unit check in etl.context finds rows of one unit again after names are resolved, and refuses them
+        raise ValueError(f"{spec.kind}: same_key = 'sum' cannot have a column that fills another (fills)")
 
 
 @functools.cache

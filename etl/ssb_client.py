@@ -6,6 +6,11 @@ say the current policy, `Retry-After` how long to wait after a 429), 503 while t
 404 (so long queries go as POST), the same code twice in a selection answers 500 with an empty body (so
 selections are deduplicated), and a refused query answers 400 with a JSON body whose `title` says why.
 Requests are sequential; every error becomes a one-line Norwegian BmsError.
+
+What is retried: a 429/502/503/504 and a timeout or a connection lost on the way, `retries` times with
+a growing wait (SSB comes back). A refused connection or a host name that does not resolve is not
+transient (no network, a wrong address, a test server that is not running): one quick retry, then the
+message, rather than a minute of backoff before the user learns that nothing answers.
 """
 
 from __future__ import annotations
@@ -13,17 +18,27 @@ from __future__ import annotations
 import email.utils
 import json
 import re
+import socket
 import time
 from collections import deque
 from collections.abc import Callable
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import requests
+import urllib3.exceptions
 
 from etl.errors import BmsError
 
 RETRY_STATUS = {429, 502, 503, 504}
-RESUME_HINT = "Det som alt er hentet, ligger i data/kostra/ og hentes ikke på nytt når du kjører kommandoen igjen."
+DEFAULT_BASE_URL = "https://data.ssb.no"
+QUICK_RETRY_SECONDS = 1.0  # the one retry after a refused connection or an unknown host
+
+
+def resume_hint(cache_dir: str | Path | None) -> str:
+    """Where what was already fetched is kept (the data folder's real cache folder), and that it stays."""
+    where = f"i {cache_dir}" if cache_dir else "i kostra/ i datamappa"
+    return f"Det som alt er hentet, ligger {where} og hentes ikke på nytt når du kjører kommandoen igjen."
 
 
 class SsbError(BmsError):
@@ -82,7 +97,7 @@ class SsbClient:
 
     def __init__(
         self,
-        base_url: str = "https://data.ssb.no",
+        base_url: str = DEFAULT_BASE_URL,
         *,
         per_minute: int = 30,
         retries: int = 5,
@@ -94,8 +109,10 @@ class SsbClient:
         wall: Callable[[], float] = time.time,
         progress: Callable[[str], None] = lambda _: None,
         session: requests.Session | None = None,
+        cache_dir: str | Path | None = None,
     ):
         self.base_url = base_url.rstrip("/")
+        self.hint = resume_hint(cache_dir)
         self.limiter = RateLimiter(per_minute, clock=clock, sleep=sleep)
         self.retries = retries
         self.backoff = backoff
@@ -163,33 +180,47 @@ class SsbClient:
         try:
             return json.loads(raw.decode("utf-8")), raw
         except (UnicodeDecodeError, ValueError):
-            raise SsbError(f"SSB svarte med noe som ikke er JSON ({what}). Prøv igjen senere. {RESUME_HINT}") from None
+            raise SsbError(f"SSB svarte med noe som ikke er JSON ({what}). Prøv igjen senere. {self.hint}") from None
 
     def _send(
         self, method: str, url: str, body: dict | None = None, headers: dict | None = None, what: str = ""
     ) -> bytes:
-        for attempt in range(self.retries + 1):
+        attempt = 0
+        while True:
             self.limiter.wait()
             self.requests += 1
             try:
                 r = self.session.request(method, url, json=body, headers=headers, timeout=self.timeout)
-            except (requests.ConnectionError, requests.Timeout) as e:
-                if attempt == self.retries:
-                    raise SsbError(
-                        f"Får ikke kontakt med SSB ({self.base_url}): {_reason(e)}. Sjekk nettverket, eller pek "
-                        f"på et speil med --base-url. {RESUME_HINT}"
-                    ) from None
-                self._pause(self.backoff * 2**attempt, f"får ikke kontakt med SSB ({what})")
+            except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError) as e:
+                fast = cannot_connect(e)
+                if attempt >= (min(1, self.retries) if fast else self.retries):
+                    raise SsbError(self._unreachable(e)) from None
+                wait = min(self.backoff, QUICK_RETRY_SECONDS) if fast else self.backoff * 2**attempt
+                self._pause(wait, f"får ikke kontakt med SSB ({what})")
+                attempt += 1
                 continue
             self._follow_limits(r)
             if r.status_code in RETRY_STATUS and attempt < self.retries:
                 wait = max(self._asked_wait(r) or 0.0, self.backoff * 2**attempt)
                 self._pause(wait, f"SSB svarte {r.status_code} ({what})")
+                attempt += 1
                 continue
             if r.status_code >= 400:
-                raise SsbError(error_message(r, what, self.retries))
+                raise SsbError(error_message(r, what, self.retries, self.hint, self._custom_url()))
             return r.content
-        raise AssertionError("unreachable")
+
+    def _custom_url(self) -> str | None:
+        """The base URL when it is not SSB's own (a mirror or test server given with --base-url or settings)."""
+        return None if self.base_url == DEFAULT_BASE_URL else self.base_url
+
+    def _unreachable(self, e: Exception) -> str:
+        """No answer at all: what happened, and what to check, which depends on whose address it was."""
+        where = (
+            "Sjekk at adressen stemmer og at tjenesten der kjører."
+            if self._custom_url()
+            else "Sjekk nettverket (og eventuell proxy), eller pek på et speil med --base-url."
+        )
+        return f"Får ikke kontakt med SSB ({self.base_url}): {_reason(e)}. {where} {self.hint}"
 
     def _pause(self, seconds: float, why: str) -> None:
         self.progress(f"{why}; venter {seconds:.0f} s og prøver igjen")
@@ -223,11 +254,38 @@ class SsbClient:
         return None
 
 
+def _causes(e: BaseException):
+    """The exception and everything it wraps: requests wraps urllib3, which wraps the socket error."""
+    seen: set[int] = set()
+    stack: list[object] = [e]
+    while stack:
+        x = stack.pop()
+        if not isinstance(x, BaseException) or id(x) in seen:
+            continue
+        seen.add(id(x))
+        yield x
+        stack += [*x.args, getattr(x, "reason", None), x.__cause__, x.__context__]
+
+
+def cannot_connect(e: BaseException) -> bool:
+    """A connection that could not be made at all (refused, unknown host, no route), as opposed to a
+    timeout or a connection lost on the way, which are worth waiting for."""
+    if isinstance(e, requests.Timeout):
+        return False
+    return any(
+        isinstance(x, urllib3.exceptions.NewConnectionError | ConnectionRefusedError | socket.gaierror)
+        for x in _causes(e)
+    )
+
+
 def _reason(e: Exception) -> str:
-    text = str(e)
-    if "Name or service not known" in text or "getaddrinfo" in text or "NameResolution" in text:
+    causes = list(_causes(e))
+    text = " ".join(str(x) for x in causes)
+    if any(isinstance(x, urllib3.exceptions.NameResolutionError | socket.gaierror) for x in causes) or (
+        "Name or service not known" in text or "getaddrinfo" in text or "NameResolution" in text
+    ):
         return "fant ikke adressen (ingen DNS/nett?)"
-    if "Connection refused" in text:
+    if any(isinstance(x, ConnectionRefusedError) for x in causes) or "Connection refused" in text:
         return "tilkoblingen ble avvist"
     if isinstance(e, requests.Timeout):
         return "svaret kom ikke i tide"
@@ -247,8 +305,12 @@ def _detail(r: requests.Response) -> str:
     return text[:200]
 
 
-def error_message(r: requests.Response, what: str, retries: int) -> str:
-    """One Norwegian line for an error answer: what SSB said and what to do about it."""
+def error_message(
+    r: requests.Response, what: str, retries: int, hint: str | None = None, custom_url: str | None = None
+) -> str:
+    """One Norwegian line for an error answer: what SSB said and what to do about it. `hint` says where
+    what was fetched is kept; `custom_url` is the mirror or test server asked instead of SSB, if any."""
+    hint = hint or resume_hint(None)
     detail = _detail(r)
     said = f": «{detail}»" if detail else ""
     code = r.status_code
@@ -260,23 +322,22 @@ def error_message(r: requests.Response, what: str, retries: int) -> str:
             "(kilde_ref) mot tabellen på ssb.no/statbank; SSB bytter iblant ut innholdskoder."
         )
     if code == 404:
-        return (
-            f"SSB fant ikke {what} (HTTP 404){said}. Sjekk at tabellnummeret finnes på ssb.no/statbank, "
-            "eller at --base-url peker på riktig sted."
+        return f"SSB fant ikke {what} (HTTP 404){said}. Sjekk at tabellnummeret finnes på ssb.no/statbank" + (
+            f", og at {custom_url} er riktig adresse til SSB eller speilet." if custom_url else "."
         )
     if code == 429:
         return (
             f"SSB avviser fordi det er sendt for mange spørringer (HTTP 429), også etter {retries} nye forsøk. "
-            f"Vent noen minutter og kjør kommandoen igjen. {RESUME_HINT}"
+            f"Vent noen minutter og kjør kommandoen igjen. {hint}"
         )
     if code == 503:
         return (
             f"SSB er utilgjengelig akkurat nå (HTTP 503), trolig fordi statistikkbanken oppdateres (rundt kl. 08 "
-            f"på publiseringsdager). Prøv igjen om litt. {RESUME_HINT}"
+            f"på publiseringsdager). Prøv igjen om litt. {hint}"
         )
     if code == 500 and not detail:
         return (
             f"SSB svarte med en intern feil uten forklaring (HTTP 500) for {what}. Det skjer blant annet når "
-            f"samme kode står to ganger i en spørring. Prøv igjen senere, og meld feilen om den står seg. {RESUME_HINT}"
+            f"samme kode står to ganger i en spørring. Prøv igjen senere, og meld feilen om den står seg. {hint}"
         )
-    return f"SSB svarte med feil (HTTP {code}) for {what}{said}. Prøv igjen senere. {RESUME_HINT}"
+    return f"SSB svarte med feil (HTTP {code}) for {what}{said}. Prøv igjen senere. {hint}"

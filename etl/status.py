@@ -57,6 +57,27 @@ def _kostra_lines(con: duckdb.DuckDBPyConnection) -> list[str]:
     return lines
 
 
+def _peer_notes(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """What is odd about the configured peers (an older number mapped, a number not in use), in Norwegian."""
+    try:
+        rows = con.execute("SELECT note FROM comparison_peers WHERE note IS NOT NULL ORDER BY configured").fetchall()
+    except duckdb.Error:  # a warehouse built by an older version
+        return []
+    return [note for (note,) in rows]
+
+
+def peer_notes(settings: Settings) -> list[str]:
+    """The peers' notes from the published warehouse (none when nothing is published)."""
+    target = published(settings.current)
+    if target is None:
+        return []
+    con = duckdb.connect(str(target), read_only=True, config=DUCKDB_CONFIG)
+    try:
+        return _peer_notes(con)
+    finally:
+        con.close()
+
+
 def status_text(settings: Settings) -> str:
     """A plain-text status report in Norwegian."""
     lines = [f"Datamappe: {settings.data_dir}"]
@@ -82,6 +103,8 @@ def status_text(settings: Settings) -> str:
                 except duckdb.CatalogException:  # built by an older version of the software
                     lines.append(f"  {rel:18} {'mangler':>10}  (kjør «bms load» for å bygge på nytt)")
             lines += _kostra_lines(con)
+            if notes := _peer_notes(con):
+                lines += ["", "Merk:", *(f"  {note}" for note in notes)]
             lines.append("")
             lines.append("Siste filer:")
             for name, kind, rows, st, when, msg in con.execute(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import zipfile
 from pathlib import Path
 
 import duckdb
@@ -47,6 +48,23 @@ def write_xlsx(path: Path, sheets: dict[str, list[list[object]]], text_cells: bo
     return path
 
 
+def patch_xlsx(path: Path, part: str, *replacements: tuple[str, str]) -> Path:
+    """Rewrite one part of an .xlsx (e.g. `xl/worksheets/sheet1.xml`): each (old, new) must occur in it. Gives
+    formula cells the value Excel would have saved with them, which files written by openpyxl never have."""
+    with zipfile.ZipFile(path) as z:
+        parts = [(info, z.read(info)) for info in z.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for info, data in parts:
+            if info.filename == part:
+                text = data.decode("utf-8")
+                for old, new in replacements:
+                    assert old in text, f"{old!r} not in {part}"
+                    text = text.replace(old, new)
+                data = text.encode("utf-8")
+            z.writestr(info, data)
+    return path
+
+
 def write_csv(path: Path, rows: list[list[object]], encoding: str = "utf-8", delimiter: str = ";") -> Path:
     """A CSV in the given encoding and separator, as Excel or a fagsystem writes it."""
     out = io.StringIO()
@@ -81,3 +99,60 @@ def snapshot(
 def rounded(rows: list[tuple], digits: int = 6) -> list[tuple]:
     """Query rows with every float rounded, to compare computed figures with hand-worked ones."""
     return [tuple(round(v, digits) if isinstance(v, float) else v for v in row) for row in rows]
+
+
+def assert_nothing_to_subtract(data_dir: Path) -> None:
+    """No held-back unit figure can be worked out from what the warehouse shows: in every group with a unit
+    held back, the kommune figure's answers less the shown units' answers are none or at least the minimum."""
+    rows = query(
+        data_dir,
+        """
+        WITH held AS (SELECT DISTINCT indicator_id, period, period_type FROM held_back WHERE scope = 'enhet')
+        SELECT h.indicator_id, h.period, i.min_n,
+               any_value(v.n) FILTER (WHERE v.scope = 'kommune') AS kommune_n,
+               coalesce(sum(v.n) FILTER (WHERE v.scope = 'enhet'), 0) AS shown_n,
+               count(*) FILTER (WHERE v.scope = 'enhet' AND v.n IS NULL) AS units_without_n
+        FROM held h
+        JOIN indicators i USING (indicator_id)
+        LEFT JOIN indicator_values v USING (indicator_id, period, period_type)
+        GROUP BY ALL
+        """,
+    )
+    assert query(data_dir, "SELECT count(*) FROM held_back WHERE scope = 'enhet'")[0][0], "no unit was held back"
+    for indicator, period, min_n, kommune_n, shown_n, without_n in rows:
+        assert without_n == 0, (indicator, period)
+        if kommune_n is not None:
+            left = kommune_n - shown_n
+            assert left == 0 or left >= min_n, (indicator, period, kommune_n, shown_n)
+    # nor from the clean survey relations, kommune row against unit rows
+    for relation, group in (("user_survey", "year, service, dimension"), ("employee_survey", "year, factor")):
+        for *key, kommune_n, shown_n, units in query(
+            data_dir,
+            f"SELECT {group}, any_value(respondents) FILTER (WHERE unit_id IS NULL), "
+            f"coalesce(sum(respondents) FILTER (WHERE unit_id IS NOT NULL), 0), count(unit_id) "
+            f"FROM {relation} GROUP BY {group}",
+        ):
+            held = query(
+                data_dir,
+                "SELECT count(*) FROM held_back WHERE scope = 'enhet' AND year(period) = ? AND source_ref = ?",
+                [
+                    key[0],
+                    f"user_survey:{key[1]}/{key[2]}" if relation == "user_survey" else f"employee_survey:{key[1]}",
+                ],
+            )[0][0]
+            if held and kommune_n is not None:
+                assert kommune_n - shown_n >= 3 or kommune_n == shown_n, (relation, key, kommune_n, shown_n, units)
+
+
+def double_columns_holding(data_dir: Path, value: float) -> list[tuple[str, str]]:
+    """Every table or view column of the warehouse in which a number equal to `value` occurs."""
+    columns = query(
+        data_dir,
+        "SELECT table_name, column_name FROM information_schema.columns "
+        "WHERE table_schema = 'main' AND data_type IN ('DOUBLE', 'DECIMAL', 'FLOAT')",
+    )
+    return [
+        (t, c)
+        for t, c in columns
+        if query(data_dir, f'SELECT count(*) FROM "{t}" WHERE round("{c}", 6) = ?', [value])[0][0]
+    ]

@@ -144,15 +144,41 @@ def replay(groups: dict | None = None, changes: list[tuple] = (), updated: str =
 
 def quick_settings(data_dir: Path, **extra: object) -> None:
     """Settings for tests: no real waiting, fixed dates and years."""
-    lines = [
-        "ssb_requests_per_minute = 100000",
-        "ssb_backoff_seconds = 0.001",
-        'klass_date = "2026-01-01"',
-        'kostra_years = "2021-2025"',
-    ]
-    lines += [f"{k} = {json.dumps(v)}" for k, v in extra.items()]
+    values = {
+        "ssb_requests_per_minute": 100000,
+        "ssb_backoff_seconds": 0.001,
+        "klass_date": "2026-01-01",
+        "kostra_years": "2021-2025",
+        **extra,
+    }
+    lines = [f"{k} = {json.dumps(v)}" for k, v in values.items()]
     settings = data_dir / "settings.toml"
     text = settings.read_text(encoding="utf-8")
     for k in (line.split(" =")[0] for line in lines):
         text = "\n".join(ln for ln in text.splitlines() if not ln.startswith(f"{k} ="))
     settings.write_text(text + "\n" + "\n".join(lines) + "\n", encoding="utf-8")
+
+
+def membership_spans(data_dir: Path) -> dict[str, list[tuple]]:
+    """kostra_group_membership as {kommune: [(group, from, to)…]} in time order, after checking that every
+    kommune's spans are sound: none empty or repeated, none overlapping, each starting where the one
+    before ended (only the first may be open to the past, only the last open to the future)."""
+    from tests.helpers import query
+
+    rows = query(
+        data_dir,
+        "SELECT code, kostra_group, valid_from, valid_to FROM kostra_group_membership "
+        "ORDER BY code, valid_from NULLS FIRST",
+    )
+    spans: dict[str, list[tuple]] = {}
+    for code, group, start, end in rows:
+        spans.setdefault(code, []).append((group, start, end))
+    for code, items in spans.items():
+        for i, (group, start, end) in enumerate(items):
+            assert start is None or end is None or start < end, (code, items)
+            assert start is not None or i == 0, (code, items)
+            assert end is not None or i == len(items) - 1, (code, items)
+            if i:
+                assert items[i - 1][2] == start, (code, items)  # contiguous, never overlapping
+                assert items[i - 1][0] != group, (code, items)  # a repeated group would be one span
+    return spans

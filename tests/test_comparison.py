@@ -4,6 +4,7 @@ better/worse by direction, trend, missing cells, the unit-level twin and the vin
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import numpy as np
@@ -12,6 +13,7 @@ import pytest
 from etl.cli import DEMO_DIR
 from etl.settings import Settings
 from tests.helpers import query
+from tests.ssb_world import membership_spans
 
 PEERS = list(Settings(data_dir=DEMO_DIR).peers)
 COLUMNS = (
@@ -118,3 +120,10 @@ def test_the_unit_level_twin_compares_each_barnehage_with_the_same_peers(demo_di
         "WHERE indicator_id = 'barn_per_arsverk' AND scope = 'enhet' AND year(period) = 2025",
     )
     assert kommune["value"] == round(children / fte, 1) != round(mean_of_ratios, 1)
+
+
+def test_the_demos_klass_files_give_one_sound_span_per_group(demo_dir):
+    spans = membership_spans(demo_dir)
+    assert spans["5055"] == [("EKG02", dt.date(2020, 1, 1), None)]
+    assert spans["5059"] == [("EKG08", dt.date(2020, 1, 1), dt.date(2024, 1, 1)), ("EKG07", dt.date(2024, 1, 1), None)]
+    assert all(len(s) == 1 for code, s in spans.items() if code != "5059")

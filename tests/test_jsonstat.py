@@ -143,3 +143,206 @@ def test_real_answers_dropped_in_the_inbox_load_into_kostra_values_with_their_sy
         flat = flat * size + position
     assert doc["value"][flat] == 100195
     assert halden == [(100195.0, "120", "endelige", "endelige tall per 14.06.2021")]
+
+
+def _set(path: str, value: object):
+    """A change to a fixture: set the member at a dotted path (`dimension.Tid.category.index`)."""
+
+    def change(doc: dict) -> None:
+        *parents, last = path.split(".")
+        for key in parents:
+            doc = doc[key]
+        doc[last] = value
+
+    return change
+
+
+def _drop(path: str):
+    def change(doc: dict) -> None:
+        *parents, last = path.split(".")
+        for key in parents:
+            doc = doc[key]
+        del doc[last]
+
+    return change
+
+
+def _index_12191(doc: dict) -> dict:
+    return doc["dimension"]["ContentsCode"]["category"]["index"]
+
+
+# (fixture, change, what the refusal must say): every assumption the reader makes, broken one at a time.
+BROKEN = {
+    "status key not a cell number": ("12191", _set("status", {"x": "."}), "«status» har nøkkelen «x», som ikke er"),
+    "status key negative": ("12191", _set("status", {"-1": "."}), "«status» har nøkkelen «-1»"),
+    "status key not whole": ("12191", _set("status", {"1.5": ":"}), "«status» har nøkkelen «1.5»"),
+    "status key beyond the cells": ("12191", _set("status", {"135": "."}), "cellenummer (0–134)"),
+    "status symbol not text": ("12191", _set("status", {"0": 1}), "et symbol skal være tekst"),
+    "status list of the wrong length": ("12191", _set("status", [".", ".", "."]), "«status» har 3 oppføringer"),
+    "status a number": ("12191", _set("status", 5), "«status» skal være et objekt, en liste eller ett symbol"),
+    "sparse value beyond the cells": ("12191", _set("value", {"0": 1, "500": 2}), "«value» har nøkkelen «500»"),
+    "sparse value key not a number": ("12191", _set("value", {"a": 1}), "«value» har nøkkelen «a»"),
+    "value as text": ("12191", lambda d: d["value"].__setitem__(2, "12"), 'ikke er et tall i celle 2: "12"'),
+    "value true": ("12191", lambda d: d["value"].__setitem__(4, True), "ikke er et tall i celle 4: true"),
+    "value an object": ("12191", lambda d: d["value"].__setitem__(4, {"v": 1}), "ikke er et tall i celle 4"),
+    "value NaN": ("12191", lambda d: d["value"].__setitem__(4, float("nan")), "NaN eller Infinity"),
+    "value Infinity": ("12367", lambda d: d["value"].__setitem__(0, float("inf")), "NaN eller Infinity"),
+    "value too short": ("12191", lambda d: d["value"].pop(), "«value» har 134 verdier, men dimensjonene gir 135"),
+    "value not a list": ("12191", _set("value", "1 2 3"), "«value» skal være en liste eller et objekt"),
+    "value missing": ("12191", _drop("value"), "«value» (tallene) mangler"),
+    "id missing": ("12191", _drop("id"), "«id» mangler"),
+    "size missing": ("12367", _drop("size"), "«size» mangler"),
+    "dimension missing": ("12191", _drop("dimension"), "«dimension» (beskrivelsen av dimensjonene) mangler"),
+    "id a string": ("12191", _set("id", "Tid"), "«id» skal være en liste med navnene på dimensjonene"),
+    "id twice": ("12191", _set("id", ["ContentsCode", "ContentsCode", "Tid"]), "«ContentsCode» står flere ganger"),
+    "size and id of different length": ("12191", _set("size", [5, 9]), "«id» har 3 dimensjoner, men «size» har 2"),
+    "size not whole numbers": ("12191", _set("size", ["5", 9, 3]), "«size» skal være en liste med hele tall"),
+    "size zero": ("12191", _set("size", [0, 9, 3]), "«ContentsCode» har «size» 0"),
+    "size not matching the categories": ("12191", _set("size", [6, 9, 3]), "har 5 kategorier, men «size» sier 6"),
+    "dimension not described": ("12191", _drop("dimension.Tid"), "«Tid» er nevnt i «id», men ikke beskrevet"),
+    "category missing": ("12367", _drop("dimension.KOKart0000.category"), "«KOKart0000» mangler «category»"),
+    "index position twice": (
+        "12191",
+        lambda d: _index_12191(d).update(KOShjemmebesokjo0000=0),
+        "ugyldig posisjon for kategorien «KOShjemmebesokjo0000» (0)",
+    ),
+    "index position out of range": (
+        "12191",
+        lambda d: _index_12191(d).update(KOSavtalehjemler0001=9),
+        "posisjonene skal være 0–4, hver én gang",
+    ),
+    "index position as text": ("12191", lambda d: _index_12191(d).update(KOSavtalehjemler0001="0"), '("0")'),
+    "index list with a code twice": (
+        "12367",
+        _set("dimension.Tid.category.index", ["2015", "2016", "2017", "2019", "2019"]),
+        "«Tid» har kategorien «2019» flere ganger",
+    ),
+    "index list with a null": (
+        "12367",
+        _set("dimension.Tid.category.index", ["2015", None, "2017", "2019", "2020"]),
+        "«Tid» har en kategori som ikke er en kode: null",
+    ),
+    "index a string": ("12191", _set("dimension.Tid.category.index", "2018"), "skal være en liste eller et objekt"),
+    "labels a list": ("12191", _set("dimension.Tid.category.label", ["2018"]), "«category.label» skal være et objekt"),
+    "decimals as text": (
+        "12191",
+        _set("dimension.ContentsCode.category.unit.KOSergoaarsverk0000.decimals", "1"),
+        'antall desimaler for «KOSergoaarsverk0000» er "1", ikke et helt tall',
+    ),
+    "unit not an object": ("12191", _set("dimension.ContentsCode.category.unit", "antall"), "«category.unit»"),
+    "updated not a time": ("12191", _set("updated", "i går"), '«updated» er "i går", ikke et tidspunkt'),
+    "updated a number": ("12367", _set("updated", 20210613), "«updated» er 20210613"),
+    "updated an impossible date": ("12191", _set("updated", "2021-13-45T00:00:00Z"), '«updated» er "2021-13-45'),
+    "role a string": ("12191", _set("role", "Tid"), "«role» skal være et objekt"),
+    "extension a list": ("12367", _set("extension", []), "«extension» skal være et objekt"),
+}
+
+
+@pytest.mark.parametrize("case", list(BROKEN))
+def test_every_broken_variant_of_a_real_answer_is_refused_saying_what_is_wrong(tmp_path, case):
+    table, change, says = BROKEN[case]
+    doc = fixture(table)
+    change(doc)
+    path = tmp_path / f"{table}.json"
+    path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    with pytest.raises(FileRejected) as e:
+        read_file(path, 10**8, 10**8)
+    report = e.value.report()
+    assert says in report, report
+    assert "json-stat2-svaret kan ikke leses" in report and "Hent svaret på nytt med «bms fetch kostra»" in report
+
+
+def test_a_document_describing_more_cells_than_the_reader_takes_is_refused_before_any_is_made(tmp_path, monkeypatch):
+    from etl.sources import jsonstat
+
+    monkeypatch.setattr(jsonstat, "MAX_CELLS", 100)  # 135 cells in 12191; a sparse «value» costs nothing to write
+    doc = fixture("12191")
+    doc["value"] = {}
+    path = tmp_path / "12191.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    with pytest.raises(FileRejected, match="dimensjonene gir 135 celler; leseren tar høyst 100"):
+        read_file(path, 10**8, 10**8)
+
+
+def test_random_damage_to_a_real_answer_is_read_or_refused_never_a_crash(tmp_path):
+    """Seeded fuzzing: replace one member anywhere in the document with a value of another JSON type."""
+    import random
+
+    rng = random.Random(5055)
+    junk = [None, True, -1, 0, 10**30, 1.5, "", ".", "x", [], [None], {}, {"0": "."}, {"-3": 1}]
+
+    def members(node: object, path: tuple = ()):
+        yield path
+        if isinstance(node, dict):
+            for k, v in node.items():
+                yield from members(v, (*path, k))
+        elif isinstance(node, list):
+            for i, v in enumerate(node[:8]):
+                yield from members(v, (*path, i))
+
+    for table in ("12191", "12367"):
+        paths = [p for p in members(fixture(table)) if p]
+        for _ in range(150):
+            doc = fixture(table)
+            *parents, last = rng.choice(paths)
+            node = doc
+            for key in parents:
+                node = node[key]
+            node[last] = rng.choice(junk)
+            path = tmp_path / f"{table}.json"
+            path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+            try:
+                read_file(path, 10**8, 10**8)
+            except FileRejected as e:
+                assert "Slik retter du det" in e.report()
+
+
+def test_broken_answers_are_refused_one_by_one_and_the_rest_of_the_batch_loads(data_dir, capsys):
+    from etl.cli import main
+
+    inbox = data_dir / "inbox"
+    for i, case in enumerate(["status key not a cell number", "sparse value beyond the cells", "updated not a time"]):
+        table, change, _ = BROKEN[case]
+        doc = fixture(table)
+        change(doc)
+        (inbox / f"{i}_ødelagt_{table}.json").write_text(json.dumps(doc), encoding="utf-8")
+    for table in ("12367", "12191"):
+        (inbox / FIXTURES[table]).write_bytes((SHARED_SSB / FIXTURES[table]).read_bytes())
+    assert main(["load", "--data-dir", str(data_dir)]) == 1  # refused files: 1, never 3 (an unexpected fault)
+    out = capsys.readouterr().out
+    assert out.count("AVVIST") == 3 and "Publiserte datavarehus versjon" in out
+    reports = sorted((data_dir / "rejected").glob("*.feil.txt"))
+    assert [r.name.split("_", 1)[1] for r in reports] == [
+        "0_ødelagt_12191.json.feil.txt",
+        "1_ødelagt_12191.json.feil.txt",
+        "2_ødelagt_12191.json.feil.txt",
+    ]
+    assert "«status» har nøkkelen «x»" in reports[0].read_text(encoding="utf-8")
+    counts = dict(query(data_dir, "SELECT table_id, count(*) FROM kostra_values GROUP BY 1"))
+    assert counts == {"12367": 1250, "12191": 135}
+    assert not list(inbox.iterdir())
+
+
+@pytest.mark.parametrize(
+    ("name", "says", "fix"),
+    [
+        (
+            "ssb_v2_metadata_05300_redacted.json",
+            "metadata for tabell 05300 fra SSBs PxWebApi v2",
+            "Metadata lastes ikke. Tallene hentes med «bms fetch kostra»",
+        ),
+        ("ssb_v0_table_metadata_05300.json", "metadata fra SSBs PxWebApi v0", "Metadata lastes ikke."),
+        ("ssb_v2_table_05300.json", "tabellinformasjon for tabell 05300 fra SSBs PxWebApi v2", "«bms fetch kostra»"),
+        (
+            "ssb_v0_query_export_07459.json",
+            "en lagret spørring fra SSBs statistikkbank («API-spørring for denne tabellen», tabell 07459)",
+            "Kjør spørringen med «bms fetch kostra --query ssb_v0_query_export_07459.json»",
+        ),
+    ],
+)
+def test_ssb_json_that_holds_no_figures_is_refused_as_what_it_is(tmp_path, name, says, fix):
+    path = tmp_path / name
+    path.write_bytes((SHARED_SSB / name).read_bytes())
+    with pytest.raises(FileRejected) as e:
+        read_file(path, 10**8, 10**8)
+    assert says in e.value.report() and fix in e.value.report()

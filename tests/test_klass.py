@@ -11,6 +11,7 @@ from etl.loader import load
 from etl.settings import load_settings
 from tests.conftest import SHARED_SSB
 from tests.helpers import query
+from tests.ssb_world import membership_spans
 
 KOMMUNER_2024 = "klass131_kommuner_2024_latin1.csv"
 KOMMUNER_2020 = "klass131_kommuner_2020_latin1.csv"
@@ -98,4 +99,43 @@ def test_changes_end_old_numbers_and_map_renumbered_kommuner(data_dir):
         ("3001", "Halden", dt.date(2020, 1, 1), dt.date(2023, 12, 31), "3101"),
         ("3101", "Halden", dt.date(2024, 1, 1), None, "3101"),
         ("5011", "Hemne", None, dt.date(2019, 12, 31), "5011"),
+    ]
+
+
+def _corresponds_at(data_dir, day: str, items: list[tuple]) -> None:
+    """A correspondsAt answer as `bms fetch klass` caches it (named by its date), dropped in the inbox."""
+    doc = {
+        "correspondenceItems": [
+            {"sourceCode": code, "sourceName": code, "targetCode": group, "targetName": f"KOSTRA-gruppe {group[3:]}"}
+            | ({"validFrom": start, "validTo": end} if start or end else {})
+            for code, group, start, end in items
+        ]
+    }
+    name = f"131-112_correspondsAt_{day}.json"
+    (data_dir / "inbox" / name).write_text(json.dumps(doc), encoding="utf-8")
+
+
+def test_group_spans_from_answers_without_validity_hold_from_each_answers_date_to_the_next(data_dir):
+    for day, group in (("2021-01-01", "EKG05"), ("2022-01-01", "EKG05"), ("2023-01-01", "EKG07")):
+        _corresponds_at(data_dir, day, [("5055", group, None, None), ("5056", "EKG02", None, None)])
+    drop(data_dir)
+    spans = membership_spans(data_dir)
+    assert spans == {
+        "5055": [("EKG05", None, dt.date(2023, 1, 1)), ("EKG07", dt.date(2023, 1, 1), None)],
+        "5056": [("EKG02", None, None)],
+    }
+
+
+def test_an_answer_fetched_before_a_regrouping_does_not_outlast_it(data_dir):
+    _corresponds_at(data_dir, "2021-01-01", [("5055", "EKG05", "2020-01-01", None)])  # as Klass said in 2021
+    _corresponds_at(
+        data_dir,
+        "2025-01-01",
+        [("5055", "EKG05", "2020-01-01", "2024-01-01"), ("5055", "EKG07", "2024-01-01", None)],
+    )
+    _corresponds_at(data_dir, "2022-01-01", [("5055", "EKG05", "2020-01-01", "2020-01-01")])  # empty: ignored
+    drop(data_dir)
+    assert membership_spans(data_dir)["5055"] == [
+        ("EKG05", dt.date(2020, 1, 1), dt.date(2024, 1, 1)),
+        ("EKG07", dt.date(2024, 1, 1), None),
     ]

@@ -3,6 +3,7 @@ under data/kostra/, loaded into the warehouse, and what a user sees on the way."
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import shutil
 from pathlib import Path
@@ -13,7 +14,7 @@ from etl.cli import main
 from tests.conftest import SHARED_SSB
 from tests.helpers import query
 from tests.ssb_server import make_table
-from tests.ssb_world import PEERS, REGIONS, quick_settings, replay, truth
+from tests.ssb_world import PEERS, REGIONS, membership_spans, quick_settings, replay, truth
 
 KOSTRA_INDICATORS = {
     "netto_driftsresultat": "KOSAGD230000",
@@ -73,7 +74,7 @@ def test_fetch_brings_every_kostra_indicator_for_heim_its_group_peers_county_and
     kinds = [s.path.split("/")[-1] if "pxwebapi" in s.path else "klass" for s in server.log]
     assert kinds[:3] == ["metadata"] * 3 and kinds[-3:] == ["data"] * 3 and "klass" in kinds[3:-3]
     assert "henter metadata for tabell 12134" in err and "[1/3] tabell 12134: henter 150 celler" in err
-    assert "Hentet 11 svar fra SSB; 0 lå allerede i data/kostra/" in out
+    assert f"Hentet 11 svar fra SSB; 0 lå allerede i {fetch_dir / 'kostra'} og" in out
     assert "lastet   12134-" in out and "Publiserte datavarehus versjon" in out
 
 
@@ -159,6 +160,20 @@ def test_the_groups_are_read_from_klass_per_year(fetch_dir):
     assert rows == [
         (y, g, truth("KOSAGD230000", g, y)) for y, g in zip(YEARS, ["EKG05"] * 3 + ["EKG07"] * 2, strict=True)
     ]
+    # five yearly answers, each repeating Klass's validity: one span per group, no empty or doubled spans
+    spans = membership_spans(fetch_dir)
+    assert spans["5055"] == [("EKG05", dt.date(2020, 1, 1), dt.date(2024, 1, 1)), ("EKG07", dt.date(2024, 1, 1), None)]
+
+
+def test_group_membership_after_a_fetch_is_one_span_per_group_and_kommune(fetch_dir):
+    with replay() as server:
+        assert fetch(fetch_dir, server, "kostra") == 0
+    assert len(list((fetch_dir / "kostra" / "klass").glob("131-112_correspondsAt_*.query.json"))) == 5
+    spans = membership_spans(fetch_dir)
+    assert spans == {
+        "5055": [("EKG05", dt.date(2020, 1, 1), None)],
+        **{p: [("EKG02", dt.date(2020, 1, 1), None)] for p in PEERS},
+    }
 
 
 def test_a_renumbered_peer_keeps_its_history_through_klass(fetch_dir):
@@ -228,16 +243,24 @@ def test_a_bookmarked_v0_query_from_ssbs_web_pages_runs_and_loads(fetch_dir):
     assert rows == [("0", "000", 2024, 0.0), ("0", "000", 2025, 1.0), ("0", "001", 2024, 2.0), ("0", "001", 2025, 3.0)]
 
 
-def test_unreachable_ssb_is_a_norwegian_line_and_exit_code_2(fetch_dir, capsys):
+def test_unreachable_ssb_is_a_norwegian_line_and_exit_code_2(fetch_dir, tmp_path, capsys):
     import socket
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    code = main(["fetch", "kostra", "--data-dir", str(fetch_dir), "--base-url", f"http://127.0.0.1:{port}"])
+    elsewhere = tmp_path / "annen-datamappe"
+    assert main(["init", "--data-dir", str(elsewhere)]) == 0
+    quick_settings(elsewhere, ssb_retries=5, ssb_backoff_seconds=2.0)  # a refused connection must not wait 62 s
+    capsys.readouterr()
+    code = main(["fetch", "kostra", "--data-dir", str(elsewhere), "--base-url", f"http://127.0.0.1:{port}"])
     err = capsys.readouterr().err
     assert code == 2 and "Traceback" not in err
-    assert err.strip().splitlines()[-1].startswith(f"Feil: Får ikke kontakt med SSB (http://127.0.0.1:{port})")
+    last = err.strip().splitlines()[-1]
+    assert last.startswith(f"Feil: Får ikke kontakt med SSB (http://127.0.0.1:{port}): tilkoblingen ble avvist.")
+    assert "Sjekk at adressen stemmer og at tjenesten der kjører." in last and "--base-url" not in last
+    assert f"ligger i {elsewhere / 'kostra'} og hentes ikke på nytt" in last and "data/kostra/" not in last
+    assert err.count("venter 1 s og prøver igjen") == 1  # one quick retry, not five growing waits
 
 
 def test_a_content_code_ssb_no_longer_has_is_reported_and_the_rest_fetched(fetch_dir, capsys):
@@ -265,7 +288,9 @@ def test_fetch_klass_alone_loads_municipalities_counties_and_groups(fetch_dir):
     assert REGIONS["EKA50"] == query(fetch_dir, "SELECT name FROM municipalities WHERE code = 'EKA50'")[0][0]
 
 
-def test_march_figures_are_preliminary_until_ssb_publishes_the_june_revision(fetch_dir, capsys):
+@pytest.mark.parametrize("api", ["v2", "v0"])
+def test_march_figures_are_preliminary_until_ssb_publishes_the_june_revision(fetch_dir, capsys, api):
+    quick_settings(fetch_dir, ssb_api=api)
     with replay(updated="2026-03-13T07:00:00Z") as server:  # 08:00 Norwegian time
         assert fetch(fetch_dir, server, "kostra") == 0
     vintage = dict(
@@ -280,13 +305,24 @@ def test_march_figures_are_preliminary_until_ssb_publishes_the_june_revision(fet
     assert shown == [("foreløpige tall per 13.03.2026",)]
     assert main(["status", "--data-dir", str(fetch_dir)]) == 0
     assert "tabell 12134: 2021–2025, foreløpige tall per 13.03.2026 for 2025" in capsys.readouterr().out
+    with replay(updated="2026-03-13T07:00:00Z") as server:  # nothing new at SSB: nothing fetched again
+        assert fetch(fetch_dir, server, "kostra") == 0
+    assert "Hentet 0 svar fra SSB" in capsys.readouterr().out
     with replay(updated="2026-06-15T06:00:00Z") as server:  # the table was updated since: fetched again
         assert fetch(fetch_dir, server, "kostra") == 0
-        assert len(server.data_requests()) == 3
+    out, err = capsys.readouterr()
+    assert "Hentet 3 svar fra SSB" in out
+    if api == "v0":  # v0 metadata has no `updated`: a one-cell data answer says it
+        assert "tabell 12134: spør SSB når tabellen sist ble oppdatert" in err
     assert query(
         fetch_dir,
-        "SELECT DISTINCT vintage FROM kostra_values WHERE year = 2025 AND region_code = '5055'",
-    ) == [("endelige",)]
+        "SELECT DISTINCT vintage_text FROM kostra_values WHERE year = 2025 AND region_code = '5055'",
+    ) == [("endelige tall per 15.06.2026",)]
+    assert query(
+        fetch_dir,
+        "SELECT DISTINCT vintage FROM indicator_values WHERE indicator_id = 'netto_driftsresultat' "
+        "AND year(period) = 2025 AND scope_code = '5055'",
+    ) == [("endelige tall per 15.06.2026",)]
 
 
 def test_changed_peers_in_the_settings_rebuild_the_comparison_without_new_files(fetch_dir, capsys):
@@ -326,3 +362,61 @@ def test_a_reference_to_another_dimension_fetches_and_matches_only_that_code(fet
     assert request.params["valueCodes[KOKartkap0000]"] == "KG31"
     got = values(fetch_dir, "netto_laanegjeld")
     assert len(got) == 50 and got[("5055", 2025)] == (2_025_031.0, None)
+
+
+def test_a_peer_given_by_its_older_number_is_compared_under_todays_and_an_unknown_one_is_named(fetch_dir, capsys):
+    quick_settings(fetch_dir, peers=["3001", "5012", "5056"])  # Halden's old number, Snillfjord (gone 2020), Hitra
+    changes = [("3001", "Halden", "3101", "Halden", "2024-01-01")]
+    with replay(changes=changes) as server:
+        assert fetch(fetch_dir, server, "kostra") == 0
+        sent = server.data_requests()[0].params["valueCodes[KOKkommuneregion0000]"].split(",")
+    out = capsys.readouterr().out
+    assert "3001" in sent and "3101" in sent
+    [(peers, peer_count)] = query(
+        fetch_dir,
+        "SELECT [p.code FOR p IN peers], peer_count FROM kostra_comparison WHERE indicator_id = 'langsiktig_gjeld' "
+        "AND year = 2025 AND scope = 'kommune'",
+    )
+    assert peers == ["3101", "5056"] and peer_count == 2  # Halden under today's number, not vanished
+    renumbered = (
+        "sammenligningskommune 3001 (Halden) har fått nytt kommunenummer og sammenlignes som 3101 (Halden); "
+        "skriv 3101 i peers i settings.toml"
+    )
+    unknown = "sammenligningskommune 5012 er ikke et kommunenummer i bruk i dag ifølge Klass"
+    assert f"merk: {renumbered}" in out and unknown in out  # in the load summary
+    assert main(["status", "--data-dir", str(fetch_dir)]) == 0
+    status = capsys.readouterr().out
+    assert f"Merk:\n  {renumbered}\n  {unknown}" in status
+
+
+def test_rank_of_is_empty_when_heim_has_no_figure(fetch_dir, monkeypatch):
+    from tests import ssb_world
+
+    monkeypatch.setitem(ssb_world.SUPPRESSED, ("KOSKG320000", "5055", 2023), ":")
+    with replay() as server:
+        assert fetch(fetch_dir, server, "kostra") == 0
+    rows = query(
+        fetch_dir,
+        "SELECT year, value, status_symbol, rank, rank_of, peer_count FROM kostra_comparison "
+        "WHERE indicator_id = 'langsiktig_gjeld' AND scope = 'kommune' AND year IN (2023, 2024) ORDER BY year",
+    )
+    assert rows[0] == (2023, None, ":", None, None, 6)
+    assert rows[1][4] == 7 and rows[1][3] is not None
+
+
+def test_metadata_ssb_cannot_have_meant_is_a_norwegian_line_not_a_crash(fetch_dir, capsys):
+    broken = json.dumps({"class": "dataset", "id": ["Tid"], "size": [2], "dimension": {}, "value": []}).encode()
+    with replay() as server:
+        server.fail(200, body=broken, when=lambda s: s.path.endswith("/metadata"), times=-1)
+        assert fetch(fetch_dir, server, "kostra") == 2
+    last = capsys.readouterr().err.strip().splitlines()[-1]
+    assert last.startswith("Feil: SSB svarte med metadata for tabell 12134 (v2) som ikke kan leses: dimensjonen «Tid»")
+
+
+def test_an_old_number_ssbs_tables_still_name_but_klass_cannot_map_is_named_too(fetch_dir, capsys):
+    quick_settings(fetch_dir, peers=["3001", "5056"])  # no change list: 3001 is only in SSB's table (with ".")
+    with replay() as server:
+        assert fetch(fetch_dir, server, "kostra") == 0
+    assert query(fetch_dir, "SELECT count(*) > 0 FROM kostra_values WHERE region_code = '3001'") == [(True,)]
+    out = capsys.readouterr().out
+    assert "merk: sammenligningskommune 3001 (Halden (2020-2023)) er ikke et kommunenummer i bruk i dag" in out

@@ -10,7 +10,7 @@ import pytest
 
 from etl.loader import load
 from etl.settings import load_settings
-from tests.helpers import catalogue_size, query, snapshot, units_file, write_csv, write_xlsx
+from tests.helpers import catalogue_size, patch_xlsx, query, snapshot, units_file, write_csv, write_xlsx
 
 VALUES_HEADER = ["indikator_id", "enhet_id", "periode", "verdi", "antall_svar", "kommentar"]
 
@@ -189,12 +189,11 @@ def test_unit_results_with_too_few_answers_never_leave_the_etl(with_units):
     )  # the kommune row is kept
     [result] = run(with_units).results
     assert any("rad 2 holdt tilbake (personvern)" in n and "under minstegrensen 3" in n for n in result.notes)
-    assert query(with_units, "SELECT unit_id, value FROM manual_values ORDER BY unit_id NULLS FIRST") == [
-        (None, 4.3),
-        ("E21", 4.4),
-    ]
+    # the kommune's 5 answers less E21's 3 would give E31's 2: E21 is held back with it
+    assert any("rad 3 holdt også tilbake (personvern)" in n and "enhet E31" in n for n in result.notes)
+    assert query(with_units, "SELECT unit_id, value FROM manual_values ORDER BY unit_id NULLS FIRST") == [(None, 4.3)]
     for relation in ("indicator_values", "scorecard"):
-        assert query(with_units, f"SELECT count(*) FROM {relation} WHERE scope_code = 'E31'") == [(0,)]
+        assert query(with_units, f"SELECT count(*) FROM {relation} WHERE scope_code IN ('E31', 'E21')") == [(0,)]
     assert "holdt tilbake" in query(with_units, "SELECT message FROM load_log WHERE file_name = 'v.xlsx'")[0][0]
 
 
@@ -229,3 +228,170 @@ def test_office_lock_files_and_partial_downloads_are_left_alone(with_units):
     (with_units / "inbox" / "v.xlsx.crdownload").write_bytes(b"half")
     assert load(load_settings(with_units)).results == []
     assert len(list((with_units / "inbox").iterdir())) == 2
+
+
+def _notes(summary, name: str) -> str:
+    [result] = [r for r in summary.results if r.name == name]
+    return "\n".join(result.notes)
+
+
+def test_accounting_lines_split_by_a_column_not_read_are_added_together(with_units):
+    rows = [
+        ["Periode", "Ansvar", "Art", "Funksjon", "Aktivitet", "Regnskap", "Budsjett"],
+        ["2025-10", "4100", "10100", "254", "A1", "5 000", "5 000"],
+        ["2025-10", "4100", "10100", "254", "A2", "5 000", "5 000"],  # the same line but for Aktivitet
+        ["2025-10", "4100", "10200", "254", "A1", "3 000", "1 000"],
+        ["2025-10", "4100", "10200", "254", "A2", "2 000", "1 000"],  # different amounts: never refused
+        ["2025-10", "4100", "10300", "254", "A1", "700", "800"],
+    ]
+    write_csv(with_units / "inbox" / "regnskap.csv", rows)
+    summary = run(with_units)
+    assert summary.results[0].rows == 3
+    assert query(with_units, "SELECT art, actual, budget FROM accounting ORDER BY art") == [
+        ("10100", 10_000.0, 10_000.0),
+        ("10200", 5_000.0, 2_000.0),
+        ("10300", 700.0, 800.0),
+    ]
+    notes = _notes(summary, "regnskap.csv")
+    assert "4 linjer med samme periode, ansvar, art, funksjon og prosjekt er lagt sammen til 2" in notes
+    assert "(regnskap og budsjett er summert)" in notes
+    assert "for eksempel radene 2 og 3; 4 og 5" in notes
+    assert "ignorerte kolonner uten kjent navn: Aktivitet" in notes
+
+
+def test_sick_leave_and_staff_lines_of_one_unit_are_added_together(with_units):
+    sick = [
+        [
+            "periode",
+            "ansvar",
+            "Stillingsgruppe",
+            "mulige_dagsverk",
+            "tapte_dagsverk_egenmeldt",
+            "tapte_dagsverk_legemeldt",
+        ],
+        ["2025-03", "4100", "Sykepleier", "600", "10", "20"],
+        ["2025-03", "4100", "Helsefagarbeider", "400", "5", "15,5"],
+        ["2025-03", "2100", "Barnehagelærer", "100", "1", "2"],
+        ["2025-03", "2100", "Barnehagelærer", "100", "1", "2"],  # the same in every column of the file
+    ]
+    staff = [
+        ["periode", "enhet_id", "Stillingsgruppe", "ansatte", "årsverk", "kvinner", "menn", "deltid"],
+        ["2025", "E41", "Sykepleier", "20", "15,5", "18", "2", "8"],
+        ["2025", "E41", "Helsefagarbeider", "30", "20", "27", "3", "20"],
+    ]
+    write_csv(with_units / "inbox" / "sykefravær.csv", sick)
+    write_csv(with_units / "inbox" / "personal.csv", staff)
+    summary = run(with_units)
+    assert query(
+        with_units, "SELECT unit_id, possible_days, lost_days_self, lost_days_doctor FROM sick_leave ORDER BY 1"
+    ) == [
+        ("E21", 200.0, 2.0, 4.0),
+        ("E41", 1000.0, 15.0, 35.5),
+    ]
+    assert query(with_units, "SELECT unit_id, employees, fte, women, men, part_time FROM staff") == [
+        ("E41", 50, 35.5, 45, 5, 28)
+    ]
+    notes = _notes(summary, "sykefravær.csv")
+    assert "4 linjer med samme periode, enhet_id og ansvar er lagt sammen til 2" in notes
+    assert "1 av linjene er like i alle kolonnene i fila, også dem som ikke leses (for eksempel rad 5 = rad 4)" in notes
+    assert "2 linjer med samme periode, enhet_id og ansvar er lagt sammen til 1" in _notes(summary, "personal.csv")
+
+
+def test_a_repeated_row_is_read_once_and_the_report_says_so(with_units):
+    rows = [
+        ["indikator_id", "enhet_id", "periode", "verdi", "Kilde"],
+        ["grunnskolepoeng", "E31", "2025", 40, "Fra Skoleporten"],
+        ["grunnskolepoeng", "E31", "2025", 40, "Fra Skoleporten"],  # an exact repeat
+        ["grunnskolepoeng", "E31", "2025", 40, "Rettet tall?"],  # the same but in a column the reader does not know
+    ]
+    write_xlsx(with_units / "inbox" / "v.xlsx", {"Ark1": rows})
+    summary = run(with_units)
+    assert query(with_units, "SELECT unit_id, value FROM manual_values") == [("E31", 40.0)]
+    notes = _notes(summary, "v.xlsx")
+    assert "1 rad er nøyaktig lik en rad over og er lest én gang (for eksempel rad 3 = rad 2)" in notes
+    assert "1 rad er lik en rad over i alle kolonnene som leses, men ikke i kolonner som ikke leses" in notes
+    assert "rad 4 = rad 2, men ulik i «Kilde»" in notes
+
+
+DECISIONS_HEADER = ["saksnr", "utvalg", "møtedato", "tittel", "status", "kommentar"]
+HYPERLINK = '=HYPERLINK("http://x","klikk")'
+
+
+def test_formulas_in_text_columns_are_stored_as_their_text(with_units):
+    rows = [
+        DECISIONS_HEADER,
+        ["25/1", "Kommunestyret", "13.03.2025", HYPERLINK, "pågår", "=1+1"],  # openpyxl saves no values
+        ["25/2", "Kommunestyret", "13.03.2025", "Vanlig tittel", "pågår", None],
+    ]
+    write_xlsx(with_units / "inbox" / "vedtak.xlsx", {"Vedtak": rows})
+    summary = run(with_units)
+    assert query(with_units, "SELECT case_no, title, comment FROM decisions ORDER BY case_no") == [
+        ("25/1", HYPERLINK, "=1+1"),
+        ("25/2", "Vanlig tittel", None),
+    ]
+    notes = _notes(summary, "vedtak.xlsx")
+    assert "kolonnen «tittel» har formler (rad 2): formelteksten er lagret som tekst" in notes
+    assert "kolonnen «kommentar» har formler (rad 2)" in notes
+
+
+def test_a_formula_with_the_value_excel_saved_is_text_in_a_text_column_and_the_value_in_a_number_column(with_units):
+    write_xlsx(
+        with_units / "inbox" / "vedtak.xlsx",
+        {"Vedtak": [DECISIONS_HEADER, ["25/1", "Kommunestyret", "=DATE(2025,3,13)", HYPERLINK, "pågår", None]]},
+    )
+    patch_xlsx(  # what Excel saves: the formula and the value it showed
+        with_units / "inbox" / "vedtak.xlsx",
+        "xl/worksheets/sheet1.xml",
+        ('<c r="C2"><f>DATE(2025,3,13)</f><v />', '<c r="C2"><f>DATE(2025,3,13)</f><v>45729</v>'),
+        (
+            '<c r="D2"><f>HYPERLINK("http://x","klikk")</f><v />',
+            '<c r="D2" t="str"><f>HYPERLINK("http://x","klikk")</f><v>klikk</v>',
+        ),
+    )
+    write_xlsx(with_units / "inbox" / "v.xlsx", {"Ark1": [VALUES_HEADER, ["grunnskolepoeng", "E31", "2025", "=40+1"]]})
+    patch_xlsx(
+        with_units / "inbox" / "v.xlsx", "xl/worksheets/sheet1.xml", ("<f>40+1</f><v />", "<f>40+1</f><v>41</v>")
+    )
+    summary = run(with_units)
+    assert query(with_units, "SELECT meeting_date, title FROM decisions") == [(dt.date(2025, 3, 13), HYPERLINK)]
+    assert query(with_units, "SELECT value FROM manual_values") == [(41.0,)]
+    assert "kolonnen «verdi» har formler (rad 2): verdien formelen viste da fila sist ble lagret i Excel er brukt" in (
+        _notes(summary, "v.xlsx")
+    )
+
+
+def test_dots_in_a_number_column_are_read_as_the_column_uses_them(with_units):
+    rows = [
+        ["periode", "ansvar", "art", "regnskap", "budsjett"],
+        ["2025-01", "2100", "10100", "1.200", "1.200"],
+        ["2025-01", "2100", "10200", "1 234,5", "4.5"],  # regnskap: a decimal comma; budsjett: a decimal point
+    ]
+    write_csv(with_units / "inbox" / "regnskap.csv", rows)
+    run(with_units)
+    assert query(with_units, "SELECT art, actual, budget FROM accounting ORDER BY art") == [
+        ("10100", 1200.0, 1.2),
+        ("10200", 1234.5, 4.5),
+    ]
+
+
+def test_date_times_written_as_text_are_read_as_dates(with_units):
+    rows = [DECISIONS_HEADER] + [
+        [f"25/{i}", "Formannskapet", when, "Sak", "pågår", None]
+        for i, when in enumerate(["10.01.2025 14:30", "2025-01-10 14:30:00", "10.01.2025 kl. 14.30"])
+    ]
+    write_csv(with_units / "inbox" / "vedtak.csv", rows)
+    run(with_units)
+    assert query(with_units, "SELECT DISTINCT meeting_date FROM decisions") == [(dt.date(2025, 1, 10),)]
+
+
+def test_a_shared_formula_is_stored_as_each_cells_own_text(with_units):
+    rows = [DECISIONS_HEADER] + [[f"25/{i}", "Kommunestyret", "13.03.2025", f"=A{i}", "pågår", None] for i in (2, 3)]
+    write_xlsx(with_units / "inbox" / "vedtak.xlsx", {"Vedtak": rows})
+    patch_xlsx(  # Excel writes a formula filled down once, and refers to it from the cells below
+        with_units / "inbox" / "vedtak.xlsx",
+        "xl/worksheets/sheet1.xml",
+        ('<c r="D2"><f>A2</f><v />', '<c r="D2" t="str"><f t="shared" ref="D2:D3" si="0">A2</f><v>25/2</v>'),
+        ('<c r="D3"><f>A3</f><v />', '<c r="D3" t="str"><f t="shared" si="0"/><v>25/3</v>'),
+    )
+    run(with_units)
+    assert query(with_units, "SELECT title FROM decisions ORDER BY case_no") == [("=A2",), ("=A3",)]

@@ -4,6 +4,7 @@ import pytest
 
 from etl.norsk import (
     ParseError,
+    dot_use,
     format_number,
     format_period,
     format_value,
@@ -91,6 +92,53 @@ def test_periods(raw, period, kind):
 def test_impossible_periods_say_why(raw, said):
     with pytest.raises(ParseError, match=said):
         parse_period(raw)
+
+
+def test_a_lone_dot_is_a_decimal_point_unless_the_column_says_otherwise():
+    # a single value cannot tell 1,2 from 1 200: on its own a lone dot is a decimal point, as before
+    assert parse_number("1.200") == 1.2
+    assert parse_number("1.200", dot="thousands") == 1200.0
+    assert parse_number("12.000 kr", dot="thousands") == 12000.0
+    assert parse_number("4.5", dot="unknown") == 4.5  # cannot be thousands
+    assert parse_number("1.234.567", dot="unknown") == 1234567.0  # cannot be a decimal
+    with pytest.raises(ParseError, match="«1.200» kan bety 1,2 eller 1 200") as refused:
+        parse_number("1.200", dot="unknown")
+    assert "Skriv 1 200 (mellomrom som tusenskille) eller 1,200 (desimalkomma)" in refused.value.fix
+    with pytest.raises(ParseError, match="«12.000» kan bety 12 eller 12 000"):
+        parse_number("12.000", dot="unknown")
+    with pytest.raises(ParseError, match="desimalpunktum"):
+        parse_number("4.5", dot="thousands")
+    with pytest.raises(ParseError):
+        parse_number("1,234.5")  # English: a dot after the decimal comma
+
+
+@pytest.mark.parametrize(
+    ("column", "use"),
+    [
+        (["1.200", "1 234,5"], "thousands"),  # a decimal comma: dots separate thousands
+        (["1.200", "1.234.567"], "thousands"),  # several dots can only separate thousands
+        (["1.200", "4.5"], "decimal"),  # a dot before other than three digits is a decimal point
+        (["1.200", "12.75", "0.500"], "decimal"),
+        (["1.200", "12.000", 1500.0], "unknown"),  # every dotted value could be either; Excel numbers say nothing
+        (["1.200", "4,5", "4.5"], "unknown"),  # the column says both
+        (["1 200", "300"], "unknown"),  # no dots at all: nothing to decide
+    ],
+)
+def test_a_column_decides_what_its_dots_are(column, use):
+    assert dot_use(column) == use
+
+
+@pytest.mark.parametrize(
+    "raw", ["10.01.2025 14:30", "2025-01-10 14:30:00", "10.01.2025 kl. 14.30", "10.01.25 kl 9:05", "2025-01-10T14:30Z"]
+)
+def test_date_times_written_as_text_are_read_as_the_date(raw):
+    assert parse_date(raw) == dt.date(2025, 1, 10)
+
+
+@pytest.mark.parametrize("raw", ["10.01.2025 25:00", "10.01.2025 14:61", "10.01.2025 14", "2025-01-10 senere"])
+def test_impossible_times_are_refused(raw):
+    with pytest.raises(ParseError):
+        parse_date(raw)
 
 
 def test_dates_from_excel_serials_and_text():

@@ -10,7 +10,7 @@ import pytest
 
 from etl.loader import load
 from etl.settings import load_settings
-from tests.helpers import UNITS_HEADER, snapshot, units_file, write_csv, write_xlsx
+from tests.helpers import UNITS_HEADER, patch_xlsx, snapshot, units_file, write_csv, write_xlsx
 
 VALUES_HEADER = ["indikator_id", "enhet_id", "periode", "verdi", "antall_svar"]
 
@@ -226,3 +226,82 @@ def test_a_rejected_catalogue_keeps_the_published_one(loaded):
     assert "«oppover» er ikke en gyldig verdi for retning (gyldige: høyere, lavere, intervall)" in result.message
     assert snapshot(loaded) == before
     assert catalogue.exists(), "the analyst's catalogue file is never moved or deleted"
+
+
+SICK_HEADER = ["periode", "enhet_id", "mulige_dagsverk", "tapte_dagsverk_egenmeldt", "tapte_dagsverk_legemeldt"]
+
+
+def test_checks_across_cells_run_on_the_rows_that_could_be_read(loaded):
+    rows = [
+        SICK_HEADER,
+        ["2025-03", "E21", "100", "60", "50"],  # more lost than possible days
+        ["2025-03", "E31", "100", "-5", "10"],  # negative: cannot be read
+        ["2025-03", "E41", "100", "5", "10"],
+    ]
+    f = write_csv(loaded / "inbox" / "sykefravær.csv", rows)
+    refuse(
+        loaded,
+        f,
+        "Fant 2 problemer",
+        "rad 2, kolonne E (tapte_dagsverk_legemeldt): tapte dagsverk (60 egenmeldt + 50 legemeldt) er flere enn de "
+        "100 mulige dagsverkene",
+        "rad 3, kolonne D (tapte_dagsverk_egenmeldt): «-5» er negativt",
+    )
+
+
+def test_duplicate_checks_run_beside_unreadable_cells(loaded):
+    rows = [
+        VALUES_HEADER,
+        ["grunnskolepoeng", "E31", "2025", "førti", 30],
+        ["sykefravaer", "E21", "2025-03", "6,1", None],
+        ["sykefravaer", "E21", "2025-03", "7,4", None],
+    ]
+    f = write_xlsx(loaded / "inbox" / "verdier.xlsx", {"Ark1": rows})
+    refuse(loaded, f, "Fant 2 problemer", "rad 2, kolonne D (verdi): «førti» er ikke et tall", "radene 3, 4 har samme")
+
+
+def test_dot_thousands_that_could_be_decimals_are_refused(loaded):
+    rows = [
+        ["periode", "ansvar", "art", "regnskap", "budsjett"],
+        ["2025-01", "2100", "10100", "1.200", "1.500"],
+        ["2025-01", "2100", "10200", "12.000", "900"],
+    ]
+    f = write_csv(loaded / "inbox" / "regnskap.csv", rows)
+    refuse(
+        loaded,
+        f,
+        "Fant 3 problemer",
+        "rad 2, kolonne D (regnskap): «1.200» kan bety 1,2 eller 1 200",
+        "Skriv 1 200 (mellomrom som tusenskille) eller 1,200 (desimalkomma)",
+        "rad 3, kolonne D (regnskap): «12.000» kan bety 12 eller 12 000",
+        "rad 2, kolonne E (budsjett): «1.500» kan bety 1,5 eller 1 500",
+    )
+
+
+def test_a_number_from_a_formula_excel_never_saved_is_refused(loaded):
+    rows = [
+        VALUES_HEADER,
+        ["grunnskolepoeng", "E31", "2025", "=40+1.5", 30],  # written by openpyxl: no saved value
+        ["grunnskolepoeng", "E21", "2025", "=1/0", 30],
+    ]
+    f = write_xlsx(loaded / "inbox" / "verdier.xlsx", {"Ark1": rows})
+    # as Excel saves a formula whose value is an error
+    patch_xlsx(f, "xl/worksheets/sheet1.xml", ('<c r="D3"><f>1/0</f><v />', '<c r="D3" t="e"><f>1/0</f><v>#DIV/0!</v>'))
+    refuse(
+        loaded,
+        f,
+        "rad 2, kolonne D (verdi): cellen D2 er formelen «=40+1.5», og formelen har ingen lagret verdi",
+        "Åpne fila i Excel og lagre den (da lagres verdiene formlene viser), eller kopier cellene og lim inn som "
+        "verdier.",
+        "rad 3, kolonne D (verdi): cellen D3 er formelen «=1/0», og den viser feilverdien #DIV/0!",
+    )
+
+
+def test_a_sum_of_lines_is_checked_again(loaded):
+    rows = [
+        ["periode", "enhet_id", "Stillingsgruppe", "ansatte", "årsverk", "deltid", "ufrivillig_deltid"],
+        ["2025", "E21", "Fagarbeider", "10", "8", "", "3"],  # each line passes its checks …
+        ["2025", "E21", "Assistent", "10", "9", "1", ""],
+    ]
+    f = write_csv(loaded / "inbox" / "personal.csv", rows)
+    refuse(loaded, f, "summen av radene 2, 3: 3 i ufrivillig deltid er flere enn de 1 i deltid")  # … their sum not

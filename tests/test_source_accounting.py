@@ -141,13 +141,101 @@ def test_year_end_forecast_against_the_years_budget(dd):
 
 
 def test_no_forecast_deviation_without_the_whole_years_budget(dd):
+    """The tertial report's case with four months and no annual budget: the year's budget is unknown and is
+    never extrapolated (4 × 100 is not a year of 1 200); the load report says what is needed."""
     rows = [HEADER] + [
-        [f"2025-{m:02d}", "2100", "10100", "201", 100, 100, 1_300 if m == 4 else None] for m in (1, 2, 3, 4)
+        [f"2026-{m:02d}", "2100", "10100", "201", 100, 100, 1_440 if m == 4 else None] for m in (1, 2, 3, 4)
     ]
     write_xlsx(dd / "inbox" / "r.xlsx", {"Regnskap": rows})
-    run(dd)
+    [result] = run(dd).results
+    assert any(
+        "fila har prognose for 04.2026, men ikke årsbudsjett" in n
+        and "kolonnen «årsbudsjett»" in n
+        and "budsjettlinjene for alle tolv månedene i 2026" in n
+        for n in result.notes
+    ), result.notes
     assert query(dd, "SELECT count(*) FROM indicator_values WHERE indicator_id = 'prognoseavvik'") == [(0,)]
     assert query(dd, "SELECT count(*) FROM indicator_values WHERE indicator_id = 'budsjettavvik'") == [(8,)]
+    assert query(
+        dd,
+        "SELECT status, status_reason FROM scorecard_latest "
+        "WHERE indicator_id = 'prognoseavvik' AND scope_code = 'E21'",
+    ) == [("grey", "ingen data")]
+
+
+def test_forecast_during_the_year_from_the_budget_lines_of_the_months_to_come(dd):
+    """An April export with the periodised budget for the whole year and nothing booked yet in May–December:
+    the forecast is measured against the twelve months' budget, and the months to come are no months of
+    100 % underspending."""
+    rows = [HEADER]
+    for m in range(1, 13):
+        booked = 100 if m <= 4 else 0
+        rows.append([f"2026-{m:02d}", "2100", "10100", "201", booked, 100, 1_440 if m == 4 else None])
+        rows.append([f"2026-{m:02d}", "4100", "10100", "254", 2 * booked, 200, None])  # no forecast: on budget
+    write_xlsx(dd / "inbox" / "r.xlsx", {"Regnskap": rows})
+    [result] = run(dd).results
+    assert not [n for n in result.notes if "prognose" in n]
+    assert rounded(
+        query(
+            dd,
+            "SELECT scope_code, strftime(period, '%Y-%m'), value, numerator, denominator FROM indicator_values "
+            "WHERE indicator_id = 'prognoseavvik' ORDER BY 1",
+        )
+    ) == rounded([("5055", "2026-01", 240 / 3600 * 100, 240.0, 3600.0), ("E21", "2026-01", 20.0, 240.0, 1200.0)])
+    months = query(
+        dd,
+        "SELECT DISTINCT strftime(period, '%m') FROM indicator_values "
+        "WHERE indicator_id IN ('budsjettavvik', 'budsjettavvik_kr', 'enheter_i_balanse') ORDER BY 1",
+    )
+    assert months == [("01",), ("02",), ("03",), ("04",)]
+    assert query(
+        dd, "SELECT strftime(period, '%Y-%m'), value FROM scorecard_latest "
+        "WHERE indicator_id = 'budsjettavvik' AND scope_code = 'E21'"
+    ) == [("2026-04", 0.0)]  # fmt: skip
+
+
+def test_forecast_during_the_year_against_the_stated_annual_budget(dd):
+    """A tertial export with `Årsbudsjett` beside the month's lines: each forecast is measured against the
+    year's budget as it stood when the forecast was made (revised from 1 200 to 1 250 in May)."""
+    header = ["Periode", "Ansvar", "Art", "Funksjon", "Regnskap", "Budsjett", "Årsbudsjett", "Prognose"]
+    rows = [header]
+    for m in range(1, 9):
+        annual = 1_200 if m <= 4 else 1_250
+        forecast = {4: 1_440, 8: 1_300}.get(m)
+        rows.append([f"2026-{m:02d}", "2100", "10100", "201", 110, 100, annual, forecast])
+        rows.append([f"2026-{m:02d}", "4100", "10100", "254", 200, 200, 2_400, None])
+    write_xlsx(dd / "inbox" / "r.xlsx", {"Regnskap": rows})
+    [result] = run(dd).results
+    assert not [n for n in result.notes if "prognose" in n or "ignorerte" in n], result.notes
+    assert query(dd, "SELECT DISTINCT annual_budget FROM accounting WHERE ansvar = '2100' ORDER BY 1") == [
+        (1_200.0,),
+        (1_250.0,),
+    ]
+    assert rounded(query(
+        dd,
+        "SELECT scope_code, strftime(period, '%Y-%m'), value, numerator, denominator FROM indicator_values "
+        "WHERE indicator_id = 'prognoseavvik' ORDER BY 1, 2",
+    )) == rounded([
+        ("5055", "2026-01", 240 / 3600 * 100, 240.0, 3600.0),
+        ("5055", "2026-05", 50 / 3650 * 100, 50.0, 3650.0),
+        ("E21", "2026-01", 20.0, 240.0, 1200.0),
+        ("E21", "2026-05", 4.0, 50.0, 1250.0),
+    ])  # fmt: skip
+
+
+def test_a_line_without_the_years_budget_leaves_its_scope_without_forecast(dd):
+    """One line states its annual budget, the other does not: the kommune's year budget is not known, so it
+    gets no forecast deviation, while the unit whose lines are all known gets its own."""
+    header = ["periode", "ansvar", "art", "funksjon", "regnskap", "budsjett", "årsbudsjett", "prognose"]
+    rows = [header]
+    for m in range(1, 5):
+        rows.append([f"2026-{m:02d}", "2100", "10100", "201", 100, 100, 1_200, 1_440 if m == 4 else None])
+        rows.append([f"2026-{m:02d}", "4100", "10100", "254", 200, 200, None, None])
+    write_xlsx(dd / "inbox" / "r.xlsx", {"Regnskap": rows})
+    run(dd)
+    assert query(dd, "SELECT scope_code, value FROM indicator_values WHERE indicator_id = 'prognoseavvik'") == [
+        ("E21", 20.0)
+    ]
 
 
 def test_newer_file_replaces_exactly_its_months(dd):

@@ -165,7 +165,11 @@ def test_staff_figures_and_their_shares(dd):
         ("E21", 40, 33.5, 38, 2, 20, 5),
         ("E41", 100, 71.2, 90, 10, 70, 12),
     ]
+    # 2023 is not loaded: the average employees are only the year-end stock, and the vintage says so
     assert values(dd, "turnover", "5055") == rounded([("2024-01", 17 / 140 * 100, 17.0, 140.0)])
+    assert query(dd, "SELECT scope_code, vintage FROM indicator_values WHERE indicator_id = 'turnover' ORDER BY 1")[0][
+        1
+    ].endswith("; snitt ansatte er bare bestanden ved årets slutt for 2 av 2 enheter (2023 er ikke lastet)")
     assert values(dd, "andel_heltid", "E21") == rounded([("2024-01", 50.0, 20.0, 40.0)])
     assert values(dd, "andel_heltid", "5055") == rounded([("2024-01", 50 / 140 * 100, 50.0, 140.0)])
     assert values(dd, "ufrivillig_deltid", "5055") == rounded([("2024-01", 14 / 140 * 100, 14.0, 140.0)])
@@ -189,6 +193,45 @@ def test_monthly_staff_figures_give_the_year(dd):
     # turnover: 3 left / 12 average employees; the stock shares are those of December
     assert values(dd, "turnover", "E52") == rounded([("2025-01", 25.0, 3.0, 12.0)])
     assert values(dd, "andel_heltid", "E52") == rounded([("2025-01", 10 / 14 * 100, 10.0, 14.0)])
+
+
+def test_a_yearly_row_is_the_years_figure_and_monthly_rows_never_count_twice(dd):
+    """A yearly file and monthly files for the same year: the yearly row is the year's figure (5 left of 40,
+    12,5 %), not the sum of both (10 left, 25,4 %); monthly rows make the year of a unit without a yearly row."""
+    write_xlsx(dd / "inbox" / "år.xlsx", {"Personal": [STAFF_HEADER, ["2024", "E21", 40, 33, 38, 2, 20, 4, 6, 5]]})
+    run(dd)
+    monthly = [STAFF_HEADER]
+    monthly += [["2024-06", "E21", 38, 31, 36, 2, 19, 4, 5, 2], ["2024-12", "E21", 40, 33, 38, 2, 20, 4, 6, 3]]
+    monthly += [["2024-06", "E41", 98, 70, 88, 10, 69, 9, 14, 4], ["2024-12", "E41", 102, 72, 92, 10, 71, 10, 15, 6]]
+    write_xlsx(dd / "inbox" / "måned.xlsx", {"Personal": monthly})
+    run(dd)
+    assert values(dd, "turnover", "E21") == rounded([("2024-01", 12.5, 5.0, 40.0)])
+    assert values(dd, "turnover", "E41") == rounded([("2024-01", 10 / 100 * 100, 10.0, 100.0)])  # mean of 98, 102
+    assert values(dd, "turnover", "5055") == rounded([("2024-01", 15 / 140 * 100, 15.0, 140.0)])
+    # the stock shares of E21 are its yearly row's
+    assert values(dd, "andel_heltid", "E21") == rounded([("2024-01", 50.0, 20.0, 40.0)])
+
+
+def test_turnover_divides_by_the_average_of_last_and_this_years_stock(dd):
+    rows = [STAFF_HEADER, ["2023", "E21", 36, 30, 34, 2, 18, 4, 5, 4], ["2024", "E21", 40, 33, 38, 2, 20, 4, 6, 5]]
+    rows += [["2023-12", "E41", 100, 71, 90, 10, 70, 10, 15, 1], ["2024", "E41", 110, 78, 99, 11, 75, 10, 16, 12]]
+    write_xlsx(dd / "inbox" / "p.xlsx", {"Personal": rows})
+    run(dd)
+    # 2024: 5 left over (36 + 40) / 2 = 38; E41's previous year-end is its December stock
+    assert values(dd, "turnover", "E21") == rounded(
+        [("2023-01", 4 / 36 * 100, 4.0, 36.0), ("2024-01", 5 / 38 * 100, 5.0, 38.0)]
+    )
+    assert values(dd, "turnover", "E41")[-1] == rounded([("2024-01", 12 / 105 * 100, 12.0, 105.0)])[0]
+    assert values(dd, "turnover", "5055")[-1] == rounded([("2024-01", 17 / 143 * 100, 17.0, 143.0)])[0]
+    vintages = dict(
+        query(
+            dd,
+            "SELECT strftime(period, '%Y'), vintage FROM indicator_values "
+            "WHERE indicator_id = 'turnover' AND scope_code = 'E21'",
+        )  # fmt: skip
+    )
+    assert vintages["2023"].endswith("; snitt ansatte er bare bestanden ved årets slutt (2022 er ikke lastet)")
+    assert "snitt ansatte" not in vintages["2024"]
 
 
 def test_more_part_time_than_employees_refuses_the_file(dd):

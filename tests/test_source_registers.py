@@ -228,6 +228,55 @@ def test_overdue_vedtak_exports_keep_markup_and_formulas_as_text(vedtak):
     assert dates and all(c.number_format == "dd.mm.yyyy" for c in dates)
 
 
+def overdue_counted_in_the_indicator(data_dir: Path) -> list[tuple]:
+    """Each overdue decision with the kommune's vedtak_iverksatt of its deadline's tertial (None if none)."""
+    return query(
+        data_dir,
+        """
+        SELECT o.case_no, v.denominator - v.numerator AS not_done
+        FROM decisions_overdue o
+        LEFT JOIN indicator_values v ON v.indicator_id = 'vedtak_iverksatt' AND v.scope = 'kommune'
+             AND v.period = tertial_start(o.due_on)
+        ORDER BY o.case_no
+        """,
+    )
+
+
+def test_the_overdue_list_and_the_indicator_judge_the_register_as_of_one_day(vedtak):
+    # a deadline after the register's tertial (its latest entry is 15.07.2025, in the second tertial)
+    extra = ["25/50", "Kommunestyret", "05.06.2025", "Hovedplan vann og avløp", "Pågår", "E41", "31.10.2025", None]
+    path = vedtak / "inbox" / "vedtaksoppfølging.xlsx"
+    wb = load_workbook(path)
+    wb.active.append(extra)
+    wb.save(path)
+    run(vedtak)
+    # every decision on the overdue list counts, not carried out, in its tertial of the indicator
+    assert overdue_counted_in_the_indicator(vedtak) == [("25/12", 1.0), ("25/21", 2.0)]
+    # the register is judged at the close of its tertial (01.09.2025): 25/50 was not yet overdue then, and the
+    # register cannot know whether it was carried out by 31.10; it is neither listed nor counted
+    as_of = dt.date(2025, 9, 1)
+    assert query(vedtak, "SELECT as_of, last_entry FROM decisions_as_of") == [(as_of, dt.date(2025, 7, 15))]
+    assert query(vedtak, "SELECT case_no, days_overdue FROM decisions_overdue") == [
+        ("25/12", (as_of - dt.date(2025, 4, 30)).days),
+        ("25/21", (as_of - dt.date(2025, 8, 31)).days),
+    ]
+    assert [r[1] for r in tertials(vedtak, "vedtak_iverksatt")] == ["2025-01", "2025-05"]
+
+
+def test_a_fresh_vedtak_register_is_judged_on_the_day_it_is_loaded(dd):
+    today = dt.date.today()
+    rows = [
+        VEDTAK_HEADER,
+        ["25/1", "Kommunestyret", "10.01.2025", "Planstrategi", "Iverksatt", "E41", "31.12.2099", today],
+        ["25/2", "Kommunestyret", "10.01.2025", "Finansreglement", "Pågår", "E41", today - dt.timedelta(days=1), None],
+    ]
+    write_xlsx(dd / "inbox" / "vedtak.xlsx", {"Vedtak": rows})
+    run(dd)
+    assert query(dd, "SELECT as_of FROM decisions_as_of") == [(today,)]
+    assert query(dd, "SELECT case_no, days_overdue FROM decisions_overdue") == [("25/2", 1)]
+    assert overdue_counted_in_the_indicator(dd) == [("25/2", 1.0)]
+
+
 def test_unknown_vedtak_status_refuses_the_file(dd):
     f = write_csv(
         dd / "inbox" / "v.csv", [VEDTAK_HEADER, ["25/1", "Kommunestyret", "10.01.2025", "X", "Avlyst", "", "", ""]]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from etl.norsk import normalise_header
-from etl.spec import SQL_TYPES, load_specs
+from etl.spec import SPEC_DIR, SQL_TYPES, load_specs, parse_spec
 
 SPECS = list(load_specs().values())
 
@@ -34,3 +34,18 @@ def test_kinds_are_told_apart_by_their_required_headers():
     required = {s.kind: frozenset(normalise_header(c.name) for c in s.required) for s in SPECS}
     assert len(set(required.values())) == len(required)
     assert len({s.raw_table for s in SPECS}) == len(SPECS)
+
+
+def test_kinds_whose_rows_are_parts_of_one_figure_declare_the_fields_to_add():
+    # amounts, days and head counts add up; means, scores and registers do not
+    assert {s.kind for s in SPECS if s.duplicates == "sum"} == {"regnskap", "sykefravær", "personal"}
+    for spec in (s for s in SPECS if s.duplicates == "sum"):
+        numbers = {c.field for c in spec.columns if c.type in ("number", "integer")} - set(spec.key)
+        assert set(spec.sum_fields) == numbers, spec.kind
+    text = (SPEC_DIR / "regnskap.toml").read_text(encoding="utf-8")
+    with pytest.raises(ValueError, match="not a number field outside the key"):
+        parse_spec(text.replace('sum = ["actual"', 'sum = ["ansvar", "actual"'))
+    with pytest.raises(ValueError, match="must list every number field outside the key; missing \\['actual'\\]"):
+        parse_spec(text.replace('sum = ["actual", ', "sum = ["))
+    with pytest.raises(ValueError, match="same_key must be one of"):
+        parse_spec(text.replace('same_key = "sum"', 'same_key = "merge"'))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import socket
 
 import pytest
+import requests
 
 from etl.ssb_client import RateLimiter, SsbClient, SsbError
 from tests.ssb_world import PEERS, replay, truth
@@ -143,16 +144,86 @@ def test_503_is_retried_with_growing_waits_and_given_up_with_a_clear_message():
             client(server, clock, retries=3).v2_data("12134", SELECTION)
 
 
-def test_unreachable_ssb_is_one_norwegian_sentence():
+def _closed_port() -> int:
     with socket.socket() as s:  # a port nobody listens on
         s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+        return s.getsockname()[1]
+
+
+def test_a_refused_connection_fails_fast_with_one_quick_retry_and_names_the_cache_folder(tmp_path):
+    port = _closed_port()
     clock = Clock()
-    c = SsbClient(f"http://127.0.0.1:{port}", retries=2, clock=clock, sleep=clock.sleep)
+    c = SsbClient(
+        f"http://127.0.0.1:{port}", retries=5, backoff=2.0, clock=clock, sleep=clock.sleep, cache_dir=tmp_path / "k"
+    )
     with pytest.raises(SsbError) as e:
         c.v2_metadata("12134")
-    assert str(e.value).startswith(f"Får ikke kontakt med SSB (http://127.0.0.1:{port}): tilkoblingen ble avvist.")
-    assert c.requests == 3 and len(clock.slept) == 2
+    assert str(e.value) == (
+        f"Får ikke kontakt med SSB (http://127.0.0.1:{port}): tilkoblingen ble avvist. Sjekk at adressen stemmer og "
+        f"at tjenesten der kjører. Det som alt er hentet, ligger i {tmp_path / 'k'} og hentes ikke på nytt når du "
+        "kjører kommandoen igjen."
+    )
+    assert c.requests == 2 and clock.slept == [1.0]  # not 2 + 4 + 8 + 16 + 32 s
+
+
+class Unresolvable:
+    """A session for a host name that does not resolve, shaped as requests raises it (DNS is not a test's job)."""
+
+    def __init__(self) -> None:
+        self.headers: dict[str, str] = {}
+        self.calls = 0
+
+    def request(self, method, url, **kw):
+        import urllib3.exceptions
+
+        self.calls += 1
+        cause = urllib3.exceptions.NameResolutionError(
+            "data.ssb.no", None, socket.gaierror(-2, "Name or service not known")
+        )
+        raise requests.ConnectionError(urllib3.exceptions.MaxRetryError(None, url, cause))
+
+
+def test_an_unknown_host_fails_fast_and_suggests_a_mirror_only_when_none_was_given():
+    clock = Clock()
+    session = Unresolvable()
+    c = SsbClient(retries=5, backoff=2.0, clock=clock, sleep=clock.sleep, session=session)
+    with pytest.raises(SsbError) as e:
+        c.v2_metadata("12134")
+    assert str(e.value).startswith(
+        "Får ikke kontakt med SSB (https://data.ssb.no): fant ikke adressen (ingen DNS/nett?). Sjekk nettverket "
+        "(og eventuell proxy), eller pek på et speil med --base-url."
+    )
+    assert session.calls == 2 and clock.slept == [1.0]
+    mirror = SsbClient("http://speil.example:8080", clock=clock, sleep=clock.sleep, session=Unresolvable())
+    with pytest.raises(SsbError) as e:
+        mirror.v2_metadata("12134")
+    assert "Sjekk at adressen stemmer og at tjenesten der kjører." in str(e.value)
+    assert "--base-url" not in str(e.value)
+
+
+class TimesOut:
+    """A session whose first `n` requests time out, then answers through a real one."""
+
+    def __init__(self, n: int) -> None:
+        self.headers: dict[str, str] = {}
+        self.left = n
+        self.real = requests.Session()
+
+    def request(self, *args, **kw):
+        if self.left:
+            self.left -= 1
+            raise requests.ReadTimeout("Read timed out. (read timeout=60)")
+        return self.real.request(*args, **kw)
+
+
+def test_timeouts_are_still_retried_with_growing_waits():
+    clock = Clock()
+    with replay() as server:
+        c = client(server, clock, backoff=2.0, retries=5, session=TimesOut(3))
+        doc, _, _ = c.v2_data("12134", SELECTION)
+        assert doc["value"] and clock.slept == [2.0, 4.0, 8.0]
+        with pytest.raises(SsbError, match="svaret kom ikke i tide"):
+            client(server, Clock(), retries=2, session=TimesOut(10)).v2_metadata("12134")
 
 
 def test_the_limiter_never_lets_more_than_30_requests_into_any_minute():

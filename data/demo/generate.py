@@ -910,8 +910,11 @@ def write_targets(targets, catalogue):
     )
 
 
-def regnskap_rows(acc, y, period, amount):
-    """Rows of one year; prognose only where the accounting system holds a forecast (Apr, Aug, Dec)."""
+def regnskap_rows(acc, y, period, amount, annual=False):
+    """Rows of one year; prognose only where the accounting system holds a forecast (Apr, Aug, Dec).
+    `annual` adds the line's revised budget for the whole year (årsbudsjett), as tertial exports have it."""
+    d = acc[acc.year == y]
+    year_budget = d.groupby(["ansvar", "art", "funksjon"]).budsjett.transform("sum")
     return [
         [
             period(r.month),
@@ -925,7 +928,8 @@ def regnskap_rows(acc, y, period, amount):
             amount(r.opprinnelig_budsjett),
             None if pd.isna(r.prognose) else amount(int(r.prognose)),
         ]
-        for r in acc[acc.year == y].itertuples()
+        + ([amount(int(b))] if annual else [])
+        for r, b in zip(d.itertuples(), year_budget, strict=True)
     ]
 
 
@@ -1000,6 +1004,7 @@ def write_regnskap(acc):
             "utf-8-sig",
         ),
     )
+    # 2024; 2025 also with the year's revised budget on every line (årsbudsjett), as a tertial export has it
     for y in (2024, 2025):
         emit(
             f"regnskap/regnskap_{y}.xlsx",
@@ -1007,8 +1012,8 @@ def write_regnskap(acc):
             xlsx_bytes(
                 "Regnskap",
                 [f"Heim kommune – regnskap {y}", DEMO],
-                canonical,
-                regnskap_rows(acc, y, lambda m, y=y: f"{y}-{m:02d}", int),
+                canonical + (["årsbudsjett"] if y == 2025 else []),
+                regnskap_rows(acc, y, lambda m, y=y: f"{y}-{m:02d}", int, annual=y == 2025),
             ),
         )
 
@@ -1327,9 +1332,36 @@ def write_manual(manual, catalogue):
 
 
 # --- bridges: catalogue indicators computed from the truth --------------------------------------
-def bridge_sources(t):
+def held_back(df, group, min_n):
+    """The survey cells (unit or None for the kommune, *group) never published: a unit with fewer answers
+    than min_n, and, in its group, the smallest other units until the answers no shown unit accounts for
+    are at least min_n (else its mean would be the kommune's less theirs); the kommune figure itself too if
+    it rests on fewer answers than that. The rule of etl/context.py, applied to the truth."""
+    held = set()
+    for key, g in df.groupby(group, sort=True):
+        key = key if isinstance(key, tuple) else (key,)
+        units = g[g.unit.notna()]
+        under = units[units.n < min_n]
+        if under.empty:
+            continue
+        held |= {(u, *key) for u in under.unit}
+        unaccounted = g.loc[g.unit.isna(), "n"].iloc[0] - units[units.n >= min_n].n.sum()
+        for u, n in units[units.n >= min_n].sort_values(["n", "unit"])[["unit", "n"]].itertuples(index=False):
+            if unaccounted >= min_n:
+                break
+            held.add((u, *key))
+            unaccounted += n
+        if unaccounted < min_n:
+            held.add((None, *key))
+    return held
+
+
+def bridge_sources(t, catalogue):
     """kilde_ref prefix → function(arg, unit or None, year, month/tertial/None) → (verdi, teller, nevner, n) or None."""
     acc, sick, staff, user, emp = t["acc"], t["sick"], t["staff"], t["user"], t["emp"]
+    strictest = {k: max(int(n or MIN_N) for n in c.min_n) for k, c in catalogue.groupby("kilde")}
+    held_user = held_back(user, ["year", "service", "dimension"], strictest["brukerundersøkelse"])
+    held_emp = held_back(emp, ["year", "factor"], strictest["medarbeiderundersøkelse"])
 
     def ytd(unit, y, m):
         d = scope_of(acc, unit)
@@ -1360,9 +1392,12 @@ def bridge_sources(t):
 
     def staff_share(arg, unit, y, _):
         s = scope_of(staff, unit)
+        last_year = s[s.year == y - 1]
         s = s[s.year == y].sum(numeric_only=True)
+        # turnover: left over the average employees, (last year-end + this year-end) / 2; 2021 has no 2020
+        average = (last_year.ansatte.sum() + s.ansatte) / 2 if len(last_year) else s.ansatte
         num, den = {
-            "turnover": (s.sluttet, s.ansatte),
+            "turnover": (s.sluttet, average),
             "full_time_share": (s.ansatte - s.deltid, s.ansatte),
             "involuntary_part_time_share": (s.ufrivillig_deltid, s.ansatte),
             "temporary_share": (s.midlertidige, s.ansatte),
@@ -1374,12 +1409,17 @@ def bridge_sources(t):
         return df[(df.year == y) & (df.unit.isna() if unit is None else df.unit == unit)]
 
     def employee_survey(arg, unit, y, _):
+        factors = [c for c, *_ in FACTORS] if arg == "all" else [arg]  # the ten factors' mean needs all ten
+        if any((unit, y, f) in held_emp for f in factors):
+            return None
         d = survey_rows(emp, unit, y)
         mean = d["mean"].mean() if arg == "all" else d.loc[d.factor == arg, "mean"].iloc[0]
         return mean, None, None, d.n.iloc[0]
 
     def user_survey(arg, unit, y, _):
         service, dimension = arg.split("/")
+        if (unit, y, service, dimension) in held_user:
+            return None
         d = survey_rows(user, unit, y)
         d = d[(d.service == service) & (d.dimension == dimension)]
         return d["mean"].iloc[0], None, None, d.n.iloc[0]
@@ -1437,7 +1477,7 @@ def rounded(x):
 
 
 def write_bridges(catalogue, truth):
-    sources = bridge_sources(truth)
+    sources = bridge_sources(truth, catalogue)
     ascii_name = str.maketrans({"æ": "ae", "ø": "o", "å": "a"})
     for kilde, inds in catalogue[catalogue.kilde != "manuell"].groupby("kilde", sort=False):
         kind = "kostra" if kilde == "KOSTRA" else kilde
@@ -1447,7 +1487,7 @@ def write_bridges(catalogue, truth):
             min_n = int(ind["min_n"] or MIN_N)
             for unit, (y, sub, period) in product(scopes(ind), periods(ind["frekvens"], kilde)):
                 result = sources[prefix](arg, unit, y, sub)
-                if result is None:  # nothing to measure (no deadline in the period)
+                if result is None:  # nothing to measure (no deadline in the period), or held back (anonymity)
                     continue
                 value, num, den, n = result
                 if unit is not None and n is not None and n < min_n:  # anonymity: never at unit level

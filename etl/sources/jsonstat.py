@@ -1,16 +1,23 @@
 """Read any json-stat2 dataset (SSB's PxWebApi v0 and v2 answers) into a long table, one row per cell.
 
 Written by hand rather than with pyjstat: pyjstat generates the frame's rows one by one in Python (a
-recursive generator over the categories) and drops the status symbols, about 15× slower on a 1 million-
-cell answer (benchmarks/jsonstat_reader.py: ~0.15 s here against ~2.4 s). json-stat2 is row-major (the
+recursive generator over the categories) and drops the status symbols, more than 10× slower on a 1 million-
+cell answer (benchmarks/jsonstat_reader.py: ~0.2 s here against ~2.5 s). json-stat2 is row-major (the
 last dimension varies fastest), so each dimension's category position is `(cell // stride) % size`: a
 few numpy operations per dimension, whatever the dimension order. Labels, units and other dimensions are
 looked up once per category and indexed, never built per cell.
+
+Nothing in a document is taken on trust: every member the reader uses is checked first (`id`, `size`,
+`dimension`, category positions, `value` and `status` keys and types, units, `role`, `extension`,
+`updated`), and anything wrong raises JsonStatError naming it in Norwegian, so a broken file is refused
+as that one file and never stops a load (the checks cost ~0.04 s per million cells).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import math
 import re
 from dataclasses import dataclass, field
 from itertools import product
@@ -25,7 +32,16 @@ _REGION_KLASS = re.compile(r"classification:klass:(131|104|231)\b")
 
 
 class JsonStatError(ValueError):
-    """A document that is not a readable json-stat2 dataset; the message is Norwegian."""
+    """A document that is not a readable json-stat2 dataset; the message is Norwegian and names what is wrong."""
+
+
+# A cap on the cells one document may describe: SSB answers at most 800 000 cells per request, and a sparse
+# `value` could otherwise ask for billions of cells from a few bytes.
+MAX_CELLS = 10_000_000
+_CELL_KEY = re.compile(r"\d+")
+_NUMBER_TYPES = (int, float, type(None))  # what json.loads gives for JSON numbers and null (bool is not int here)
+# `updated` as DuckDB casts it to TIMESTAMPTZ: a date, optionally a time and an offset (SSB: 2026-06-15T06:00:00Z).
+_TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?")
 
 
 @dataclass(frozen=True)
@@ -44,93 +60,257 @@ def is_dataset(doc: object) -> bool:
     return isinstance(doc, dict) and all(k in doc for k in ("id", "size", "dimension")) and "value" in doc
 
 
+def looks_like_dataset(doc: object) -> bool:
+    """Meant as a json-stat2 dataset, even if broken: `class: dataset`, or two of its own members."""
+    if not isinstance(doc, dict):
+        return False
+    return doc.get("class") == "dataset" or sum(k in doc for k in ("id", "size", "dimension", "value")) >= 2
+
+
+def _show(value: object, width: int = 40) -> str:
+    """A value as it stands in the JSON (text in quotes), shortened."""
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_code(value: object) -> bool:
+    return isinstance(value, str) or _is_int(value)
+
+
 def dimensions(doc: dict) -> list[Dimension]:
-    """The dataset's dimensions in `id` order; `category.index` may be an object or an array."""
-    ids, sizes = doc.get("id"), doc.get("size")
-    if not isinstance(ids, list) or not isinstance(sizes, list) or len(ids) != len(sizes):
-        raise JsonStatError("«id» og «size» mangler eller har ulik lengde")
+    """The dataset's dimensions in `id` order; `category.index` may be an object or an array.
+
+    Checks everything it relies on (JsonStatError otherwise): `id` a list of distinct names, `size` as many
+    whole numbers ≥ 1, every dimension described, its categories distinct and as many as `size` says."""
+    if not isinstance(doc, dict):
+        raise JsonStatError("svaret er ikke et JSON-objekt")
+    for key, what in (("id", "navnene på dimensjonene"), ("size", "antall kategorier per dimensjon")):
+        if key not in doc:
+            raise JsonStatError(f"«{key}» mangler ({what})")
+    ids, sizes = doc["id"], doc["size"]
+    if not isinstance(ids, list) or not ids or not all(isinstance(i, str) and i for i in ids):
+        raise JsonStatError(f"«id» skal være en liste med navnene på dimensjonene, men er {_show(ids)}")
+    if len(set(ids)) != len(ids):
+        twice = next(i for i in ids if ids.count(i) > 1)
+        raise JsonStatError(f"dimensjonen «{twice}» står flere ganger i «id»")
+    if not isinstance(sizes, list) or not all(_is_int(s) for s in sizes):
+        raise JsonStatError(f"«size» skal være en liste med hele tall (antall kategorier), men er {_show(sizes)}")
+    if len(ids) != len(sizes):
+        raise JsonStatError(f"«id» har {len(ids)} dimensjoner, men «size» har {len(sizes)} tall")
+    described = doc.get("dimension")
+    if not isinstance(described, dict):
+        raise JsonStatError("«dimension» (beskrivelsen av dimensjonene) mangler eller er ikke et objekt")
     dims = []
     for dim_id, size in zip(ids, sizes, strict=True):
-        spec = doc["dimension"].get(dim_id)
+        spec = described.get(dim_id)
         if not isinstance(spec, dict):
-            raise JsonStatError(f"dimensjonen «{dim_id}» er nevnt i «id», men ikke beskrevet")
-        category = spec.get("category", {})
+            raise JsonStatError(f"dimensjonen «{dim_id}» er nevnt i «id», men ikke beskrevet i «dimension»")
+        if size < 1:
+            raise JsonStatError(f"dimensjonen «{dim_id}» har «size» {size}; hver dimensjon må ha minst én kategori")
+        category = spec.get("category")
+        if not isinstance(category, dict):
+            raise JsonStatError(f"dimensjonen «{dim_id}» mangler «category» (kategoriene)")
         index, labels = category.get("index"), category.get("label", {})
-        if index is None:  # json-stat allows a single category to omit its index
-            codes = [str(c) for c in labels]
-        elif isinstance(index, list):
-            codes = [str(c) for c in index]
-        else:
-            codes = [""] * len(index)
-            for code, pos in index.items():
-                if not isinstance(pos, int) or not 0 <= pos < len(index):
-                    raise JsonStatError(f"dimensjonen «{dim_id}» har en ugyldig posisjon for kategorien «{code}»")
-                codes[pos] = str(code)
+        if not isinstance(labels, dict):
+            raise JsonStatError(f"dimensjonen «{dim_id}»: «category.label» skal være et objekt kode → tekst")
+        codes = _codes(dim_id, index, labels)
         if len(codes) != size:
             raise JsonStatError(f"dimensjonen «{dim_id}» har {len(codes)} kategorier, men «size» sier {size}")
+        if len(set(codes)) != len(codes):
+            twice = next(c for c in codes if codes.count(c) > 1)
+            raise JsonStatError(f"dimensjonen «{dim_id}» har kategorien «{twice}» flere ganger")
         dims.append(
             Dimension(
                 id=dim_id,
                 label=str(spec.get("label", dim_id)),
                 codes=codes,
                 labels=[str(labels.get(c, c)) for c in codes],
-                units=category.get("unit") or {},
+                units=_units(dim_id, category.get("unit")),
             )
         )
     return dims
 
 
+def _codes(dim_id: str, index: object, labels: dict) -> list[str]:
+    """The category codes in position order from `category.index` (array, object, or absent)."""
+    if index is None:  # json-stat allows a single category to omit its index
+        return [str(c) for c in labels]
+    if isinstance(index, list):
+        if not all(_is_code(c) for c in index):
+            bad = next(c for c in index if not _is_code(c))
+            raise JsonStatError(f"dimensjonen «{dim_id}» har en kategori som ikke er en kode: {_show(bad)}")
+        return [str(c) for c in index]
+    if not isinstance(index, dict):
+        raise JsonStatError(f"dimensjonen «{dim_id}»: «category.index» skal være en liste eller et objekt")
+    codes: list[str | None] = [None] * len(index)
+    for code, pos in index.items():
+        if not _is_int(pos) or not 0 <= pos < len(index) or codes[pos] is not None:
+            raise JsonStatError(
+                f"dimensjonen «{dim_id}» har en ugyldig posisjon for kategorien «{code}» ({_show(pos)}); "
+                f"posisjonene skal være 0–{len(index) - 1}, hver én gang"
+            )
+        codes[pos] = str(code)
+    return codes  # type: ignore[return-value]
+
+
+def _units(dim_id: str, units: object) -> dict[str, dict]:
+    """`category.unit`: code → {base, decimals}; decimals a whole number 0–15 when given."""
+    if units is None:
+        return {}
+    if not isinstance(units, dict) or not all(isinstance(u, dict) for u in units.values()):
+        raise JsonStatError(f"dimensjonen «{dim_id}»: «category.unit» skal være et objekt kode → {{base, decimals}}")
+    for code, unit in units.items():
+        decimals = unit.get("decimals")
+        if decimals is not None and not (_is_int(decimals) and 0 <= decimals <= 15):
+            raise JsonStatError(
+                f"dimensjonen «{dim_id}»: antall desimaler for «{code}» er {_show(decimals)}, ikke et helt tall 0–15"
+            )
+        if unit.get("base") is not None and not isinstance(unit["base"], str):
+            raise JsonStatError(f"dimensjonen «{dim_id}»: enheten for «{code}» er {_show(unit['base'])}, ikke tekst")
+    return units
+
+
+def _cell(key: object, n: int, member: str) -> int:
+    """A sparse key as a cell number, or JsonStatError saying it is none."""
+    if isinstance(key, str) and _CELL_KEY.fullmatch(key) and int(key) < n:
+        return int(key)
+    raise JsonStatError(f"«{member}» har nøkkelen «{key}», som ikke er et cellenummer (0–{n - 1})")
+
+
 def _values(raw: object, n: int) -> np.ndarray:
+    """The values as floats (null → NaN). Only JSON numbers and null: text, true/false, NaN or Infinity
+    (which Python's json accepts, JSON does not) are refused, never read as a number."""
     if isinstance(raw, dict):  # sparse form: flat index -> value
-        out = np.full(n, np.nan)
-        if raw:
-            idx = np.fromiter((int(k) for k in raw), dtype=np.int64, count=len(raw))
-            out[idx] = np.array(list(raw.values()), dtype=float)
-        return out
+        keys = [_cell(k, n, "value") for k in raw]
+        items = list(raw.values())
+    elif isinstance(raw, list):
+        if len(raw) != n:
+            raise JsonStatError(f"«value» har {len(raw)} verdier, men dimensjonene gir {n} celler")
+        keys, items = None, raw
+    else:
+        raise JsonStatError(f"«value» skal være en liste eller et objekt med tall, men er {_show(raw)}")
+    if not set(map(type, items)) <= set(_NUMBER_TYPES):
+        i, bad = next((i, v) for i, v in enumerate(items) if type(v) not in _NUMBER_TYPES)
+        cell = keys[i] if keys is not None else i
+        raise JsonStatError(f"«value» har noe som ikke er et tall i celle {cell}: {_show(bad)}")
     try:
-        out = np.array(raw, dtype=float)  # null -> NaN
-    except (TypeError, ValueError):
-        raise JsonStatError("«value» inneholder noe som ikke er tall") from None
-    if out.shape != (n,):
-        raise JsonStatError(f"«value» har {out.size} verdier, men dimensjonene gir {n} celler")
+        numbers = np.array(items, dtype=float)  # null -> NaN
+    except OverflowError:
+        raise JsonStatError("«value» har et tall som er for stort") from None
+    if np.isinf(numbers).any() or int(np.isnan(numbers).sum()) != items.count(None):
+        raise JsonStatError("«value» har NaN eller Infinity, som ikke er gyldige tall i JSON (bruk null)")
+    if keys is None:
+        return numbers
+    out = np.full(n, np.nan)
+    out[np.array(keys, dtype=np.int64)] = numbers
     return out
 
 
 def _status(raw: object, n: int) -> pd.Categorical:
-    """Status symbols per cell as a categorical; cells without a symbol are missing (-1)."""
+    """Status symbols per cell as a categorical; cells without a symbol are missing (-1).
+
+    `status` may be one symbol for every cell (a string, or a list of one), a list with one entry per cell,
+    or an object cell number → symbol; a symbol is text, and null or "" means none."""
     codes = np.full(n, -1, dtype=np.int16)
-    if raw is None or raw == {} or raw == []:
+    if raw is None or raw == {} or raw == [] or raw == "":
         return pd.Categorical.from_codes(codes, categories=[])
+    if isinstance(raw, list) and len(raw) == 1:
+        raw = raw[0] if raw[0] is not None else ""
+        if raw == "":
+            return pd.Categorical.from_codes(codes, categories=[])
     if isinstance(raw, str):
         return pd.Categorical.from_codes(np.zeros(n, dtype=np.int16), categories=[raw])
-    items = raw.items() if isinstance(raw, dict) else enumerate(raw)
+    if isinstance(raw, dict):
+        items = [(_cell(k, n, "status"), symbol) for k, symbol in raw.items()]
+    elif isinstance(raw, list):
+        if len(raw) != n:
+            raise JsonStatError(f"«status» har {len(raw)} oppføringer, men dimensjonene gir {n} celler")
+        items = list(enumerate(raw))
+    else:
+        raise JsonStatError(f"«status» skal være et objekt, en liste eller ett symbol, men er {_show(raw)}")
     by_symbol: dict[str, list[int]] = {}
     for k, symbol in items:
-        if symbol is not None and symbol != "":
-            by_symbol.setdefault(str(symbol), []).append(int(k))
+        if symbol is None or symbol == "":
+            continue
+        if not isinstance(symbol, str):
+            raise JsonStatError(f"«status» for celle {k} er {_show(symbol)}; et symbol skal være tekst som «..»")
+        by_symbol.setdefault(symbol, []).append(k)
     symbols = sorted(by_symbol)
+    if len(symbols) > np.iinfo(np.int16).max:
+        raise JsonStatError(f"«status» har {len(symbols)} ulike symboler; SSB bruker en håndfull («.», «..», «:» …)")
     for i, symbol in enumerate(symbols):
-        positions = np.array(by_symbol[symbol], dtype=np.int64)
-        if positions.size and (positions.min() < 0 or positions.max() >= n):
-            raise JsonStatError("«status» peker på en celle som ikke finnes")
-        codes[positions] = i
+        codes[np.array(by_symbol[symbol], dtype=np.int64)] = i
     return pd.Categorical.from_codes(codes, categories=symbols)
+
+
+def _check_members(doc: dict) -> None:
+    """The members read besides the cube: `role`, `extension`, `updated`, `label`."""
+    role = doc.get("role")
+    if role is not None and (
+        not isinstance(role, dict)
+        or not all(isinstance(v, list) and all(isinstance(d, str) for d in v) for v in role.values())
+    ):
+        raise JsonStatError("«role» skal være et objekt med lister av dimensjonsnavn (time, metric, geo)")
+    extension = doc.get("extension")
+    if extension is not None and (not isinstance(extension, dict) or not isinstance(extension.get("px", {}), dict)):
+        raise JsonStatError("«extension» skal være et objekt")
+    updated = doc.get("updated")
+    if updated is not None:
+        ok = isinstance(updated, str) and _TIMESTAMP.fullmatch(updated.strip())
+        try:
+            ok = ok and dt.datetime.fromisoformat(updated.strip().replace("Z", "+00:00").replace(" ", "T", 1))
+        except ValueError:
+            ok = False
+        if not ok:
+            raise JsonStatError(
+                f"«updated» er {_show(updated)}, ikke et tidspunkt som 2026-06-15T06:00:00Z "
+                "(når SSB oppdaterte tabellen)"
+            )
+
+
+def _positions(dims: list[Dimension], n: int) -> list[np.ndarray]:
+    """Each dimension's category position per cell, row-major (the last dimension varies fastest)."""
+    cells = np.arange(n, dtype=np.int64)
+    out, stride = [], n
+    for d in dims:
+        stride //= len(d.codes)
+        out.append((cells // stride) % len(d.codes))
+    return out
+
+
+def _cube(doc: dict) -> tuple[list[Dimension], int, np.ndarray, pd.Categorical]:
+    """The checked dataset: dimensions, number of cells, values and status symbols (JsonStatError if broken)."""
+    if not isinstance(doc, dict):
+        raise JsonStatError("svaret er ikke et JSON-objekt")
+    dims = dimensions(doc)
+    n = math.prod(len(d.codes) for d in dims)
+    if n > MAX_CELLS:
+        raise JsonStatError(
+            f"dimensjonene gir {format(n, ',').replace(',', ' ')} celler; leseren tar høyst "
+            f"{format(MAX_CELLS, ',').replace(',', ' ')} (SSB sender høyst 800 000 per spørring)"
+        )
+    if "value" not in doc:
+        raise JsonStatError("«value» (tallene) mangler")
+    values = _values(doc["value"], n)
+    status = _status(doc.get("status"), n)
+    _check_members(doc)
+    return dims, n, values, status
 
 
 def read_jsonstat(doc: dict) -> pd.DataFrame:
     """Every cell of a json-stat2 dataset: one categorical column of codes per dimension, `value`, `status`."""
-    if not is_dataset(doc):
-        raise JsonStatError("dette er ikke et json-stat2-datasett (mangler «id», «size», «dimension» eller «value»)")
-    dims = dimensions(doc)
-    n = int(np.prod([len(d.codes) for d in dims], dtype=np.int64)) if dims else 0
-    cells = np.arange(n, dtype=np.int64)
-    columns: dict[str, object] = {}
-    stride = n
-    for d in dims:
-        stride //= len(d.codes)
-        columns[d.id] = pd.Categorical.from_codes((cells // stride) % len(d.codes), categories=d.codes)
-    columns["value"] = _values(doc["value"], n)
-    columns["status"] = _status(doc.get("status"), n)
+    dims, n, values, status = _cube(doc)
+    clash = [d.id for d in dims if d.id in ("value", "status")]
+    if clash:
+        raise JsonStatError(f"en dimensjon heter «{clash[0]}», som leseren bruker om tallene selv")
+    positions = zip(dims, _positions(dims, n), strict=True)
+    columns: dict[str, object] = {d.id: pd.Categorical.from_codes(pos, categories=d.codes) for d, pos in positions}
+    columns["value"] = values
+    columns["status"] = status
     return pd.DataFrame(columns)
 
 
@@ -181,17 +361,17 @@ def kostra_frame(doc: dict, table: str | None = None) -> pd.DataFrame:
     `dims` is a JSON object of the other dimensions' codes and `dims_key` the same as `id=code` pairs in
     dimension order, built once per combination of those dimensions and then indexed, never per cell.
     `table` names the table when the document does not."""
-    cells = read_jsonstat(doc)
-    dims = {d.id: d for d in dimensions(doc)}
+    checked, n, values, status = _cube(doc)
+    dims = {d.id: d for d in checked}
+    positions = dict(zip(dims, _positions(checked, n), strict=True))
     ids = list(dims)
     metric = _role(doc, "metric", ids, "ContentsCode")
     time = _role(doc, "time", ids, "Tid")
     region = region_dimension(doc, ids)
-    n = len(cells)
     none = np.full(n, -1, dtype=np.int64)
 
     def codes_of(dim_id: str | None) -> np.ndarray:
-        return none if dim_id is None else np.asarray(cells[dim_id].cat.codes, dtype=np.int64)
+        return none if dim_id is None else positions[dim_id]
 
     def lookup(dim_id: str | None, per_code) -> list:
         return [per_code(code, i) for i, code in enumerate(dims[dim_id].codes)] if dim_id else []
@@ -224,8 +404,8 @@ def kostra_frame(doc: dict, table: str | None = None) -> pd.DataFrame:
     else:
         out["dims"] = _const("{}", n)
         out["dims_key"] = _const("", n)
-    out["value"] = cells["value"]
-    out["status"] = cells["status"]
+    out["value"] = values
+    out["status"] = status
     out["updated"] = _const(doc.get("updated"), n)
     out["_row"] = np.arange(1, n + 1, dtype=np.int64)
     return pd.DataFrame(out)

@@ -37,10 +37,12 @@ SELECT indicator_id, unit_id, year, target, green, red
 FROM raw_targets
 QUALIFY _seq = max(_seq) OVER (PARTITION BY indicator_id, unit_id, year);
 
+-- A row without a value is the marker of a figure the loader held back (anonymity, 16_anonymity.sql):
+-- it replaces any older figure for its cell and is itself no figure.
 CREATE VIEW manual_values AS
 SELECT indicator_id, unit_id, period, period_type, value, numerator, denominator, n, comment, _file, _sha
-FROM raw_manual_values
-QUALIFY _seq = max(_seq) OVER (PARTITION BY indicator_id, unit_id, period);
+FROM (SELECT * FROM raw_manual_values QUALIFY _seq = max(_seq) OVER (PARTITION BY indicator_id, unit_id, period))
+WHERE value IS NOT NULL;
 
 -- Which units each indicator is measured for: level enhet/begge, and `applies_to` (comma-separated
 -- service areas or services; empty = every unit).

@@ -3,12 +3,15 @@
 -- `accounting`: one row per month × ansvar × art × funksjon (lines for several projects summed); the
 -- newest file for a month replaces that whole month; ansvar is mapped to its unit through
 -- `units.ansvar_codes` (a file with an unknown ansvar is refused, so unit_id is known for every line
--- unless the units file later drops the code). Amounts are the month's, in kroner.
+-- unless the units file later drops the code). Amounts are the month's, in kroner, except
+-- `annual_budget`, the whole year's revised budget as the line's file stated it (optional).
 
 CREATE VIEW accounting AS
 SELECT a.period, a.ansvar, a.art, a.funksjon, au.unit_id,
        sum(a.actual) AS actual, sum(a.budget) AS budget,
        sum(a.original_budget) AS original_budget, sum(a.forecast) AS forecast,
+       -- the year's revised budget as the file states it (`årsbudsjett`), only where every project line has it
+       CASE WHEN count(a.annual_budget) = count(*) THEN sum(a.annual_budget) END AS annual_budget,
        any_value(a.ansvar_name) AS ansvar_name, any_value(a.art_name) AS art_name,
        any_value(a._sha) AS _sha
 FROM (SELECT * FROM raw_accounting QUALIFY _seq = max(_seq) OVER (PARTITION BY period)) a
@@ -22,6 +25,18 @@ GROUP BY a.period, a.ansvar, a.art, a.funksjon, au.unit_id;
 --   accounting:units_within_budget units with actual ≤ budget year to date / units with accounts × 100 (kommune)
 -- Positive deviations are overspending. The kommune's figures are sums over all lines, never means of
 -- the units' percentages. |budget| keeps the sign right for a unit whose net budget is an income.
+--
+-- Booked months: an export made during the year often carries the periodised budget for every month of
+-- the year, with nothing booked yet (regnskap 0) in the months to come. A month counts as booked when it
+-- is no later than the year's last month with any amount booked (any line's regnskap other than 0); the
+-- year-to-date measures run over booked months only, so a month to come is never a month of 100 %
+-- underspending. Its budget lines still tell the year's budget.
+--
+-- The year's budget for a forecast made in month m (the revised budget the forecast is measured against),
+-- per line: the `årsbudsjett` the line states in month m; otherwise the sum of the line's periodised
+-- budget over the year, when the warehouse holds all twelve months of that year (a finished year, or an
+-- export carrying the budget for the months to come). With neither, the year's budget is unknown and the
+-- scope gets no forecast deviation for that tertial: it is never extrapolated from the months so far.
 CREATE VIEW measures_accounting AS
 WITH kommune AS (
     SELECT value AS code FROM meta WHERE key = 'kommune_code'
@@ -30,12 +45,18 @@ vintage AS (
     SELECT 'regnskap lastet ' || strftime(max(loaded_on), '%d.%m.%Y') AS text
     FROM file_loaded WHERE sha256 IN (SELECT _sha FROM accounting)
 ),
-monthly AS (  -- per scope and month; the kommune is every line, whatever its unit
+booked AS (  -- per year, the last month with anything booked
+    SELECT year(period) AS year, max(period) FILTER (WHERE actual <> 0) AS last_booked
+    FROM accounting GROUP BY year(period)
+),
+monthly AS (  -- per scope and booked month; the kommune is every line, whatever its unit
     SELECT 'enhet' AS scope, unit_id AS scope_code, period, sum(actual) AS actual, sum(budget) AS budget
-    FROM accounting WHERE unit_id IS NOT NULL GROUP BY unit_id, period
+    FROM accounting JOIN booked b ON b.year = year(period) AND period <= b.last_booked
+    WHERE unit_id IS NOT NULL GROUP BY unit_id, period
     UNION ALL
     SELECT 'kommune', (SELECT code FROM kommune), period, sum(actual), sum(budget)
-    FROM accounting GROUP BY period
+    FROM accounting JOIN booked b ON b.year = year(period) AND period <= b.last_booked
+    GROUP BY period
 ),
 ytd AS (  -- year to date: the months of the year up to and including this one
     SELECT scope, scope_code, period,
@@ -43,34 +64,43 @@ ytd AS (  -- year to date: the months of the year up to and including this one
     FROM monthly
     WINDOW w AS (PARTITION BY scope, scope_code, year(period) ORDER BY period)
 ),
-full_years AS (  -- a year-end forecast is compared with the whole year's budget: all twelve months loaded
+full_years AS (  -- years with budget lines for all twelve months
     SELECT year(period) AS year FROM accounting GROUP BY 1 HAVING count(DISTINCT month(period)) = 12
 ),
-lines AS (
-    SELECT *, sum(budget) OVER (PARTITION BY ansvar, art, funksjon, year(period)) AS line_year_budget
+line_years AS (  -- every line of a year, with its periodised budget over the year when all twelve months are there
+    SELECT ansvar, art, funksjon, year(period) AS year, any_value(unit_id) AS unit_id,
+           CASE WHEN year(period) IN (SELECT year FROM full_years) THEN sum(budget) END AS periodised
     FROM accounting
-    WHERE year(period) IN (SELECT year FROM full_years)
+    GROUP BY ansvar, art, funksjon, year(period)
 ),
-year_budget AS (
-    SELECT 'enhet' AS scope, unit_id AS scope_code, year(period) AS year, sum(budget) AS budget
-    FROM lines WHERE unit_id IS NOT NULL GROUP BY unit_id, year(period)
-    UNION ALL
-    SELECT 'kommune', (SELECT code FROM kommune), year(period), sum(budget) FROM lines GROUP BY year(period)
+forecast_periods AS (
+    SELECT DISTINCT period FROM accounting WHERE forecast IS NOT NULL
+),
+lines AS (
+    -- For each month holding a forecast: the lines of that month, and (a full year) every line of the year,
+    -- each with the year's budget as of that month. A line without a forecast that month is taken to end
+    -- the year on budget.
+    SELECT f.period, l.unit_id, a.forecast, coalesce(a.annual_budget, l.periodised) AS year_budget
+    FROM forecast_periods f
+    JOIN line_years l ON l.year = year(f.period)
+    LEFT JOIN accounting a
+      ON a.period = f.period AND a.ansvar = l.ansvar AND a.art = l.art AND a.funksjon IS NOT DISTINCT FROM l.funksjon
+    WHERE a.period IS NOT NULL OR l.periodised IS NOT NULL
 ),
 forecast_months AS (
-    -- A forecast sits on the lines of the month it was made. A line without one that month is taken to
-    -- end the year on budget. The newest forecast month within a tertial is that tertial's forecast.
-    SELECT 'enhet' AS scope, unit_id AS scope_code, period, sum(forecast - line_year_budget) AS deviation
-    FROM lines WHERE forecast IS NOT NULL AND unit_id IS NOT NULL GROUP BY unit_id, period
+    SELECT 'enhet' AS scope, unit_id AS scope_code, period, sum(forecast - year_budget) AS deviation,
+           sum(year_budget) AS budget, count(forecast) AS forecasts, count(*) - count(year_budget) AS unknown
+    FROM lines WHERE unit_id IS NOT NULL GROUP BY unit_id, period
     UNION ALL
-    SELECT 'kommune', (SELECT code FROM kommune), period, sum(forecast - line_year_budget)
-    FROM lines WHERE forecast IS NOT NULL GROUP BY period
+    SELECT 'kommune', (SELECT code FROM kommune), period, sum(forecast - year_budget), sum(year_budget),
+           count(forecast), count(*) - count(year_budget)
+    FROM lines GROUP BY period
 ),
-forecasts AS (
-    SELECT f.scope, f.scope_code, tertial_start(f.period) AS period, f.deviation, b.budget
-    FROM forecast_months f
-    JOIN year_budget b ON b.scope = f.scope AND b.scope_code = f.scope_code AND b.year = year(f.period)
-    QUALIFY row_number() OVER (PARTITION BY f.scope, f.scope_code, tertial_start(f.period) ORDER BY f.period DESC) = 1
+forecasts AS (  -- the newest forecast month within a tertial is that tertial's forecast
+    SELECT scope, scope_code, tertial_start(period) AS period, deviation, budget, unknown
+    FROM forecast_months
+    WHERE forecasts > 0
+    QUALIFY row_number() OVER (PARTITION BY scope, scope_code, tertial_start(period) ORDER BY period DESC) = 1
 ),
 within AS (
     SELECT period, count(*) FILTER (WHERE actual - budget <= 0.005) AS within, count(*) AS units
@@ -89,6 +119,7 @@ measures AS (
     SELECT 'accounting:forecast_pct' AS source_ref, scope, scope_code, period, 'tertial' AS period_type,
            deviation / abs(nullif(budget, 0)) * 100 AS value, deviation AS numerator, budget AS denominator
     FROM forecasts
+    WHERE unknown = 0  -- the year's budget is known for every line of the scope
     UNION ALL BY NAME
     SELECT 'accounting:units_within_budget' AS source_ref, 'kommune' AS scope, (SELECT code FROM kommune) AS scope_code,
            period, 'month' AS period_type, within / units * 100 AS value, within AS numerator, units AS denominator

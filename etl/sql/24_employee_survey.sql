@@ -2,42 +2,52 @@
 --
 -- `employee_survey`: one row per year × unit (null = the kommune) × factor (one of the ten codes; the
 -- reader maps the names used in other years), scale 1–5, with n, response rate and the mean of all
--- municipalities. The newest file for a year replaces the year. Anonymity as in user_survey.
+-- municipalities. The newest file for a year replaces the year. Anonymity as in user_survey: no cell
+-- `anonymity_held` names is in the relation (16_anonymity.sql).
 
 CREATE VIEW employee_survey AS
-WITH minimum AS (
-    SELECT coalesce(max(min_n), (SELECT value::INTEGER FROM meta WHERE key = 'min_n')) AS n
-    FROM indicators WHERE source = 'medarbeiderundersøkelse'
-),
-newest AS (
+WITH newest AS (
     SELECT * FROM raw_employee_survey QUALIFY _seq = max(_seq) OVER (PARTITION BY year)
 )
 SELECT year, unit_id, factor, mean, respondents, response_rate, benchmark_mean, sd,
        greatest(mean - survey_ci_half(mean, sd, respondents, 5), 1) AS ci_low,
        least(mean + survey_ci_half(mean, sd, respondents, 5), 5) AS ci_high,
        _sha
-FROM newest
-WHERE unit_id IS NULL OR respondents >= (SELECT n FROM minimum);
+FROM newest s
+WHERE s.mean IS NOT NULL  -- a marker: a cell the loader held back
+  AND NOT EXISTS (
+    SELECT 1 FROM anonymity_held h
+    WHERE h.source = 'medarbeiderundersøkelse' AND h.ref = 'employee_survey:' || s.factor
+      AND h.period = make_date(s.year, 1, 1) AND h.unit_id IS NOT DISTINCT FROM s.unit_id);
 
 -- Measures, per year, per unit and for the kommune:
 --   employee_survey:<factor>  the factor's mean (e.g. employee_survey:mestringsorientert_ledelse)
 --   employee_survey:all       the mean of the ten factor means, only where all ten are there; n is the
 --                             smallest n of the ten; its spread is at most the mean of the factors'
 --                             spreads (the spread of an average never exceeds the average spread)
--- The kommune's value is the file's kommune row; without one, the units' means weighted by answers.
+-- The kommune's value is the file's kommune row (the loader computes one from all the file's unit rows
+-- when the file has none); for files loaded before it did, the units' means weighted by answers, from
+-- every stored unit row, unless `anonymity_held` holds it back.
 -- KS's guidance is that changes of about ±0,1 are noise: the catalogue's `støy` says so per indicator,
 -- and the scorecard flags changes within the noise or the confidence intervals.
 CREATE VIEW measures_employee_survey AS
 WITH kommune_rows AS (
     SELECT year, factor, mean, respondents, sd FROM employee_survey WHERE unit_id IS NULL
 ),
+stored AS (
+    SELECT * FROM raw_employee_survey QUALIFY _seq = max(_seq) OVER (PARTITION BY year)
+),
 from_units AS (
     SELECT year, factor, sum(mean * respondents) / sum(respondents) AS mean, sum(respondents) AS respondents,
            NULL::DOUBLE AS sd
-    FROM employee_survey e
-    WHERE unit_id IS NOT NULL
-      AND NOT EXISTS (SELECT 1 FROM kommune_rows k WHERE k.year = e.year AND k.factor = e.factor)
+    FROM stored e
+    WHERE unit_id IS NOT NULL AND mean IS NOT NULL
+      AND NOT EXISTS (SELECT 1 FROM stored k WHERE k.unit_id IS NULL AND k.year = e.year AND k.factor = e.factor)
     GROUP BY year, factor
+    HAVING NOT EXISTS (
+        SELECT 1 FROM anonymity_held h
+        WHERE h.source = 'medarbeiderundersøkelse' AND h.unit_id IS NULL
+          AND h.ref = 'employee_survey:' || e.factor AND h.period = make_date(e.year, 1, 1))
 ),
 factors AS (
     SELECT 'enhet' AS scope, unit_id AS scope_code, year, factor, mean, respondents, sd

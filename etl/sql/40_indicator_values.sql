@@ -7,7 +7,9 @@
 -- aside), for the levels the catalogue's `nivå` names (kommune, enhet, begge; regions always). A manual
 -- figure (an `indikatorverdier` file) fills only what no computed source gives.
 
-CREATE TABLE indicator_values AS
+-- Every candidate value first, in a temporary table (never in the published file): the figures held back
+-- for anonymity below must not be reachable by any query.
+CREATE TEMP TABLE candidate_values AS
 WITH kommune AS (
     SELECT value AS code FROM meta WHERE key = 'kommune_code'
 ),
@@ -26,6 +28,10 @@ manual AS (
            2 AS priority
     FROM manual_values m
     LEFT JOIN loaded l ON l.sha256 = m._sha
+    WHERE NOT EXISTS (
+        SELECT 1 FROM anonymity_held h
+        WHERE h.source = 'indikatorverdier' AND h.ref = m.indicator_id AND h.period = m.period
+          AND h.period_type = m.period_type AND h.unit_id IS NOT DISTINCT FROM m.unit_id)
 ),
 measures AS (
     -- one line per source of measures; keep the column list of the header comment
@@ -59,10 +65,58 @@ all_values AS (
     SELECT * FROM manual
 )
 SELECT v.indicator_id, v.scope, v.scope_code, v.period, v.period_type, v.value, v.numerator, v.denominator,
-       v.n, v.status_symbol, v.source_ref, v.vintage, v.comment, v.ci_low, v.ci_high
+       v.n, v.status_symbol, v.source_ref, v.vintage, v.comment, v.ci_low, v.ci_high,
+       -- anonymity, enforced again here: a unit result with fewer answers than the indicator's minimum
+       v.scope = 'enhet' AND v.n IS NOT NULL AND v.n < i.min_n AS too_few
 FROM all_values v
 JOIN indicators i USING (indicator_id)
--- Anonymity, enforced again here: a unit result with too few answers never reaches a reader,
--- even if the catalogue's minimum was raised after the figure was loaded.
-WHERE NOT (v.scope = 'enhet' AND v.n IS NOT NULL AND v.n < i.min_n)
 QUALIFY priority = min(priority) OVER (PARTITION BY v.indicator_id, v.scope, v.scope_code, v.period, v.period_type);
+
+CREATE TABLE indicator_values AS
+SELECT * EXCLUDE (too_few) FROM candidate_values WHERE NOT too_few;
+
+-- `held_back`: every cell of an indicator held back for anonymity, so the scorecard can say «for få svar»
+-- instead of «ingen data». Only that it was held back and why: no value, no n, nothing to subtract.
+--   reason  'for få svar'                 the cell had fewer answers than the minimum (or, for the kommune,
+--                                         its figure rests on fewer and would show a held-back unit)
+--           'skjult av personvernhensyn'  held back so that another cell cannot be worked out
+-- A unit's 10-FAKTOR total (employee_survey:all) is held back with any of its ten factors.
+CREATE TABLE held_back AS
+WITH kommune AS (
+    SELECT value AS code FROM meta WHERE key = 'kommune_code'
+),
+cells AS (
+    SELECT source, ref, period, period_type, unit_id, reason FROM anonymity_held
+    UNION ALL
+    SELECT 'medarbeiderundersøkelse', 'employee_survey:all', period, period_type, unit_id,
+           CASE WHEN bool_or(reason = 'for få svar') THEN 'for få svar' ELSE 'skjult av personvernhensyn' END
+    FROM anonymity_held WHERE source = 'medarbeiderundersøkelse'
+    GROUP BY period, period_type, unit_id
+),
+mapped AS (
+    SELECT i.indicator_id, c.source, c.ref AS source_ref,
+           CASE WHEN c.unit_id IS NULL THEN 'kommune' ELSE 'enhet' END AS scope,
+           coalesce(c.unit_id, (SELECT code FROM kommune)) AS scope_code, c.period, c.period_type, c.reason
+    FROM cells c
+    LEFT JOIN indicators i
+      ON CASE WHEN c.source = 'indikatorverdier' THEN i.indicator_id = c.ref
+              ELSE i.source = c.source AND lower(i.source_ref) = lower(c.ref) END
+    UNION ALL
+    SELECT v.indicator_id, i.source, v.source_ref, v.scope, v.scope_code, v.period, v.period_type, 'for få svar'
+    FROM candidate_values v JOIN indicators i USING (indicator_id)
+    WHERE v.too_few
+)
+SELECT DISTINCT m.indicator_id, m.source, m.source_ref, m.scope, m.scope_code, m.period, m.period_type, m.reason
+FROM mapped m
+LEFT JOIN indicators i USING (indicator_id)
+WHERE (i.indicator_id IS NULL  -- a cell no catalogue indicator reads is listed all the same
+       OR (m.scope = 'kommune' AND i.level IN ('kommune', 'begge'))
+       OR (m.scope = 'enhet' AND i.level IN ('enhet', 'begge')))
+  -- a value for the cell from another source (a manual figure) leaves nothing held back to show
+  AND NOT EXISTS (
+    SELECT 1 FROM indicator_values v
+    WHERE v.indicator_id = m.indicator_id AND v.scope = m.scope AND v.scope_code = m.scope_code
+      AND v.period = m.period AND v.period_type = m.period_type)
+ORDER BY m.indicator_id, m.scope, m.scope_code, m.period;
+
+DROP TABLE candidate_values;

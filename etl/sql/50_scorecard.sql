@@ -83,7 +83,10 @@ SELECT indicator_id, name, focus_area, scope, scope_code, period, period_type, y
 FROM compared;
 
 -- The newest value of each indicator for the kommune and each unit it applies to; a grey row with no
--- value where there is no data at all (so a missing figure shows as missing, never disappears).
+-- value where there is no data at all (so a missing figure shows as missing, never disappears). A cell
+-- held back for anonymity (`held_back`) that is newer than any value shows as a grey row of its period
+-- with the reason (`for få svar`, `skjult av personvernhensyn`) and no value or n; the value before it
+-- is its previous value.
 CREATE VIEW scorecard_latest AS
 WITH expected AS (
     SELECT indicator_id, 'kommune' AS scope, (SELECT value FROM meta WHERE key = 'kommune_code') AS scope_code
@@ -91,9 +94,20 @@ WITH expected AS (
     UNION ALL
     SELECT indicator_id, 'enhet', unit_id FROM indicator_units
 ),
+held AS (
+    SELECT h.indicator_id, h.scope, h.scope_code, h.period, h.period_type, 'grey' AS status,
+           h.reason AS status_reason, p.value AS previous_value, p.period AS previous_period,
+           i.source || ': ' || h.source_ref AS source_ref, true AS held
+    FROM held_back h
+    JOIN indicators i USING (indicator_id)
+    ASOF LEFT JOIN scorecard p
+      ON p.indicator_id = h.indicator_id AND p.scope = h.scope AND p.scope_code = h.scope_code
+     AND p.period_type = h.period_type AND h.period > p.period
+),
 newest AS (
-    SELECT * FROM scorecard
-    QUALIFY row_number() OVER (PARTITION BY indicator_id, scope, scope_code ORDER BY period DESC, period_type) = 1
+    SELECT * FROM (SELECT *, false AS held FROM scorecard UNION ALL BY NAME SELECT * FROM held)
+    QUALIFY row_number() OVER (
+        PARTITION BY indicator_id, scope, scope_code ORDER BY period DESC, held, period_type) = 1
 )
 SELECT e.indicator_id, e.scope, e.scope_code, i.sort_order, i.name, i.focus_area, i.direction, i.unit_of_measure,
        i.decimals,
@@ -106,9 +120,9 @@ JOIN indicators i USING (indicator_id)
 LEFT JOIN newest s USING (indicator_id, scope, scope_code)
 UNION ALL
 -- a scope that has values without being expected (e.g. a unit outside `gjelder`) still shows them
-SELECT s.indicator_id, s.scope, s.scope_code, i.sort_order, s.name, s.focus_area, s.direction, s.unit_of_measure,
-       s.decimals,
-       s.source, s.frequency, s.period, s.period_type, s.value, s.n, s.target, s.green, s.red, s.tolerance,
+SELECT s.indicator_id, s.scope, s.scope_code, i.sort_order, i.name, i.focus_area, i.direction, i.unit_of_measure,
+       i.decimals,
+       i.source, i.frequency, s.period, s.period_type, s.value, s.n, s.target, s.green, s.red, s.tolerance,
        s.status, s.status_reason, s.previous_value, s.previous_period, s.vintage, s.source_ref,
        s.same_period_last_year, s.ci_low, s.ci_high, s.change_noise, s.change_within_noise
 FROM newest s

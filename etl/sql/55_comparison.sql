@@ -27,11 +27,43 @@ CREATE MACRO kostra_judgement(direction, x, other, target, decimals) AS
         ELSE 'likt'
     END;
 
+-- The configured peers as the comparison uses them. A peer given by an older number of a kommune that got
+-- a new one (Halden 3001 → 3101) counts under today's number, as its figures do (measures_kostra); a
+-- number Klass does not list as a kommune today is kept but said in `note`, which `bms status` and the
+-- load summary show, so a peer never vanishes from the comparison unremarked.
+CREATE VIEW comparison_peers AS
+WITH configured AS (
+    SELECT DISTINCT trim(p) AS configured
+    FROM (SELECT unnest(string_split(coalesce((SELECT value FROM meta WHERE key = 'peers'), ''), ',')) AS p)
+    WHERE trim(p) <> ''
+),
+resolved AS (
+    SELECT c.configured, coalesce(m.current_code, c.configured) AS code, m.current_code IS NOT NULL AS renumbered,
+           k.name AS configured_name, k.valid_to AS configured_valid_to,
+           c.configured IN (SELECT code FROM raw_klass_codes) AS in_klass
+    FROM configured c
+    LEFT JOIN municipality_code_map m ON m.old_code = c.configured
+    LEFT JOIN municipalities k ON k.code = c.configured
+)
+SELECT r.configured, r.code, coalesce(cur.name, r.configured_name) AS name,
+       CASE
+           WHEN r.renumbered THEN
+               'sammenligningskommune ' || r.configured || coalesce(' (' || r.configured_name || ')', '')
+               || ' har fått nytt kommunenummer og sammenlignes som ' || r.code || coalesce(' (' || cur.name || ')', '')
+               || '; skriv ' || r.code || ' i peers i settings.toml'
+           WHEN NOT EXISTS (SELECT 1 FROM raw_klass_codes) THEN NULL  -- no Klass list to check against
+           WHEN NOT r.in_klass OR r.configured_valid_to < current_date THEN  -- SSB's tables name old numbers too
+               'sammenligningskommune ' || r.configured || coalesce(' (' || r.configured_name || ')', '')
+               || ' er ikke et kommunenummer i bruk i dag ifølge Klass, og Klass gir ikke ett nytt nummer for det'
+               || ' (sammenslått, delt eller feilskrevet); den er ikke med i sammenligningen før peers i'
+               || ' settings.toml har dagens nummer'
+       END AS note
+FROM resolved r
+LEFT JOIN municipalities cur ON cur.code = r.code;
+
 CREATE VIEW kostra_comparison AS
 WITH setting AS (
     SELECT (SELECT value FROM meta WHERE key = 'kommune_code') AS kommune,
-           list_filter(string_split(coalesce((SELECT value FROM meta WHERE key = 'peers'), ''), ','),
-                       lambda x: trim(x) <> '') AS peers,
            list_filter(string_split(coalesce((SELECT value FROM meta WHERE key = 'comparison_regions'), ''), ','),
                        lambda x: trim(x) <> '') AS regions
 ),
@@ -80,10 +112,9 @@ peer_values AS (
     SELECT r.indicator_id, r.year, r.code, r.value, r.status_symbol, r.vintage,
            mu.name, pm.kostra_group
     FROM regional r
-    CROSS JOIN setting s
     LEFT JOIN municipalities mu ON mu.code = r.code
     LEFT JOIN members pm ON pm.year = r.year AND pm.code = r.code
-    WHERE list_contains(s.peers, r.code)
+    WHERE r.code IN (SELECT code FROM comparison_peers)  -- older numbers already mapped to today's
 ),
 spread AS (
     SELECT indicator_id, year,
@@ -153,7 +184,8 @@ trend AS (  -- the subject's own values over the five years up to this one (at l
 SELECT b.indicator_id, b.indicator_name AS name, b.focus_area, b.direction, b.unit_of_measure, b.decimals,
        b.year, b.period, b.scope, b.scope_code, b.scope_name,
        b.value, b.status_symbol, sym.meaning AS status_meaning, b.target,
-       r.rank, 1 + coalesce(sp.peer_count, 0) AS rank_of, coalesce(sp.peer_count, 0) AS peer_count,
+       r.rank, CASE WHEN b.value IS NOT NULL THEN 1 + coalesce(sp.peer_count, 0) END AS rank_of,
+       coalesce(sp.peer_count, 0) AS peer_count,
        b.group_code, b.group_name, b.group_value, b.group_status_symbol,
        b.county_code, b.county_value, b.country_code, b.country_value,
        sp.peer_min, sp.peer_q1, sp.peer_median, sp.peer_q3, sp.peer_max,

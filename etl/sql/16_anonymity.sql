@@ -1,0 +1,96 @@
+-- Anonymity (domain §3): a unit's survey result with fewer answers than the minimum never reaches a
+-- reader, neither directly nor by subtraction from the kommune figure.
+--
+-- The loader already held such cells back (etl/context.py): it stored a marker in their place, with no
+-- value (a blank mean or value), and held back with them the smallest other units of the group until
+-- the answers no shown unit accounts for were at least the minimum (their markers keep their own n,
+-- which is at least the minimum; a cell with too few answers keeps no n). This view applies the same
+-- rule again to what is stored, so that a minimum raised since, or a kommune row and unit rows of an
+-- `indikatorverdier` indicator that came in different files, never opens a way to a held-back figure.
+--
+-- A group is the cells that add up to one kommune figure: user survey year × service × dimension,
+-- 10-FAKTOR year × factor, `indikatorverdier` indicator × period. Within a group with a unit held back
+-- for too few answers, the kommune figure's n less the shown units' n is what subtraction would give
+-- the mean of; the shown units are held back smallest first (by n, then unit id) while that is below the
+-- minimum, and the kommune figure too if it rests on fewer answers than the minimum itself.
+--
+-- `anonymity_held` holds only which cells are held back and why (`for få svar`, or `skjult av
+-- personvernhensyn` for a cell held back to shield another): never a value, never an n.
+
+CREATE VIEW anonymity_held AS
+WITH default_min AS (
+    SELECT value::INTEGER AS n FROM meta WHERE key = 'min_n'
+),
+source_min AS (  -- a survey's minimum is the strictest of the catalogue indicators it feeds
+    SELECT s.source, coalesce(max(i.min_n), (SELECT n FROM default_min)) AS min_n
+    FROM (VALUES ('brukerundersøkelse'), ('medarbeiderundersøkelse')) s(source)
+    LEFT JOIN indicators i USING (source)
+    GROUP BY s.source
+),
+cells AS (
+    SELECT 'brukerundersøkelse' AS source, 'user_survey:' || service || '/' || dimension AS ref,
+           make_date(year, 1, 1) AS period, 'year' AS period_type, unit_id, respondents AS n,
+           mean IS NULL AS marker, coalesce(scale_max, 6) AS scale,
+           (SELECT min_n FROM source_min WHERE source = 'brukerundersøkelse') AS min_n
+    FROM raw_user_survey
+    QUALIFY _seq = max(_seq) OVER (PARTITION BY year, service)
+    UNION ALL
+    SELECT 'medarbeiderundersøkelse', 'employee_survey:' || factor, make_date(year, 1, 1), 'year', unit_id,
+           respondents, mean IS NULL, 5, (SELECT min_n FROM source_min WHERE source = 'medarbeiderundersøkelse')
+    FROM raw_employee_survey
+    QUALIFY _seq = max(_seq) OVER (PARTITION BY year)
+    UNION ALL
+    SELECT 'indikatorverdier', m.indicator_id, m.period, m.period_type, m.unit_id, m.n, m.value IS NULL, NULL,
+           i.min_n
+    FROM (SELECT * FROM raw_manual_values QUALIFY _seq = max(_seq) OVER (PARTITION BY indicator_id, unit_id, period)) m
+    JOIN indicators i USING (indicator_id)
+),
+flagged AS (
+    SELECT *,
+           unit_id IS NOT NULL AND (marker AND n IS NULL OR NOT marker AND n < min_n) AS too_few,
+           unit_id IS NOT NULL AND NOT marker AND NOT coalesce(n < min_n, false) AS shown
+    FROM cells
+),
+groups AS (
+    SELECT source, ref, period, period_type, any_value(min_n) AS min_n,
+           bool_or(too_few) AS has_too_few,
+           bool_or(unit_id IS NULL) AS has_kommune_row,  -- a kommune row, or the marker of one held back
+           any_value(n) FILTER (WHERE unit_id IS NULL AND NOT marker) AS kommune_n,
+           sum(coalesce(n, 0)) FILTER (WHERE unit_id IS NOT NULL AND NOT marker) AS units_n,
+           count(DISTINCT scale) FILTER (WHERE unit_id IS NOT NULL AND NOT marker) AS scales,
+           sum(coalesce(n, 0)) FILTER (WHERE shown) AS shown_n
+    FROM flagged
+    GROUP BY source, ref, period, period_type
+),
+figure AS (  -- the kommune figure's n: its row's, or (no row) the units' sum, as a kommune figure made from them
+    SELECT *,
+           CASE WHEN kommune_n IS NOT NULL THEN kommune_n
+                WHEN NOT has_kommune_row THEN units_n END AS figure_n,
+           -- a survey group without a kommune row gets its kommune figure from the units (one scale only)
+           NOT has_kommune_row AND source <> 'indikatorverdier' AND scales = 1 AS computed_kommune
+    FROM groups
+),
+shielding AS (  -- shown units of a group with a unit held back, smallest first
+    SELECT f.source, f.ref, f.period, f.period_type, f.unit_id,
+           g.figure_n - g.shown_n
+               + coalesce(sum(coalesce(f.n, 0)) OVER (
+                   PARTITION BY f.source, f.ref, f.period, f.period_type ORDER BY coalesce(f.n, 0), f.unit_id
+                   ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS unaccounted,
+           g.min_n
+    FROM flagged f
+    JOIN figure g USING (source, ref, period, period_type)
+    WHERE f.shown AND g.has_too_few AND g.figure_n IS NOT NULL
+)
+SELECT source, ref, period, period_type, unit_id,
+       CASE WHEN marker AND n IS NOT NULL THEN 'skjult av personvernhensyn' ELSE 'for få svar' END AS reason
+FROM flagged
+WHERE marker OR too_few
+UNION ALL
+SELECT source, ref, period, period_type, unit_id, 'skjult av personvernhensyn'
+FROM shielding
+WHERE unaccounted < min_n
+UNION ALL  -- a kommune figure resting on too few answers that would show a held-back unit
+SELECT f.source, f.ref, f.period, f.period_type, NULL, 'for få svar'
+FROM figure f
+WHERE f.has_too_few AND f.figure_n < f.min_n
+  AND (f.kommune_n IS NOT NULL OR f.computed_kommune);
