@@ -47,3 +47,14 @@ def demo_copy(demo_dir: Path, tmp_path: Path) -> Path:
     root = tmp_path / "demo"
     shutil.copytree(demo_dir, root, symlinks=True)
     return root
+
+
+@pytest.fixture
+def dd(data_dir: Path) -> Path:
+    """A data folder with the catalogue and units E21 (barnehage, ansvar 2100), E31 (skole, 0310 and 0311)
+    and E41 (hjemmetjenester, 4100) published."""
+    from tests.helpers import load_ok, units_file
+
+    units_file(data_dir / "inbox")
+    load_ok(data_dir)
+    return data_dir

@@ -156,3 +156,13 @@ def double_columns_holding(data_dir: Path, value: float) -> list[tuple[str, str]
         for t, c in columns
         if query(data_dir, f'SELECT count(*) FROM "{t}" WHERE round("{c}", 6) = ?', [value])[0][0]
     ]
+
+
+def load_ok(data_dir: Path, **kw):
+    """Load a data folder's inbox (or `paths`) and assert that no file was refused."""
+    from etl.loader import load
+    from etl.settings import load_settings
+
+    summary = load(load_settings(data_dir), **kw)
+    assert not summary.rejected, summary.rejected[0].message
+    return summary

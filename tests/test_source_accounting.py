@@ -8,27 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from etl.loader import load
-from etl.settings import load_settings
-from tests.helpers import query, rounded, snapshot, units_file, write_csv, write_xlsx
+from tests.helpers import load_ok as run
+from tests.helpers import query, rounded, snapshot, write_csv, write_xlsx
 from tests.test_refusals import refuse
 
 RELATIONS = ("units", "accounting", "indicator_values", "scorecard")
 HEADER = ["periode", "ansvar", "art", "funksjon", "regnskap", "budsjett", "prognose"]
-
-
-def run(data_dir: Path):
-    summary = load(load_settings(data_dir))
-    assert not summary.rejected, summary.rejected[0].message
-    return summary
-
-
-@pytest.fixture
-def dd(data_dir: Path) -> Path:
-    """Units E21 (ansvar 2100), E31 (0310, 0311) and E41 (4100) published."""
-    units_file(data_dir / "inbox")
-    run(data_dir)
-    return data_dir
 
 
 def value(data_dir: Path, indicator: str, scope_code: str, period: str) -> tuple:

@@ -5,29 +5,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
-from etl.loader import load
-from etl.settings import load_settings
+from tests.helpers import load_ok as run
 from tests.helpers import query, rounded, snapshot, units_file, write_csv, write_xlsx
 from tests.test_refusals import refuse
 
 SICK_HEADER = ["periode", "enhet_id", "mulige_dagsverk", "tapte_dagsverk_egenmeldt", "tapte_dagsverk_legemeldt"]
 STAFF_HEADER = ["periode", "enhet_id", "ansatte", "årsverk", "kvinner", "menn", "deltid", "ufrivillig_deltid",
                 "midlertidige", "sluttet"]  # fmt: skip
-
-
-def run(data_dir: Path):
-    summary = load(load_settings(data_dir))
-    assert not summary.rejected, summary.rejected[0].message
-    return summary
-
-
-@pytest.fixture
-def dd(data_dir: Path) -> Path:
-    units_file(data_dir / "inbox")
-    run(data_dir)
-    return data_dir
 
 
 def values(data_dir: Path, indicator: str, scope_code: str) -> list[tuple]:

@@ -12,10 +12,9 @@ import pytest
 from openpyxl import load_workbook
 
 from etl.export import export_bytes
-from etl.loader import load
-from etl.settings import load_settings
 from etl.warehouse import DUCKDB_CONFIG
-from tests.helpers import query, rounded, snapshot, units_file, write_csv, write_xlsx
+from tests.helpers import load_ok as run
+from tests.helpers import query, rounded, snapshot, write_csv, write_xlsx
 from tests.test_refusals import refuse
 
 AVVIK_HEADER = ["avvik_id", "enhet_id", "kategori", "alvorlighet", "meldt_dato", "frist", "lukket_dato", "beskrivelse"]
@@ -23,19 +22,6 @@ VEDTAK_HEADER = ["saksnr", "utvalg", "møtedato", "tittel", "status", "ansvarlig
 PERSONAL = "Pasient Ola Nordmann (f. 12.03.1941) falt på badet"
 SCRIPT = "Innbyggerforslag om gatelys <script>alert(1)</script>"
 FORMULA = '=HYPERLINK("http://x","klikk her")'
-
-
-def run(data_dir: Path):
-    summary = load(load_settings(data_dir))
-    assert not summary.rejected, summary.rejected[0].message
-    return summary
-
-
-@pytest.fixture
-def dd(data_dir: Path) -> Path:
-    units_file(data_dir / "inbox")
-    run(data_dir)
-    return data_dir
 
 
 def tertials(data_dir: Path, indicator: str) -> list[tuple]:

@@ -14,8 +14,6 @@ import pytest
 from openpyxl import load_workbook
 
 from etl.export import export_bytes
-from etl.loader import load
-from etl.settings import load_settings
 from etl.warehouse import DUCKDB_CONFIG
 from tests.helpers import (
     assert_nothing_to_subtract,
@@ -23,9 +21,9 @@ from tests.helpers import (
     query,
     rounded,
     snapshot,
-    units_file,
     write_xlsx,
 )
+from tests.helpers import load_ok as run
 from tests.test_refusals import refuse
 
 USER_HEADER = ["år", "tjeneste", "enhet_id", "enhet", "dimensjon", "snitt", "antall_svar", "skala_maks", "landssnitt"]
@@ -38,20 +36,6 @@ CODES = {
     "oppgavemotivasjon", "mestringstro", "selvstendighet", "bruk_av_kompetanse", "mestringsorientert_ledelse",
     "rolleklarhet", "relevant_kompetanseutvikling", "fleksibilitetsvilje", "mestringsklima", "nyttemotivasjon",
 }  # fmt: skip
-
-
-def run(data_dir: Path):
-    summary = load(load_settings(data_dir))
-    assert not summary.rejected, summary.rejected[0].message
-    return summary
-
-
-@pytest.fixture
-def dd(data_dir: Path) -> Path:
-    """Units E21 (barnehage), E31 (skole), E41 (hjemmetjenester) published."""
-    units_file(data_dir / "inbox")
-    run(data_dir)
-    return data_dir
 
 
 def exports(data_dir: Path, *args: str) -> dict[str, bytes]:
