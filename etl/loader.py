@@ -110,7 +110,7 @@ def load(
 def _load(settings: Settings, paths: list[Path] | None, origin: str, progress: Progress) -> LoadSummary:
     for folder in (settings.inbox, settings.archive, settings.rejected, settings.warehouse_dir):
         folder.mkdir(parents=True, exist_ok=True)
-    ctx, loaded_shas, rejected_shas = _known(settings)
+    ctx, loaded_shas, rejected_shas, built = _known(settings)
     candidates: list[_Candidate] = []
     catalogue = settings.catalogue
     # The catalogue is edited in place: it is read whenever its content changed, and a copy archived.
@@ -171,7 +171,7 @@ def _load(settings: Settings, paths: list[Path] | None, origin: str, progress: P
         "schema": schema_fingerprint(),  # specs and SQL of this code: an upgrade rebuilds the warehouse
     }
     # e.g. new peers, or new SQL after an upgrade: rebuild even without new files
-    settings_changed = _settings_changed(settings, meta)
+    settings_changed = built is not None and any(built.get(k) != v for k, v in meta.items())
     if not todo and not settings_changed:
         return LoadSummary([])
 
@@ -214,12 +214,13 @@ def _load(settings: Settings, paths: list[Path] | None, origin: str, progress: P
     return LoadSummary([c.result for c in todo], version)
 
 
-def _known(settings: Settings) -> tuple[Context, set[str], set[str]]:
-    """What the published warehouse knows: units, indicators, and the hashes loaded and rejected."""
+def _known(settings: Settings) -> tuple[Context, set[str], set[str], dict[str, str] | None]:
+    """What the published warehouse knows: units, indicators, the hashes loaded and rejected, and the
+    facts it was built with (settings, schema), or None when nothing is published yet."""
     ctx = Context(default_min_n=settings.min_n, kommune_name=settings.kommune_name)
     target = published(settings.current)
     if target is None:
-        return ctx, set(), set()
+        return ctx, set(), set(), None
     con = duckdb.connect(str(target), read_only=True, config=DUCKDB_CONFIG)
     try:
         ctx.units = dict(con.execute("SELECT unit_id, name FROM units").fetchall())
@@ -233,22 +234,10 @@ def _known(settings: Settings) -> tuple[Context, set[str], set[str]]:
         ctx.source_refs = {i: r for i, *_, r in catalogue if r}
         ctx.learn_scales((i, u) for i, _, u, *_ in catalogue)
         logged = con.execute("SELECT sha256, status FROM load_log").fetchall()
-    finally:
-        con.close()
-    return ctx, {s for s, st in logged if st == "loaded"}, {s for s, st in logged if st == "rejected"}
-
-
-def _settings_changed(settings: Settings, meta: dict[str, str]) -> bool:
-    """Whether the published warehouse was built with other settings than these (peers, kommune, min_n)."""
-    target = published(settings.current)
-    if target is None:
-        return False
-    con = duckdb.connect(str(target), read_only=True, config=DUCKDB_CONFIG)
-    try:
         built = dict(con.execute("SELECT key, value FROM meta").fetchall())
     finally:
         con.close()
-    return any(built.get(k) != v for k, v in meta.items())
+    return ctx, {s for s, st in logged if st == "loaded"}, {s for s, st in logged if st == "rejected"}, built
 
 
 def _destination(settings: Settings, c: _Candidate, now: dt.datetime) -> Path:
