@@ -166,3 +166,11 @@ def load_ok(data_dir: Path, **kw):
     summary = load(load_settings(data_dir), **kw)
     assert not summary.rejected, summary.rejected[0].message
     return summary
+
+
+def app_client(app):
+    """A Flask test client for a dashboard app, signed in as a user who may see everything (the rådmann).
+
+    Tests written before logins existed, and tests that are not about access, use this one helper; the
+    logins issue makes it sign in, so those tests keep meaning what they meant."""
+    return app.server.test_client()
