@@ -16,8 +16,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import duckdb
-
 from etl.errors import BmsError, FileRejected
 from etl.norsk import format_number
 from etl.read.reader import read_file
@@ -35,7 +33,7 @@ from etl.ssb.plan import (
     selection_for,
     split,
 )
-from etl.store.warehouse import DUCKDB_CONFIG, published
+from etl.store.warehouse import open_published
 
 Progress = Callable[[str], None]
 
@@ -162,12 +160,10 @@ class _Facts:
 def _facts(settings: Settings, years: list[int]) -> _Facts:
     """What the published warehouse knows from Klass: the kommune's KOSTRA group per year, its county,
     and older numbers of the kommune and the peers (the SQL in 30_kostra.sql is the one place for these)."""
-    target = published(settings.current)
     facts = _Facts({}, None, {})
-    if target is None:
-        return facts
-    con = duckdb.connect(str(target), read_only=True, config=DUCKDB_CONFIG)
-    try:
+    with open_published(settings.current) as con:
+        if con is None:
+            return facts
         for y in years:
             row = con.execute(
                 "SELECT kostra_group FROM kostra_group_membership WHERE code = ? "
@@ -182,8 +178,6 @@ def _facts(settings: Settings, years: list[int]) -> _Facts:
         for old, new in con.execute("SELECT old_code, current_code FROM municipality_code_map").fetchall():
             facts.predecessors.setdefault(new, []).append(old)
             facts.current[old] = new
-    finally:
-        con.close()
     return facts
 
 
