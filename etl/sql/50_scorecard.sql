@@ -89,7 +89,7 @@ FROM compared;
 -- is its previous value.
 CREATE VIEW scorecard_latest AS
 WITH expected AS (
-    SELECT indicator_id, 'kommune' AS scope, (SELECT value FROM meta WHERE key = 'kommune_code') AS scope_code
+    SELECT indicator_id, 'kommune' AS scope, kommune_code() AS scope_code
     FROM indicators WHERE level IN ('kommune', 'begge')
     UNION ALL
     SELECT indicator_id, 'enhet', unit_id FROM indicator_units
