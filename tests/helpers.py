@@ -8,10 +8,9 @@ import io
 import zipfile
 from pathlib import Path
 
-import duckdb
 from openpyxl import Workbook
 
-from etl.store.warehouse import DUCKDB_CONFIG
+from etl.store.warehouse import open_published
 
 UNITS_HEADER = ["enhet_id", "enhet", "tjenesteområde", "tjeneste", "ansvar"]
 UNITS = [
@@ -81,11 +80,9 @@ def units_file(folder: Path, name: str = "enheter.xlsx") -> Path:
 
 def query(data_dir: Path, sql: str, params: list | None = None) -> list[tuple]:
     """Rows from the published warehouse of a data folder, read-only, as a notebook would."""
-    con = duckdb.connect(str(data_dir / "warehouse" / "current.duckdb"), read_only=True, config=DUCKDB_CONFIG)
-    try:
+    with open_published(data_dir / "warehouse" / "current.duckdb") as con:
+        assert con is not None, f"nothing is published in {data_dir}"
         return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()
 
 
 def snapshot(

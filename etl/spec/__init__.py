@@ -91,6 +91,7 @@ class Spec:
     # `sum_fields` are added together, other fields keep the first row's value).
     duplicates: str = "refuse"
     sum_fields: tuple[str, ...] = ()
+    relation: str = ""  # the clean relation the kind feeds (etl/sql/), which names its spec file too
 
     @property
     def unit_fields(self) -> list[str]:
@@ -164,6 +165,7 @@ def parse_spec(text: str) -> Spec:
         feeds_scale_default=feeds.get("scale_default"),
         duplicates=duplicates.get("same_key", "refuse"),
         sum_fields=tuple(duplicates.get("sum", ())),
+        relation=d.get("relation", d["raw_table"].removeprefix("raw_")),
     )
     _check_duplicates(spec)
     return spec

@@ -7,25 +7,16 @@ import duckdb
 from etl.load import inbox_files
 from etl.norsk import format_number
 from etl.settings import Settings
+from etl.spec import stored_specs
 from etl.store.warehouse import open_published
 
+# What `bms status` counts: each kind's clean relation, in load order, then what is computed from them all.
 RELATIONS = (
-    "units",
-    "indicators",
-    "targets",
-    "manual_values",
-    "accounting",
-    "sick_leave",
-    "staff",
-    "user_survey",
-    "employee_survey",
-    "deviations",
-    "decisions",
-    "kostra_values",
-    "municipalities",
+    *dict.fromkeys(s.relation for s in sorted(stored_specs().values(), key=lambda s: (s.order, s.kind))),
     "indicator_values",
     "scorecard",
 )
+_WIDTH = max(map(len, RELATIONS))
 
 
 def loaded_by_origin(settings: Settings) -> dict[str, int]:
@@ -95,9 +86,9 @@ def _published_lines(con: duckdb.DuckDBPyConnection, settings: Settings) -> list
     for rel in RELATIONS:
         try:
             n = con.execute(f"SELECT count(*) FROM {rel}").fetchone()[0]
-            lines.append(f"  {rel:18} {format_number(n):>10} rader")
+            lines.append(f"  {rel:{_WIDTH}} {format_number(n):>10} rader")
         except duckdb.CatalogException:  # built by an older version of the software
-            lines.append(f"  {rel:18} {'mangler':>10}  (kjør «bms load» for å bygge på nytt)")
+            lines.append(f"  {rel:{_WIDTH}} {'mangler':>10}  (kjør «bms load» for å bygge på nytt)")
     lines += _kostra_lines(con)
     if notes := _peer_notes(con):
         lines += ["", "Merk:", *(f"  {note}" for note in notes)]
