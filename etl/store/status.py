@@ -76,16 +76,22 @@ def status_text(settings: Settings) -> str:
     return "\n".join(lines)
 
 
+def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
+    """The number a `SELECT count(*) …` gives."""
+    row = con.execute(sql).fetchone()
+    return int(row[0]) if row else 0
+
+
 def _published_lines(con: duckdb.DuckDBPyConnection, settings: Settings) -> list[str]:
     """The published version: when it was built, what it holds, and the files loaded last."""
     meta = dict(con.execute("SELECT key, value FROM meta").fetchall())
-    demo = con.execute("SELECT count(*) FROM load_log WHERE origin = 'demo' AND status = 'loaded'").fetchone()[0]
+    demo = _count(con, "SELECT count(*) FROM load_log WHERE origin = 'demo' AND status = 'loaded'")
     built = meta.get("built_at", "").replace("T", " kl. ")
     lines = [f"Publisert versjon {meta.get('version')} bygget {built}" + (" – DEMODATA" if demo else "")]
     lines += [f"Åpnes skrivebeskyttet fra {settings.current}", "", "Innhold:"]
     for rel in RELATIONS:
         try:
-            n = con.execute(f"SELECT count(*) FROM {rel}").fetchone()[0]
+            n = _count(con, f"SELECT count(*) FROM {rel}")
             lines.append(f"  {rel:{_WIDTH}} {format_number(n):>10} rader")
         except duckdb.CatalogException:  # built by an older version of the software
             lines.append(f"  {rel:{_WIDTH}} {'mangler':>10}  (kjør «bms load» for å bygge på nytt)")
