@@ -934,38 +934,30 @@ def regnskap_rows(acc, y, period, amount, annual=False):
     ]
 
 
+# The accounting exports' headers: the template's own, and two systems' variants of it.
+REGNSKAP_CANONICAL = [
+    "periode", "ansvar", "ansvar_navn", "art", "art_navn", "funksjon", "regnskap", "budsjett",
+    "opprinnelig_budsjett", "prognose",
+]  # fmt: skip
+REGNSKAP_HEADERS_2021 = [
+    "Periode", "Ansvar", "Ansvarsnavn", "Art", "Artsnavn", "Funksjon", "Regnskap", "Revidert budsjett",
+    "Opprinnelig budsjett", "Prognose",
+]  # fmt: skip
+REGNSKAP_HEADERS_2022 = [
+    "Periode", "Ansvar nr.", "Ansvar navn", "Art", "Art navn", "Funksjon", "Regnskap", "Rev. budsjett",
+    "Oppr. budsjett", "Prognose",
+]  # fmt: skip
+
+
 def write_regnskap(acc):
     """One file per year, each in a different export shape."""
-    canonical = [
-        "periode",
-        "ansvar",
-        "ansvar_navn",
-        "art",
-        "art_navn",
-        "funksjon",
-        "regnskap",
-        "budsjett",
-        "opprinnelig_budsjett",
-        "prognose",
-    ]
     # 2021: Windows-1252, ';', periods 202101, amounts as Norwegian number text
     emit(
         "regnskap/regnskap_2021.csv",
         "regnskap",
         csv_bytes(
             ["Heim kommune – regnskap per måned 2021", DEMO, ""],
-            [
-                "Periode",
-                "Ansvar",
-                "Ansvarsnavn",
-                "Art",
-                "Artsnavn",
-                "Funksjon",
-                "Regnskap",
-                "Revidert budsjett",
-                "Opprinnelig budsjett",
-                "Prognose",
-            ],
+            REGNSKAP_HEADERS_2021,
             regnskap_rows(acc, 2021, lambda m: f"2021{m:02d}", no_number),
             ";",
             "cp1252",
@@ -978,18 +970,7 @@ def write_regnskap(acc):
         xlsx_bytes(
             "Regnskap 2022",
             ["Heim kommune", "Regnskapsrapport 2022 – ansvar, art og funksjon", DEMO, ""],
-            [
-                "Periode",
-                "Ansvar nr.",
-                "Ansvar navn",
-                "Art",
-                "Art navn",
-                "Funksjon",
-                "Regnskap",
-                "Rev. budsjett",
-                "Oppr. budsjett",
-                "Prognose",
-            ],
+            REGNSKAP_HEADERS_2022,
             regnskap_rows(acc, 2022, lambda m: f"{m:02d}.2022", int),
         ),
     )
@@ -999,7 +980,7 @@ def write_regnskap(acc):
         "regnskap",
         csv_bytes(
             [f"{DEMO} – regnskap 2023"],
-            canonical,
+            REGNSKAP_CANONICAL,
             regnskap_rows(acc, 2023, lambda m: f"2023-{m:02d}", int),
             ",",
             "utf-8-sig",
@@ -1013,7 +994,7 @@ def write_regnskap(acc):
             xlsx_bytes(
                 "Regnskap",
                 [f"Heim kommune – regnskap {y}", DEMO],
-                canonical + (["årsbudsjett"] if y == 2025 else []),
+                REGNSKAP_CANONICAL + (["årsbudsjett"] if y == 2025 else []),
                 regnskap_rows(acc, y, lambda m, y=y: f"{y}-{m:02d}", int, annual=y == 2025),
             ),
         )
