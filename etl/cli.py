@@ -154,7 +154,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     _say(f"Følger med på {settings.inbox} for nye filer.")
     signal.signal(signal.SIGTERM, _interrupt)
     try:
-        watch_inbox(settings, lambda: server.poll() is None)
+        watch_inbox(settings, lambda: server.poll() is None and not _stopping)
     except KeyboardInterrupt:
         pass
     finally:
@@ -187,7 +187,11 @@ def _check_port_free(host: str, port: int) -> None:
             ) from None
 
 
+_stopping: list[bool] = []  # set by SIGTERM: a failure after it (DuckDB's "Query interrupted") is the stop
+
+
 def _interrupt(*_: object) -> None:
+    _stopping.append(True)
     raise KeyboardInterrupt
 
 
@@ -215,6 +219,8 @@ def _guarded(step) -> bool:
     except KeyboardInterrupt:
         raise
     except Exception as e:
+        if _stopping:
+            raise KeyboardInterrupt from e
         _say(f"Feil: {describe(e)}")
         return False
 
