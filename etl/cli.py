@@ -66,7 +66,9 @@ def init_data_dir(settings: Settings) -> list[Path]:
 def print_summary(summary: LoadSummary, settings: Settings | None = None) -> None:
     """One line per file, then the rejected files' reasons; with `settings`, after a new version, what is odd
     about the configured peers (an older kommune number mapped to today's, or one not in use)."""
-    labels = {"loaded": "lastet", "rejected": "AVVIST", "unchanged": "uendret"}
+    labels = {"loaded": "lastet", "rejected": "AVVIST", "unchanged": "uendret", "deferred": "VENTER"}
+    if summary.damage:
+        print(f"MERK: {summary.damage}")
     for r in summary.results:
         rows = f", {format_number(r.rows)} rader" if r.status == "loaded" else ""
         kind = f" ({r.kind}{rows})" if r.kind else ""
@@ -76,12 +78,16 @@ def print_summary(summary: LoadSummary, settings: Settings | None = None) -> Non
         if r.status == "rejected":
             print(f"           {r.message}")
             print(f"           Full feilrapport: {r.stored_as}.feil.txt")
+        if r.status == "deferred":
+            print(f"           {r.message}")
     if summary.version is not None:
         print(f"Publiserte datavarehus versjon {summary.version}.")
         for note in peer_notes(settings) if settings is not None else []:
             print(f"  merk: {note}")
     elif not summary.results:
         print("Ingen nye filer å laste.")
+    elif any(r.status == "rejected" for r in summary.results):
+        print("Ingenting nytt er lastet; det publiserte datavarehuset er uendret.")
 
 
 def cmd_load(settings: Settings, args: argparse.Namespace) -> int:
@@ -123,6 +129,18 @@ def _refuse_demo_over_real_data(settings: Settings) -> None:
             f"Datamappa {settings.data_dir} har allerede egne data; demodata blandes ikke inn i dem. "
             "Bruk en egen mappe for demoen, for eksempel: bms demo --data-dir /tmp/heim-demo"
         )
+
+
+def cmd_rebuild(settings: Settings, args: argparse.Namespace) -> int:
+    """Rebuild the warehouse from archive/ (the source of truth) in load order, and publish it."""
+    from etl.rebuild import rebuild
+
+    number, summaries = rebuild(settings, progress=_say)
+    refused = [r for s in summaries for r in s.results if r.status == "rejected"]
+    for r in refused:
+        print(f"  AVVIST   {r.name}: {r.message}")
+    print(f"Bygget datavarehuset på nytt fra {settings.archive} og publiserte versjon {number}.")
+    return 1 if refused else 0
 
 
 def cmd_status(settings: Settings, args: argparse.Namespace) -> int:
@@ -294,6 +312,7 @@ COMMANDS = {
     "load": (cmd_load, "last filene i innboksen (eller de oppgitte filene) og publiser datavarehuset"),
     "demo": (cmd_demo, "bygg datavarehuset fra de medfølgende demodataene"),
     "serve": (cmd_serve, "start dashbordet og last nye filer i innboksen fortløpende"),
+    "rebuild": (cmd_rebuild, "bygg datavarehuset på nytt fra arkivet (archive/), i den rekkefølgen filene ble lastet"),
     "status": (cmd_status, "vis hva som er lastet, hvor ferskt det er, og hva som er avvist"),
     "fetch": (cmd_fetch, "hent KOSTRA eller Klass fra SSB til data/kostra/ og last det inn"),
 }

@@ -7,7 +7,7 @@ import duckdb
 from etl.load import inbox_files
 from etl.norsk import format_number
 from etl.settings import Settings
-from etl.store.warehouse import DUCKDB_CONFIG, published
+from etl.store.warehouse import DUCKDB_CONFIG, readable
 
 RELATIONS = (
     "units",
@@ -30,7 +30,7 @@ RELATIONS = (
 
 def loaded_by_origin(settings: Settings) -> dict[str, int]:
     """How many loaded files the published warehouse holds per origin (innboks, demo, katalog)."""
-    target = published(settings.current)
+    target = readable(settings.current)[0]
     if target is None:
         return {}
     con = duckdb.connect(str(target), read_only=True, config=DUCKDB_CONFIG)
@@ -68,7 +68,7 @@ def _peer_notes(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 def peer_notes(settings: Settings) -> list[str]:
     """The peers' notes from the published warehouse (none when nothing is published)."""
-    target = published(settings.current)
+    target = readable(settings.current)[0]
     if target is None:
         return []
     con = duckdb.connect(str(target), read_only=True, config=DUCKDB_CONFIG)
@@ -81,7 +81,9 @@ def peer_notes(settings: Settings) -> list[str]:
 def status_text(settings: Settings) -> str:
     """A plain-text status report in Norwegian."""
     lines = [f"Datamappe: {settings.data_dir}"]
-    target = published(settings.current)
+    target, damage = readable(settings.current)
+    if damage:
+        lines.append(f"MERK: {damage}")
     if target is None:
         lines.append("Ingen datavarehus er publisert ennå. Kjør «bms load» eller «bms demo».")
     else:
