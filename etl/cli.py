@@ -271,10 +271,20 @@ def watch_inbox(settings: Settings, keep_going) -> None:
             failed = {}
         ready = [p for p, sig in files.items() if seen.get(p) == sig and failed.get(p) != sig]
         seen = files
-        if ready and not _guarded(lambda ready=ready: print_summary(load(settings, ready, progress=_say), settings)):
-            failed.update({p: files[p] for p in ready})
+        if ready and not _load_and_say(settings, ready):
+            # one file that fails never holds back the others: each is tried alone
+            alone = [[p] for p in ready] if len(ready) > 1 else []
+            for batch in [b for b in alone if not _load_and_say(settings, b)] if alone else [ready]:
+                failed.update({p: files[p] for p in batch})
             retry_at = time.monotonic() + 60
         time.sleep(settings.watch_seconds)
+
+
+def _load_and_say(settings: Settings, paths: list[Path]) -> bool:
+    """Load `paths` and print what happened; False (reported) when the load failed."""
+    if not paths:
+        return True
+    return _guarded(lambda: print_summary(load(settings, paths, progress=_say), settings))
 
 
 def cmd_fetch(settings: Settings, args: argparse.Namespace) -> int:

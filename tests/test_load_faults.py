@@ -165,6 +165,12 @@ def test_a_damaged_newest_version_falls_back_and_rebuild_restores_it(dd, capsys,
     before = _damage(dd, capsys, how)
     code, out = run(capsys, "status", "--data-dir", str(dd))
     assert code == 0 and "bms rebuild" in out and "Uventet" not in out, out
+    # the dashboard shows the newest version that opens
+    from dashboard.app import create_app
+    from tests.helpers import app_client
+
+    layout = app_client(create_app(dd)).get("/_dash-layout")
+    assert layout.status_code == 200 and "versjon 2" in layout.get_data(as_text=True)
     # a load builds on the newest readable version (never from nothing) and says so
     write_csv(dd / "inbox" / "nytt.csv", [HEADER, ["grunnskolepoeng", "E31", "2023", "39", ""]])
     code, out = run(capsys, "load", "--data-dir", str(dd))
