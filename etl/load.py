@@ -33,6 +33,7 @@ from etl.store.warehouse import DUCKDB_CONFIG, NewRows, build, readable, schema_
 Progress = Callable[[str], None]
 LINK_MESSAGE = "fila er en snarvei (symbolsk lenke); den leses ikke, og det den peker på er ikke lest eller kopiert"
 LINK_FIX = "Legg selve fila i innboksen (kopier den dit), ikke en snarvei til den."
+GONE_MESSAGE = "fila ble fjernet fra innboksen mens den ble lest; ingenting fra den er lastet"
 CHANGED_MESSAGE = "fila ble endret mens den ble lest (skrives den fortsatt?); den lastes når den er ferdig skrevet"
 
 
@@ -148,11 +149,15 @@ def _candidates(settings: Settings, paths: list[Path] | None, origin: str, known
             candidates.append(_Candidate(p, origin, "lenke:" + os.readlink(p), move=True, link=True))
             continue
         signature = _signature(p)
-        if signature is None:
+        try:
+            sha = sha256(p)
+        except FileNotFoundError:
+            sha = None
+        if signature is None or sha is None:
             if in_inbox:
                 continue  # taken away before it was read: nothing to do
             raise BmsError(f"Fant ikke fila {p}.")
-        candidates.append(_Candidate(p, origin, sha256(p), move=in_inbox, signature=signature))
+        candidates.append(_Candidate(p, origin, sha, move=in_inbox, signature=signature))
     return candidates
 
 
@@ -173,9 +178,11 @@ def _read(settings: Settings, candidates: list[_Candidate], known: _Known, progr
             )
         except FileRejected as e:
             c.error = e
-        if c.signature is not None and _signature(c.path) != c.signature:
+        except FileNotFoundError:
+            c.tables = []  # taken away while read: said below
+        if c.signature is not None and (after := _signature(c.path)) != c.signature:
             c.tables, c.error = [], None
-            c.result = FileResult(c.path.name, "deferred", message=CHANGED_MESSAGE)
+            c.result = FileResult(c.path.name, "deferred", message=CHANGED_MESSAGE if after else GONE_MESSAGE)
 
 
 def _check(candidates: list[_Candidate], ctx: Context) -> None:
