@@ -54,7 +54,7 @@ class Served:
         try:
             code = self.proc.wait(timeout=40)
         except subprocess.TimeoutExpired:
-            self.proc.kill()
+            os.killpg(self.proc.pid, signal.SIGKILL)  # bms serve and its gunicorn: never left running
             raise
         assert time.monotonic() - started < 20, "bms serve took too long to stop"
         self._reader.join(timeout=10)
@@ -71,6 +71,7 @@ def serving(data_dir: Path, port: int | None = None, **env: str) -> Iterator[Ser
         stderr=subprocess.STDOUT,
         text=True,
         env={**os.environ, "BMS_WATCH_SECONDS": "0.3", **env},
+        start_new_session=True,
     )
     served = Served(proc, port)
     try:
