@@ -17,7 +17,7 @@ import dash_bootstrap_components as dbc
 import flask
 from dash import html
 
-from dashboard import components, data
+from dashboard import components, data, guards
 from etl.errors import BmsError
 from etl.settings import load_settings
 from etl.store.warehouse import WarehouseReader
@@ -60,6 +60,7 @@ def create_app(data_dir: str | Path | None = None) -> dash.Dash:
 
     overview.register_callbacks(app)
     _add_routes(app.server)
+    guards.install(app.server, settings)
     return app
 
 

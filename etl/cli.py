@@ -24,7 +24,7 @@ import time
 import traceback
 from pathlib import Path
 
-from etl.errors import BmsError
+from etl.errors import BmsError, environment_message
 from etl.load import LoadSummary, inbox_files, load
 from etl.norsk import format_number
 from etl.settings import BUNDLED_DATA, CATALOGUE_FILE, SETTINGS_FILE, Settings, load_settings
@@ -66,7 +66,9 @@ def init_data_dir(settings: Settings) -> list[Path]:
 def print_summary(summary: LoadSummary, settings: Settings | None = None) -> None:
     """One line per file, then the rejected files' reasons; with `settings`, after a new version, what is odd
     about the configured peers (an older kommune number mapped to today's, or one not in use)."""
-    labels = {"loaded": "lastet", "rejected": "AVVIST", "unchanged": "uendret"}
+    labels = {"loaded": "lastet", "rejected": "AVVIST", "unchanged": "uendret", "deferred": "VENTER"}
+    if summary.damage:
+        print(f"MERK: {summary.damage}")
     for r in summary.results:
         rows = f", {format_number(r.rows)} rader" if r.status == "loaded" else ""
         kind = f" ({r.kind}{rows})" if r.kind else ""
@@ -76,12 +78,16 @@ def print_summary(summary: LoadSummary, settings: Settings | None = None) -> Non
         if r.status == "rejected":
             print(f"           {r.message}")
             print(f"           Full feilrapport: {r.stored_as}.feil.txt")
+        if r.status == "deferred":
+            print(f"           {r.message}")
     if summary.version is not None:
         print(f"Publiserte datavarehus versjon {summary.version}.")
         for note in peer_notes(settings) if settings is not None else []:
             print(f"  merk: {note}")
     elif not summary.results:
         print("Ingen nye filer å laste.")
+    elif any(r.status == "rejected" for r in summary.results):
+        print("Ingenting nytt er lastet; det publiserte datavarehuset er uendret.")
 
 
 def cmd_load(settings: Settings, args: argparse.Namespace) -> int:
@@ -125,6 +131,18 @@ def _refuse_demo_over_real_data(settings: Settings) -> None:
         )
 
 
+def cmd_rebuild(settings: Settings, args: argparse.Namespace) -> int:
+    """Rebuild the warehouse from archive/ (the source of truth) in load order, and publish it."""
+    from etl.rebuild import rebuild
+
+    number, summaries = rebuild(settings, progress=_say)
+    refused = [r for s in summaries for r in s.results if r.status == "rejected"]
+    for r in refused:
+        print(f"  AVVIST   {r.name}: {r.message}")
+    print(f"Bygget datavarehuset på nytt fra {settings.archive} og publiserte versjon {number}.")
+    return 1 if refused else 0
+
+
 def cmd_status(settings: Settings, args: argparse.Namespace) -> int:
     """What is loaded, from which files, how fresh, what was rejected, and what waits in the inbox."""
     print(status_text(settings))
@@ -132,46 +150,52 @@ def cmd_status(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
-    """Serve the dashboard with gunicorn and load files that land in the inbox while it runs."""
-    init_data_dir(settings)
+    """Serve the dashboard with gunicorn and load files that land in the inbox while it runs.
+
+    The dashboard serves the published warehouse read-only: a data folder that cannot be written, an inbox
+    that cannot be loaded or a failing load is reported here and never stops the server."""
     _check_port_free(settings.host, settings.port)
-    # Files that arrived while stopped, and the rebuild an upgrade or a settings change calls for.
-    print_summary(load(settings, progress=_say), settings)
-    env = {**os.environ, "BMS_DATA_DIR": str(settings.data_dir)}
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "dashboard.wsgi:server",
-            "--bind",
-            f"{settings.host}:{settings.port}",
-            "--workers",
-            str(settings.workers),
-            "--timeout",
-            "120",
-            "--access-logfile",
-            "-",
-            "--log-level",
-            "warning",
-        ],
-        env=env,
-    )
+    _guarded(lambda: init_data_dir(settings))
+    # The rebuild an upgrade or a settings change calls for; inbox files wait until the watcher sees them stable.
+    _guarded(lambda: print_summary(load(settings, [], progress=_say), settings))
+    env = {
+        **os.environ,
+        "BMS_DATA_DIR": str(settings.data_dir),
+        "BMS_HEADER_TIMEOUT_SECONDS": str(settings.header_timeout_seconds),
+        "BMS_MAX_REQUEST_MB": str(settings.max_request_mb),
+        "BMS_MAX_UPLOAD_MB": str(settings.max_upload_mb),
+    }
+    from dashboard.serving import gunicorn_command  # gunicorn is imported only to serve
+
+    server = subprocess.Popen(gunicorn_command(settings), env=env)
     _say(f"Dashbordet kjører på http://{settings.host}:{settings.port}  (Ctrl+C for å stoppe)")
     _say(f"Følger med på {settings.inbox} for nye filer.")
     signal.signal(signal.SIGTERM, _interrupt)
     try:
-        watch_inbox(settings, lambda: server.poll() is None)
+        watch_inbox(settings, lambda: server.poll() is None and not _stopping)
     except KeyboardInterrupt:
         pass
     finally:
-        server.terminate()
-        server.wait(timeout=30)
-    return 0 if server.returncode in (0, -15, None) else 1
+        _stop(server)
+    if server.returncode not in (0, -15, None):
+        _say("Feil: Webserveren stoppet uventet (se meldingene over). Start dashbordet på nytt med «bms serve».")
+        return 1
+    return 0
+
+
+def _stop(server: subprocess.Popen) -> None:
+    server.terminate()
+    try:
+        server.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
 
 
 def _check_port_free(host: str, port: int) -> None:
     with socket.socket() as s:
+        # As gunicorn binds: connections of a server that just stopped (TIME_WAIT) do not hold the port.
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind((host, port))
         except OSError:
@@ -181,23 +205,86 @@ def _check_port_free(host: str, port: int) -> None:
             ) from None
 
 
+_stopping: list[bool] = []  # set by SIGTERM: a failure after it (DuckDB's "Query interrupted") is the stop
+
+
 def _interrupt(*_: object) -> None:
+    _stopping.append(True)
     raise KeyboardInterrupt
 
 
+def describe(exc: BaseException) -> str:
+    """One Norwegian line for any failure: the message of a BmsError, what to do about a fault of the machine,
+    or, for anything else, where to look (never the exception's English name alone)."""
+    if isinstance(exc, BmsError):
+        return str(exc)
+    said = environment_message(exc)
+    if said is not None:
+        return said
+    if os.environ.get("BMS_DEBUG"):
+        traceback.print_exception(exc)
+    return (
+        f"Noe uventet gikk galt ({exc}). Det publiserte datavarehuset er ikke endret. Kjør med BMS_DEBUG=1 for "
+        "detaljer, og meld feilen til den som drifter Heim BMS."
+    )
+
+
+def _guarded(step) -> bool:
+    """Run one step of the server's housekeeping; report a failure as one Norwegian line and carry on."""
+    try:
+        step()
+        return True
+    except KeyboardInterrupt:
+        raise
+    except Exception as e:
+        if _stopping:
+            raise KeyboardInterrupt from e
+        _say(f"Feil: {describe(e)}")
+        return False
+
+
+def _signatures(settings: Settings) -> dict[Path, tuple[int, int]]:
+    """Size and modification time of each file in the inbox (a file gone meanwhile is left out)."""
+    found = {}
+    for p in inbox_files(settings):
+        try:
+            st = p.lstat()
+        except OSError:
+            continue
+        found[p] = (st.st_size, st.st_mtime_ns)
+    return found
+
+
 def watch_inbox(settings: Settings, keep_going) -> None:
-    """Poll the inbox; load once a file has stopped growing (so a half-copied file is never read)."""
-    seen: dict[Path, tuple[int, float]] = {}
+    """Poll the inbox; load the files that have not changed since the last look (a file still being written is
+    never read), report any failure and keep going: the dashboard goes on serving the published version."""
+    seen: dict[Path, tuple[int, int]] = {}
+    failed: dict[Path, tuple[int, int]] = {}  # files whose load failed: tried again when changed, or a minute later
+    retry_at = 0.0
     while keep_going():
-        files = {p: (p.stat().st_size, p.stat().st_mtime) for p in inbox_files(settings) if p.exists()}
-        ready = [p for p, sig in files.items() if seen.get(p) == sig]
+        try:
+            files = _signatures(settings)
+        except OSError as e:
+            files = {}
+            _say(f"Feil: {describe(e)}")
+        if time.monotonic() >= retry_at:
+            failed = {}
+        ready = [p for p, sig in files.items() if seen.get(p) == sig and failed.get(p) != sig]
         seen = files
-        if ready:
-            try:
-                print_summary(load(settings, progress=_say), settings)
-            except BmsError as e:
-                _say(f"Feil: {e}")
+        if ready and not _load_and_say(settings, ready):
+            # one file that fails never holds back the others: each is tried alone
+            alone = [[p] for p in ready] if len(ready) > 1 else []
+            for batch in [b for b in alone if not _load_and_say(settings, b)] if alone else [ready]:
+                failed.update({p: files[p] for p in batch})
+            retry_at = time.monotonic() + 60
         time.sleep(settings.watch_seconds)
+
+
+def _load_and_say(settings: Settings, paths: list[Path]) -> bool:
+    """Load `paths` and print what happened; False (reported) when the load failed."""
+    if not paths:
+        return True
+    return _guarded(lambda: print_summary(load(settings, paths, progress=_say), settings))
 
 
 def cmd_fetch(settings: Settings, args: argparse.Namespace) -> int:
@@ -235,6 +322,7 @@ COMMANDS = {
     "load": (cmd_load, "last filene i innboksen (eller de oppgitte filene) og publiser datavarehuset"),
     "demo": (cmd_demo, "bygg datavarehuset fra de medfølgende demodataene"),
     "serve": (cmd_serve, "start dashbordet og last nye filer i innboksen fortløpende"),
+    "rebuild": (cmd_rebuild, "bygg datavarehuset på nytt fra arkivet (archive/), i den rekkefølgen filene ble lastet"),
     "status": (cmd_status, "vis hva som er lastet, hvor ferskt det er, og hva som er avvist"),
     "fetch": (cmd_fetch, "hent KOSTRA eller Klass fra SSB til data/kostra/ og last det inn"),
 }
@@ -288,11 +376,9 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # output piped into `head`, which closed early: not an error
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
-    except Exception as e:  # an unexpected fault: one line for the user, the trace only when asked for
-        if os.environ.get("BMS_DEBUG"):
-            traceback.print_exc()
-        _say(f"Uventet feil ({type(e).__name__}): {e}. Kjør med BMS_DEBUG=1 for detaljer, og meld feilen.")
-        return 3
+    except Exception as e:  # a fault of the machine or an unexpected one: one line, the trace only when asked for
+        _say(f"Feil: {describe(e)}")
+        return 2 if environment_message(e) is not None else 3
 
 
 if __name__ == "__main__":

@@ -10,12 +10,15 @@ from __future__ import annotations
 import datetime as dt
 import fcntl
 import hashlib
+import os
 import shutil
+import stat
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 
 from etl.checks.context import Context, check_references
@@ -23,10 +26,15 @@ from etl.errors import BmsError, FileRejected, Problem
 from etl.read.reader import read_file
 from etl.read.table import Table
 from etl.settings import Settings
+from etl.spec import stored_specs
 from etl.ssb.cache import cache_files
-from etl.store.warehouse import NewRows, build, open_published, schema_fingerprint
+from etl.store.warehouse import NewRows, build, connect_read_only, readable, schema_fingerprint
 
 Progress = Callable[[str], None]
+LINK_MESSAGE = "fila er en snarvei (symbolsk lenke); den leses ikke, og det den peker på er ikke lest eller kopiert"
+LINK_FIX = "Legg selve fila i innboksen (kopier den dit), ikke en snarvei til den."
+GONE_MESSAGE = "fila ble fjernet fra innboksen mens den ble lest; ingenting fra den er lastet"
+CHANGED_MESSAGE = "fila ble endret mens den ble lest (skrives den fortsatt?); den lastes når den er ferdig skrevet"
 
 
 @dataclass
@@ -34,7 +42,7 @@ class FileResult:
     """What happened to one file."""
 
     name: str
-    status: str  # loaded, rejected, unchanged
+    status: str  # loaded, rejected, unchanged, deferred (changed while read: loaded once it is stable)
     kind: str | None = None
     rows: int = 0
     message: str = ""
@@ -48,6 +56,7 @@ class LoadSummary:
 
     results: list[FileResult]
     version: int | None = None
+    damage: str | None = None  # the published version was damaged or missing: what was used instead
 
     @property
     def rejected(self) -> list[FileResult]:
@@ -64,6 +73,8 @@ class _Candidate:
     frames: list[pd.DataFrame] = field(default_factory=list)
     result: FileResult | None = None
     error: FileRejected | None = None
+    link: bool = False  # a symbolic link in the inbox: refused, never followed
+    signature: tuple[int, int] | None = None  # size and modification time before reading
 
     @property
     def outcome(self) -> FileResult:
@@ -100,79 +111,75 @@ def load_lock(settings: Settings) -> Iterator[None]:
 
 
 def inbox_files(settings: Settings) -> list[Path]:
-    """Files waiting in the inbox, oldest first; Office lock files and partial downloads are skipped."""
+    """Files waiting in the inbox, oldest first; Office lock files and partial downloads are skipped. Links are
+    listed (to be refused), never followed."""
     if not settings.inbox.exists():
         return []
-    files = [
-        p
-        for p in settings.inbox.iterdir()
-        if p.is_file() and not p.name.startswith((".", "~$")) and not p.name.endswith((".part", ".crdownload", ".tmp"))
-    ]
-    return sorted(files, key=lambda p: (p.stat().st_mtime, p.name))
+    files = []
+    for p in settings.inbox.iterdir():
+        if p.name.startswith((".", "~$")) or p.name.endswith((".part", ".crdownload", ".tmp")):
+            continue
+        try:
+            st = p.lstat()
+        except OSError:  # gone meanwhile
+            continue
+        if p.is_symlink() or stat.S_ISREG(st.st_mode):
+            files.append((st.st_mtime, p.name, p))
+    return [p for *_, p in sorted(files)]
 
 
 def load(
     settings: Settings, paths: list[Path] | None = None, origin: str = "innboks", progress: Progress = lambda _: None
 ) -> LoadSummary:
-    """Load the inbox (or `paths`), publish a new warehouse if anything changed, and file every file."""
+    """Load the inbox (or `paths`), publish a new warehouse if anything was loaded, and file every file."""
     with load_lock(settings):
         return _load(settings, paths, origin, progress)
 
 
-def _load(settings: Settings, paths: list[Path] | None, origin: str, progress: Progress) -> LoadSummary:
-    for folder in (settings.inbox, settings.archive, settings.rejected, settings.warehouse_dir):
-        folder.mkdir(parents=True, exist_ok=True)
-    ctx, loaded_shas, rejected_shas, built = _known(settings)
-    candidates = _candidates(settings, paths, origin, loaded_shas, rejected_shas)
-    _read_all(settings, candidates, loaded_shas, progress)
-    _check_all(candidates, ctx)
-    for c in candidates:
-        if c.error is not None:
-            c.result = FileResult(c.path.name, "rejected", message=str(c.error))
-    todo = [c for c in candidates if c.result is not None]
-    meta = _build_facts(settings)
-    # e.g. new peers, or new SQL after an upgrade: rebuild even without new files
-    settings_changed = built is not None and any(built.get(k) != v for k, v in meta.items())
-    if not todo and not settings_changed:
-        return LoadSummary([])
-    version = None
-    if settings_changed or any(c.outcome.status != "unchanged" for c in todo):
-        version = _publish(settings, todo, meta, progress)
-    now = dt.datetime.now()
-    for c in todo:
-        if c.outcome.status == "unchanged" and not c.move:
-            continue  # a named file or the catalogue whose content was archived when first loaded
-        if c.outcome.stored_as is None:
-            c.outcome.stored_as = _destination(settings, c, now)
-        _file_away(c)
-    return LoadSummary([c.outcome for c in todo], version)
+def _signature(path: Path) -> tuple[int, int] | None:
+    try:
+        st = path.lstat()
+    except OSError:
+        return None
+    return st.st_size, st.st_mtime_ns
 
 
-def _candidates(
-    settings: Settings, paths: list[Path] | None, origin: str, loaded_shas: set[str], rejected_shas: set[str]
-) -> list[_Candidate]:
-    """The files this load considers: the catalogue, new SSB answers in the cache, and the inbox (or `paths`)."""
+def _candidates(settings: Settings, paths: list[Path] | None, origin: str, known: _Known) -> list[_Candidate]:
     candidates: list[_Candidate] = []
     catalogue = settings.catalogue
     # The catalogue is edited in place: it is read whenever its content changed, and a copy archived.
-    if catalogue.exists() and (sha := sha256(catalogue)) not in rejected_shas:
+    if catalogue.exists() and (sha := sha256(catalogue)) not in known.rejected and not _refused_before(settings, sha):
         candidates.append(_Candidate(catalogue, "katalog", sha, move=False))
     # SSB's answers fetched into data/kostra/ are read in place, each once: a cache, not a drop folder.
     for p in cache_files(settings):
-        if (sha := sha256(p)) not in loaded_shas and sha not in rejected_shas:
+        if (sha := sha256(p)) not in known.loaded and sha not in known.rejected:
             candidates.append(_Candidate(p, "ssb", sha, move=False))
     inbox = settings.inbox.resolve()
     for p in paths if paths is not None else inbox_files(settings):
-        if not p.exists():
+        in_inbox = p.absolute().parent.resolve() == inbox
+        if in_inbox and p.is_symlink():
+            candidates.append(_Candidate(p, origin, "lenke:" + os.readlink(p), move=True, link=True))
+            continue
+        signature = _signature(p)
+        try:
+            sha = sha256(p)
+        except FileNotFoundError:
+            sha = ""
+        if signature is None or not sha:
+            if in_inbox:
+                continue  # taken away before it was read: nothing to do
             raise BmsError(f"Fant ikke fila {p}.")
-        candidates.append(_Candidate(p, origin, sha256(p), move=p.resolve().parent == inbox))
+        candidates.append(_Candidate(p, origin, sha, move=in_inbox, signature=signature))
     return candidates
 
 
-def _read_all(settings: Settings, candidates: list[_Candidate], loaded_shas: set[str], progress: Progress) -> None:
-    """Read every file not loaded before into tables, or note why it is refused."""
+def _read(settings: Settings, candidates: list[_Candidate], known: _Known, progress: Progress) -> None:
+    """Read every candidate not already in force; refuse links, defer files that changed while read."""
     for n, c in enumerate(candidates, 1):
-        if c.sha in loaded_shas:
+        if c.link:
+            c.error = FileRejected(c.path.name, [Problem(LINK_MESSAGE, LINK_FIX)])
+            continue
+        if c.sha in (known.loaded if c.origin in ("katalog", "ssb") else known.live):
             if c.origin != "katalog":
                 c.result = FileResult(c.path.name, "unchanged", message="samme innhold er allerede lastet")
             continue
@@ -183,11 +190,16 @@ def _read_all(settings: Settings, candidates: list[_Candidate], loaded_shas: set
             )
         except FileRejected as e:
             c.error = e
+        except FileNotFoundError:
+            c.tables = []  # taken away while read: said below
+        if c.signature is not None and (after := _signature(c.path)) != c.signature:
+            c.tables, c.error = [], None
+            c.result = FileResult(c.path.name, "deferred", message=CHANGED_MESSAGE if after else GONE_MESSAGE)
 
 
-def _check_all(candidates: list[_Candidate], ctx: Context) -> None:
-    """Check the references of every file read; what a file accepted teaches the files after it."""
-    # Reference data first, so a batch holding both units and figures for them loads in one go.
+def _check(candidates: list[_Candidate], ctx: Context) -> None:
+    """Check references, reference data first, so a batch holding both units and figures for them loads in one
+    go; then refuse files of one load that give rows for the same scope."""
     readable = [c for c in candidates if c.tables]
     readable.sort(key=lambda c: min(t.spec.order for t in c.tables))
     for c in readable:
@@ -205,11 +217,55 @@ def _check_all(candidates: list[_Candidate], ctx: Context) -> None:
             ctx.learn(t)
         kinds = sorted({t.spec.kind for t in c.tables})
         c.result = FileResult(c.path.name, "loaded", ", ".join(kinds), sum(len(f) for f in c.frames), notes=notes)
+    _refuse_overlaps([c for c in readable if c.error is None and c.origin not in ("katalog", "ssb")])
+    for c in candidates:
+        if c.error is not None:
+            c.result = FileResult(c.path.name, "rejected", message=str(c.error))
 
 
-def _build_facts(settings: Settings) -> dict[str, str]:
-    """What a warehouse is built with, kept in its meta table: a change rebuilds it."""
-    return {
+def _scopes(c: _Candidate) -> dict[str, set[tuple]]:
+    found: dict[str, set[tuple]] = {}
+    for t, frame in zip(c.tables, c.frames, strict=True):
+        cols = frame.reindex(columns=list(t.spec.scope)).astype(object)
+        keys = cols.where(cols.notna(), None).itertuples(index=False, name=None)
+        found.setdefault(t.spec.kind, set()).update(keys)
+    return found
+
+
+def _refuse_overlaps(loaded: list[_Candidate]) -> None:
+    """Two files of one load with rows for the same scope: which is meant is not for the loader to guess."""
+    scopes = [(c, _scopes(c)) for c in loaded]
+    for i, (a, sa) in enumerate(scopes):
+        for b, sb in scopes[i + 1 :]:
+            if a.sha == b.sha:
+                continue  # the same content twice gives the same rows (a name may mean something, as Klass's do)
+            kinds = [k for k in sa if k in sb and sa[k] & sb[k]]
+            if not kinds:
+                continue
+            example = min(sa[kinds[0]] & sb[kinds[0]], key=str)
+            said = ", ".join(str(v) for v in example if v is not None) or "hele kommunen"
+            for this, other in ((a, b), (b, a)):
+                problem = Problem(
+                    f"fila og «{other.path.name}» i samme lasting har rader for det samme ({kinds[0]}: {said}); "
+                    "ingen av dem er lastet",
+                    f"Legg bare den riktige av «{this.path.name}» og «{other.path.name}» i innboksen.",
+                )
+                this.error = this.error or FileRejected(this.path.name, [])
+                this.error.problems.append(problem)
+
+
+def _load(settings: Settings, paths: list[Path] | None, origin: str, progress: Progress) -> LoadSummary:
+    for folder in (settings.inbox, settings.archive, settings.rejected, settings.warehouse_dir):
+        folder.mkdir(parents=True, exist_ok=True)
+    known = _known(settings)
+    if known.damage:
+        progress(f"merk: {known.damage}")
+    candidates = _candidates(settings, paths, origin, known)
+    _read(settings, candidates, known, progress)
+    _check(candidates, known.ctx)
+    todo = [c for c in candidates if c.result is not None and c.outcome.status != "deferred"]
+    deferred = [c.outcome for c in candidates if c.result is not None and c.outcome.status == "deferred"]
+    meta = {
         "kommune_code": settings.kommune_code,
         "kommune_name": settings.kommune_name,
         "min_n": str(settings.min_n),
@@ -217,20 +273,32 @@ def _build_facts(settings: Settings) -> dict[str, str]:
         "comparison_regions": ",".join(settings.comparison_regions),
         "schema": schema_fingerprint(),  # specs and SQL of this code: an upgrade rebuilds the warehouse
     }
-
-
-def _publish(settings: Settings, todo: list[_Candidate], meta: dict[str, str], progress: Progress) -> int:
-    """Build and publish the next version with the accepted rows and the load log; its version number."""
-    progress("bygger nytt datavarehus")
+    # e.g. new peers, or new SQL after an upgrade: rebuild even without new files
+    settings_changed = known.built is not None and any(known.built.get(k) != v for k, v in meta.items())
+    if not todo and not settings_changed:
+        return LoadSummary(deferred, damage=known.damage)
+    version = None
     now = dt.datetime.now()
+    for c in todo:
+        c.outcome.stored_as = _destination(settings, c, now)
+    if settings_changed or any(c.outcome.status == "loaded" for c in todo):
+        progress("bygger nytt datavarehus")
+        version = _build(settings, todo, meta, now, known.target)
+        progress(f"publisert versjon {version}")
+    for c in todo:
+        if c.outcome.status == "unchanged" and not c.move:
+            continue  # a named file or the catalogue whose content was archived when first loaded
+        _file_away(c)
+    return LoadSummary([c.outcome for c in todo] + deferred, version, damage=known.damage)
+
+
+def _build(settings: Settings, todo: list[_Candidate], meta: dict[str, str], now: dt.datetime, base) -> int:
     new_rows = [
         NewRows(t.spec, f, c.path.name, c.sha)
         for c in todo
         if c.outcome.status == "loaded"
         for t, f in zip(c.tables, c.frames, strict=True)
     ]
-    for c in todo:
-        c.outcome.stored_as = _destination(settings, c, now)
     log = [
         {
             "file_name": c.path.name,
@@ -246,18 +314,35 @@ def _publish(settings: Settings, todo: list[_Candidate], meta: dict[str, str], p
         for c in todo
         if c.outcome.status != "unchanged"
     ]
-    version, _ = build(settings.warehouse_dir, settings.current, new_rows, log, meta, settings.keep_versions)
-    progress(f"publisert versjon {version}")
+    version, _ = build(
+        settings.warehouse_dir, settings.current, new_rows, log, meta, settings.keep_versions, previous=base
+    )
     return version
 
 
-def _known(settings: Settings) -> tuple[Context, set[str], set[str], dict[str, str] | None]:
-    """What the published warehouse knows: units, indicators, the hashes loaded and rejected, and the
-    facts it was built with (settings, schema), or None when nothing is published yet."""
+@dataclass
+class _Known:
+    """What the published warehouse knows: units and indicators, the hashes loaded, those whose rows are all
+    still in force, and those rejected, the facts it was built with (None when nothing is published), the
+    version it is, and a note when that is not the one current.duckdb points at (damaged or missing)."""
+
+    ctx: Context
+    loaded: set[str] = field(default_factory=set)
+    live: set[str] = field(default_factory=set)
+    rejected: set[str] = field(default_factory=set)
+    built: dict[str, str] | None = None
+    target: Path | None = None
+    damage: str | None = None
+
+
+def _known(settings: Settings) -> _Known:
     ctx = Context(default_min_n=settings.min_n, kommune_name=settings.kommune_name)
-    with open_published(settings.current) as con:
-        if con is None:
-            return ctx, set(), set(), None
+    target, damage = readable(settings.current)
+    known = _Known(ctx, target=target, damage=damage)
+    if target is None:
+        return known
+    con = connect_read_only(target)
+    try:
         ctx.units = dict(con.execute("SELECT unit_id, name FROM units").fetchall())
         ctx.ansvar = dict(con.execute("SELECT unnest(ansvar_codes), unit_id FROM units ORDER BY unit_id").fetchall())
         catalogue = con.execute(
@@ -268,31 +353,72 @@ def _known(settings: Settings) -> tuple[Context, set[str], set[str], dict[str, s
         ctx.sources = {i: s for i, _, _, s, _ in catalogue}
         ctx.source_refs = {i: r for i, *_, r in catalogue if r}
         ctx.learn_scales((i, u) for i, _, u, *_ in catalogue)
-        logged = con.execute("SELECT sha256, status FROM load_log").fetchall()
-        built = dict(con.execute("SELECT key, value FROM meta").fetchall())
-    return ctx, {s for s, st in logged if st == "loaded"}, {s for s, st in logged if st == "rejected"}, built
+        logged = con.execute(
+            "SELECT sha256, status, arg_max(rows, loaded_at) FROM load_log GROUP BY sha256, status"
+        ).fetchall()
+        known.built = dict(con.execute("SELECT key, value FROM meta").fetchall())
+        in_force = _rows_in_force(con)
+    finally:
+        con.close()
+    known.loaded = {s for s, st, _ in logged if st == "loaded"}
+    known.rejected = {s for s, st, _ in logged if st == "rejected"}
+    known.live = {s for s, st, n in logged if st == "loaded" and in_force.get(s, 0) >= (n or 0)}
+    return known
+
+
+def _rows_in_force(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """How many raw rows of each file are in force (the raw store keeps only those)."""
+    tables = [s.raw_table for s in stored_specs().values()]
+    union = " UNION ALL ".join(f"SELECT _sha FROM {t}" for t in tables)
+    return dict(con.execute(f"SELECT _sha, count(*) FROM ({union}) GROUP BY _sha").fetchall())
+
+
+def _refused_before(settings: Settings, sha: str) -> bool:
+    """Whether this content of the catalogue already lies in rejected/ (it is not read again until edited)."""
+    copies = sorted(settings.rejected.glob(f"*_{settings.catalogue.name}"), reverse=True)
+    return bool(copies) and sha256(copies[0]) == sha
+
+
+MAX_NAME_BYTES = 240  # the file system's 255, less room for «.feil.txt»
+
+
+def _short(name: str, room: int) -> str:
+    """`name` cut to `room` bytes of UTF-8, keeping its extension."""
+    if len(name.encode()) <= room:
+        return name
+    stem, dot, ext = name.rpartition(".")
+    stem, ext = (stem, dot + ext) if dot and len(ext) <= 10 else (name, "")
+    budget = room - len(ext.encode()) - len(b"~")
+    return stem.encode()[:budget].decode("utf-8", "ignore") + "~" + ext
 
 
 def _destination(settings: Settings, c: _Candidate, now: dt.datetime) -> Path:
     if c.origin == "ssb" and c.outcome.status == "loaded":
         return c.path  # the cache keeps SSB's answers: nothing to archive
     folder = settings.rejected if c.outcome.status == "rejected" else settings.archive
-    stem = f"{now:%Y%m%d-%H%M%S}_{c.path.name}"
-    dest, i = folder / stem, 1
-    while dest.exists():
+    dest, i = None, 1
+    while dest is None or dest.exists() or dest.is_symlink():
+        stamp = f"{now:%Y%m%d-%H%M%S}" + (f"-{i}" if i > 1 else "")
+        dest = folder / f"{stamp}_{_short(c.path.name, MAX_NAME_BYTES - len(stamp) - 1)}"
         i += 1
-        dest = folder / f"{now:%Y%m%d-%H%M%S}-{i}_{c.path.name}"
     return dest
 
 
 def _file_away(c: _Candidate) -> None:
-    """Move (inbox) or copy (named file, catalogue) into archive/ or rejected/, never deleting anything."""
+    """Move (inbox) or copy (named file, catalogue) into archive/ or rejected/, never deleting anything; a link
+    is moved as the link itself, never its target. A file gone meanwhile is noted, not an error."""
     dest = c.destination
     if dest == c.path:
         return
-    if c.move:
-        shutil.move(str(c.path), dest)
-    else:
-        shutil.copy2(c.path, dest)
+    try:
+        if c.link:
+            os.rename(c.path, dest)
+        elif c.move:
+            shutil.move(str(c.path), dest)
+        else:
+            shutil.copy2(c.path, dest)
+    except FileNotFoundError:
+        c.outcome.notes.append("fila ble fjernet fra innboksen mens den ble lastet; innholdet er lastet")
+        return
     if c.error is not None:
         Path(f"{dest}.feil.txt").write_text(c.error.report(), encoding="utf-8")

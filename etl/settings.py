@@ -30,6 +30,10 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8050
     workers: int = 2
+    threads: int = 8  # per worker: a slow client or a long callback holds one thread, never the server
+    header_timeout_seconds: float = 10.0  # a client that sends part of a request and stalls is dropped after this
+    max_request_mb: float = 2.0  # the largest request body the dashboard reads (uploads have their own limit)
+    max_upload_mb: float = 50.0  # the largest upload (a file sent to an upload route)
     watch_seconds: float = 2.0
     peers: tuple[str, ...] = ("5056", "5014", "5059", "1576", "1566", "5061")
     # KOSTRA comparison regions: codes as SSB writes them, or "kostragruppe" / "fylke" for the kommune's own

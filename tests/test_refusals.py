@@ -1,5 +1,5 @@
 """Every refusal reason: the file is refused whole with a Norwegian message, filed in rejected/ with a
-report (file, sheet, row, column, fix), logged, and the warehouse's data stays exactly as it was."""
+report (file, sheet, row, column, fix), and the warehouse stays exactly as it was (nothing is published)."""
 
 from __future__ import annotations
 

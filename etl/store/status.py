@@ -8,7 +8,7 @@ from etl.load import inbox_files
 from etl.norsk import format_number
 from etl.settings import Settings
 from etl.spec import stored_specs
-from etl.store.warehouse import open_published
+from etl.store.warehouse import open_published, readable
 
 # What `bms status` counts: each kind's clean relation, in load order, then what is computed from them all.
 RELATIONS = (
@@ -62,6 +62,9 @@ def peer_notes(settings: Settings) -> list[str]:
 def status_text(settings: Settings) -> str:
     """A plain-text status report in Norwegian."""
     lines = [f"Datamappe: {settings.data_dir}"]
+    damage = readable(settings.current)[1]
+    if damage:
+        lines.append(f"MERK: {damage}")
     with open_published(settings.current) as con:
         if con is None:
             lines.append("Ingen datavarehus er publisert ennå. Kjør «bms load» eller «bms demo».")

@@ -76,8 +76,54 @@ def versions(warehouse_dir: Path) -> list[tuple[int, Path]]:
 
 
 def published(current: Path) -> Path | None:
-    """The version file `current.duckdb` points at, or None when nothing is published yet."""
-    return Path(os.path.realpath(current)) if current.exists() else None
+    """The version file `current.duckdb` points at, or None when nothing is published yet. When that file is
+    gone, the newest version still there (`readable` also checks that it opens)."""
+    if current.exists():
+        return Path(os.path.realpath(current))
+    found = versions(current.parent) if current.is_symlink() else []
+    return found[-1][1] if found else None
+
+
+def _opens(path: Path) -> bool:
+    try:
+        con = duckdb.connect(str(path), read_only=True, config=DUCKDB_CONFIG)
+    except (duckdb.Error, OSError):
+        return False
+    try:
+        con.execute("SELECT count(*) FROM meta").fetchone()
+        con.execute("SELECT count(*) FROM load_log").fetchone()
+        return True
+    except duckdb.Error:
+        return False
+    finally:
+        con.close()
+
+
+def readable(current: Path) -> tuple[Path | None, str | None]:
+    """The newest version that opens, and, when that is not the one `current.duckdb` points at, a Norwegian
+    line saying so and what to do."""
+    target = Path(os.path.realpath(current)) if current.is_symlink() or current.exists() else None
+    if target is not None and target.exists() and _opens(target):
+        return target, None
+    fallback = next((p for _, p in reversed(versions(current.parent)) if p != target and _opens(p)), None)
+    if target is None and fallback is None:
+        return None, None
+    name = target.name if target is not None else current.name
+    what = "er skadet" if target is not None and target.exists() else "mangler"
+    if fallback is None:
+        return None, (
+            f"Det publiserte datavarehuset ({name}) {what}, og ingen eldre versjon kan leses. Kjør «bms rebuild» "
+            "for å bygge det på nytt fra arkivet."
+        )
+    return fallback, (
+        f"Det publiserte datavarehuset ({name}) {what}; bruker den nyeste versjonen som kan leses "
+        f"({fallback.name}). Kjør «bms rebuild» for å bygge det på nytt fra arkivet, med alt som er lastet."
+    )
+
+
+def sql_literal(path: Path) -> str:
+    """A path as an SQL string literal, quotes doubled: any folder name is safe in ATTACH."""
+    return "'" + str(path).replace("'", "''") + "'"
 
 
 def connect_read_only(version: Path) -> duckdb.DuckDBPyConnection:
@@ -91,7 +137,7 @@ def open_published(current: Path) -> Iterator[duckdb.DuckDBPyConnection | None]:
     `with` block, or None when nothing is published yet.
 
     Example: `with open_published(settings.current) as con: rows = con.execute(...) if con else []`."""
-    target = published(current)
+    target = readable(current)[0]  # a damaged newest version: the newest one that opens
     if target is None:
         yield None
         return
@@ -103,16 +149,37 @@ def open_published(current: Path) -> Iterator[duckdb.DuckDBPyConnection | None]:
 
 
 def build(
-    warehouse_dir: Path, current: Path, new: list[NewRows], log_rows: list[dict], meta: dict[str, str], keep: int = 5
+    warehouse_dir: Path,
+    current: Path,
+    new: list[NewRows],
+    log_rows: list[dict],
+    meta: dict[str, str],
+    keep: int = 5,
+    previous: Path | None = None,
 ) -> tuple[int, Path]:
-    """Build the next version from the published one plus `new`, publish it, and prune old versions."""
+    """Build the next version from `previous` (a readable version, or None to start empty) plus `new`,
+    publish it, and prune old versions. A failed build leaves no file behind."""
     warehouse_dir.mkdir(parents=True, exist_ok=True)
     for stale in warehouse_dir.glob("*.tmp*"):  # left by a build that crashed; never published
         stale.unlink()
     number = (versions(warehouse_dir)[-1][0] if versions(warehouse_dir) else 0) + 1
     final = warehouse_dir / f"bms-{number:06d}.duckdb"
     tmp = warehouse_dir / f"{final.name}.tmp"
-    previous = published(current)
+    try:
+        _build_file(tmp, number, previous, new, log_rows, meta)
+        os.replace(tmp, final)
+    except BaseException:
+        for left in (tmp, Path(f"{tmp}.wal")):
+            left.unlink(missing_ok=True)
+        raise
+    _publish(final, current)
+    _prune(warehouse_dir, final, keep)
+    return number, final
+
+
+def _build_file(
+    tmp: Path, number: int, previous: Path | None, new: list[NewRows], log_rows: list[dict], meta: dict[str, str]
+) -> None:
     con = duckdb.connect(str(tmp), config=DUCKDB_CONFIG)
     try:
         create_store(con)
@@ -120,6 +187,7 @@ def build(
             _copy_store(con, previous)
         for i, rows in enumerate(new):
             _insert(con, rows, number * 10_000 + i)
+        _keep_in_force(con)
         if log_rows:
             log = pd.DataFrame(log_rows).assign(version=number)
             con.register("new_log", log)
@@ -136,10 +204,6 @@ def build(
         con.execute("CHECKPOINT")
     finally:
         con.close()
-    os.replace(tmp, final)
-    _publish(final, current)
-    _prune(warehouse_dir, final, keep)
-    return number, final
 
 
 def create_store(con: duckdb.DuckDBPyConnection) -> None:
@@ -153,7 +217,7 @@ def create_store(con: duckdb.DuckDBPyConnection) -> None:
 
 def _copy_store(con: duckdb.DuckDBPyConnection, previous: Path) -> None:
     """Carry the raw rows and the load log of the published version into the new one."""
-    con.execute(f"ATTACH '{previous}' AS prev (READ_ONLY)")
+    con.execute(f"ATTACH {sql_literal(previous)} AS prev (READ_ONLY)")
     try:
         old = {
             (t, c)
@@ -177,6 +241,20 @@ def _copy_store(con: duckdb.DuckDBPyConnection, previous: Path) -> None:
                 con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM prev.main.{table}")
     finally:
         con.execute("DETACH prev")
+
+
+def _keep_in_force(con: duckdb.DuckDBPyConnection) -> None:
+    """Drop the raw rows a newer file replaced (spec `scope`): history stays in archive/, so a load's time
+    depends on the live data only. KOSTRA cells are in force by SSB's `updated`, then load order."""
+    for spec in stored_specs().values():
+        scope = ", ".join(f'"{c}"' for c in spec.scope)
+        if spec.raw_table == "raw_kostra":
+            stale = (
+                f"row_number() OVER (PARTITION BY {scope} ORDER BY updated::TIMESTAMPTZ DESC NULLS LAST, _seq DESC) > 1"
+            )
+        else:
+            stale = f"_seq < max(_seq) OVER (PARTITION BY {scope})"
+        con.execute(f"DELETE FROM {spec.raw_table} WHERE rowid IN (SELECT rowid FROM {spec.raw_table} QUALIFY {stale})")
 
 
 def _insert(con: duckdb.DuckDBPyConnection, rows: NewRows, seq: int) -> None:
@@ -247,11 +325,13 @@ class WarehouseReader:
             if self._con is None or now - self._checked >= self.check_every:
                 self._checked = now
                 target = published(self.current)
+                if target is not None and target != self._target and not _opens(target):
+                    target = readable(self.current)[0]  # damaged: the newest version that opens
                 if target is not None and target != self._target:
                     try:
                         self._con = connect_read_only(target)
                         self._target = target
-                    except duckdb.IOException:
+                    except duckdb.Error:
                         if self._con is None:  # pruned between readlink and open: try next time
                             return None
             return self._con.cursor() if self._con is not None else None

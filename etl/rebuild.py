@@ -1,0 +1,117 @@
+"""`bms rebuild`: build the warehouse again from `archive/`, the source of truth, in the order the files were
+first loaded, and publish it as a new version: the way back from a damaged or missing version.
+
+The files are loaded, under their original names and origins, into a scratch data folder beside the
+warehouse (with the SSB cache read in place and the catalogue as archived at each load), one load per
+archive time stamp; the last version built there is moved in and published. Nothing in `archive/` moves.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+import shutil
+from pathlib import Path
+
+import duckdb
+
+from etl.errors import BmsError
+from etl.load import LoadSummary, Progress, load, load_lock, sha256
+from etl.settings import BUNDLED_DATA, Settings
+from etl.store.warehouse import DUCKDB_CONFIG, _prune, _publish, versions
+
+_STAMP = re.compile(r"^(\d{8}-\d{6})(?:-(\d+))?_(.+)$")
+
+
+def archived_batches(settings: Settings) -> list[list[tuple[Path, str]]]:
+    """The archived files as loads, oldest first: (archived path, original name) per file."""
+    batches: dict[str, list[tuple[int, Path, str]]] = {}
+    for p in settings.archive.iterdir() if settings.archive.exists() else []:
+        m = _STAMP.match(p.name)
+        if m and p.is_file() and not p.is_symlink():
+            batches.setdefault(m[1], []).append((int(m[2] or 1), p, m[3]))
+    return [[(p, name) for _, p, name in sorted(files)] for _, files in sorted(batches.items())]
+
+
+def _origins(settings: Settings) -> dict[str, str]:
+    """The origin (innboks, demo, katalog …) each content was loaded with, from every version that opens; the
+    bundled demo files are demo data whatever the log says."""
+    found: dict[str, str] = {}
+    for _, path in versions(settings.warehouse_dir):
+        try:
+            con = duckdb.connect(str(path), read_only=True, config=DUCKDB_CONFIG)
+            try:
+                found.update(dict(con.execute("SELECT sha256, origin FROM load_log").fetchall()))
+            finally:
+                con.close()
+        except duckdb.Error:
+            continue  # the damaged version: the others and the rules below say enough
+    demo = BUNDLED_DATA / "demo"
+    for p in demo.rglob("*") if demo.exists() else []:
+        if p.is_file():
+            found[sha256(p)] = "demo"
+    return found
+
+
+def rebuild(settings: Settings, progress: Progress = lambda _: None) -> tuple[int, list[LoadSummary]]:
+    """Rebuild from archive/ and publish; the new version's number and each load's summary."""
+    with load_lock(settings):
+        batches = archived_batches(settings)
+        if not batches:
+            raise BmsError(f"Arkivet {settings.archive} er tomt: det er ingenting å bygge datavarehuset fra.")
+        origins = _origins(settings)
+        scratch = settings.warehouse_dir / ".rebuild"
+        shutil.rmtree(scratch, ignore_errors=True)
+        try:
+            return _rebuild_in(settings, scratch, batches, origins, progress)
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _rebuild_in(settings, scratch: Path, batches, origins: dict[str, str], progress: Progress):
+    work = dataclasses.replace(settings, data_dir=scratch)
+    (scratch / "files").mkdir(parents=True)
+    if settings.kostra_dir.exists():
+        os.symlink(settings.kostra_dir.resolve(), work.kostra_dir)
+    summaries = []
+    stored: list[tuple[str, str, str]] = []  # (original name, content hash, where it lies in archive/)
+    for n, batch in enumerate(batches, 1):
+        progress(f"[{n}/{len(batches)}] laster på nytt: {', '.join(name for _, name in batch)}")
+        by_origin: dict[str, list[Path]] = {}
+        for i, (archived, name) in enumerate(batch):
+            copy = scratch / "files" / f"{n}-{i}" / name
+            copy.parent.mkdir(parents=True)
+            shutil.copy2(archived, copy)
+            stored.append((name, sha256(copy), str(archived.relative_to(settings.data_dir))))
+            default = "katalog" if name == settings.catalogue.name else "innboks"
+            by_origin.setdefault(origins.get(sha256(copy), default), []).append(copy)
+        for origin, paths in sorted(by_origin.items(), key=lambda kv: kv[0] != "katalog"):  # the catalogue first
+            summaries.append(load(work, paths, origin=origin))
+    if settings.catalogue.exists():  # the catalogue as it is today, if edited since it was last loaded
+        shutil.copy2(settings.catalogue, work.catalogue)
+        summaries.append(load(work, []))
+    if not work.current.exists():
+        raise BmsError("Ingen av filene i arkivet kunne lastes; datavarehuset er ikke endret.")
+    built = Path(os.path.realpath(work.current))
+    number = (versions(settings.warehouse_dir)[-1][0] if versions(settings.warehouse_dir) else 0) + 1
+    _as_published(built, number, settings, stored)
+    final = settings.warehouse_dir / f"bms-{number:06d}.duckdb"
+    os.replace(built, final)
+    _publish(final, settings.current)
+    _prune(settings.warehouse_dir, final, settings.keep_versions)
+    return number, summaries
+
+
+def _as_published(built: Path, number: int, settings: Settings, stored: list[tuple[str, str, str]]) -> None:
+    """Give the rebuilt file its published version number and the archive paths of its files."""
+    con = duckdb.connect(str(built), config=DUCKDB_CONFIG)
+    try:
+        con.execute("UPDATE meta SET value = ? WHERE key = 'version'", [str(number)])
+        con.executemany(
+            "UPDATE load_log SET stored_as = ? WHERE file_name = ? AND sha256 = ?",
+            [(where, name, sha) for name, sha, where in stored],
+        )
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
