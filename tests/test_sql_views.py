@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
+from etl.errors import BmsError
+from etl.store import warehouse
+
 MONTH = dt.date(2025, 3, 1)
 UNITS = [
     {"unit_id": "E1", "name": "Heim barnehage", "service": "barnehage"},
@@ -51,3 +56,9 @@ def test_a_newer_file_for_a_month_replaces_that_month_for_every_unit(fresh_db):
     assert fresh_db.query("SELECT unit_id, possible_days, _sha FROM sick_leave") == [
         ("E1", DAYS[0]["possible_days"], "new")
     ]
+
+
+def test_a_build_without_its_sql_files_stops_instead_of_publishing_raw_tables_alone(fresh_db, monkeypatch, tmp_path):
+    monkeypatch.setattr(warehouse, "SQL_DIR", tmp_path)
+    with pytest.raises(BmsError, match="Fant ingen SQL-filer"):
+        fresh_db.build()

@@ -23,6 +23,7 @@ import duckdb
 import pandas as pd
 
 from etl import __version__
+from etl.errors import BmsError
 from etl.spec import SPEC_DIR, Spec, stored_specs
 
 SQL_DIR = Path(__file__).resolve().parent.parent / "sql"  # etl/sql: one file per derived relation
@@ -281,7 +282,10 @@ def _insert(con: duckdb.DuckDBPyConnection, rows: NewRows, seq: int) -> None:
 
 def run_sql(con: duckdb.DuckDBPyConnection) -> None:
     """Create the clean and derived relations, one `.sql` file each, in file-name order."""
-    for path in sorted(SQL_DIR.glob("*.sql")):
+    paths = sorted(SQL_DIR.glob("*.sql"))
+    if not paths:  # an installation without its SQL would publish raw tables and nothing a page can show
+        raise BmsError(f"Fant ingen SQL-filer i {SQL_DIR}: installasjonen er ufullstendig. Installer Heim BMS på nytt.")
+    for path in paths:
         con.execute(path.read_text(encoding="utf-8"))
 
 
