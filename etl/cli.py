@@ -76,6 +76,8 @@ def print_summary(summary: LoadSummary, settings: Settings | None = None) -> Non
         if r.status == "rejected":
             print(f"           {r.message}")
             print(f"           Full feilrapport: {r.stored_as}.feil.txt")
+    for note in summary.notes:
+        print(f"  merk: {note}")
     if summary.version is not None:
         print(f"Publiserte datavarehus versjon {summary.version}.")
         for note in peer_notes(settings) if settings is not None else []:

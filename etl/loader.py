@@ -48,6 +48,7 @@ class LoadSummary:
 
     results: list[FileResult]
     version: int | None = None
+    notes: list[str] = field(default_factory=list)  # about the published whole, not one file (anonymity)
 
     @property
     def rejected(self) -> list[FileResult]:
@@ -111,6 +112,7 @@ def _load(settings: Settings, paths: list[Path] | None, origin: str, progress: P
     for folder in (settings.inbox, settings.archive, settings.rejected, settings.warehouse_dir):
         folder.mkdir(parents=True, exist_ok=True)
     ctx, loaded_shas, rejected_shas, built = _known(settings)
+    held_before = _held_back(published(settings.current))
     candidates: list[_Candidate] = []
     catalogue = settings.catalogue
     # The catalogue is edited in place: it is read whenever its content changed, and a copy archived.
@@ -175,7 +177,7 @@ def _load(settings: Settings, paths: list[Path] | None, origin: str, progress: P
     if not todo and not settings_changed:
         return LoadSummary([])
 
-    version = None
+    version, notes = None, []
     if settings_changed or any(c.result.status != "unchanged" for c in todo):
         progress("bygger nytt datavarehus")
         now = dt.datetime.now()
@@ -202,8 +204,11 @@ def _load(settings: Settings, paths: list[Path] | None, origin: str, progress: P
             for c in todo
             if c.result.status != "unchanged"
         ]
-        version, _ = build(settings.warehouse_dir, settings.current, new_rows, log, meta, settings.keep_versions)
+        version, final = build(settings.warehouse_dir, settings.current, new_rows, log, meta, settings.keep_versions)
         progress(f"publisert versjon {version}")
+        said = [n for c in todo for n in c.result.notes]
+        shas = [c.sha for c in todo if c.result.status == "loaded"]
+        notes = _held_notes((_held_back(final) - held_before) | _held_back(final, shas), said)
     now = dt.datetime.now()
     for c in todo:
         if c.result.status == "unchanged" and not c.move:
@@ -211,7 +216,45 @@ def _load(settings: Settings, paths: list[Path] | None, origin: str, progress: P
         if c.result.stored_as is None:
             c.result.stored_as = _destination(settings, c, now)
         _file_away(c)
-    return LoadSummary([c.result for c in todo], version)
+    return LoadSummary([c.result for c in todo], version, notes)
+
+
+def _held_back(version: Path | None, manual_from: list[str] | None = None) -> set[tuple]:
+    """The cells a warehouse version holds back for anonymity (none before the first); with `manual_from`,
+    only those where a manual figure from one of these files (by hash) is held back."""
+    if version is None:
+        return set()
+    sql = "SELECT indicator_id, scope, scope_code, period, reason FROM held_back h"
+    if manual_from is not None:
+        sql += (
+            " WHERE EXISTS (SELECT 1 FROM raw_manual_values m WHERE m.indicator_id = h.indicator_id"
+            " AND m.period = h.period AND m.value IS NOT NULL AND list_contains($shas, m._sha)"
+            " AND coalesce(m.unit_id, '') = CASE WHEN h.scope = 'enhet' THEN h.scope_code ELSE '' END)"
+        )
+    con = duckdb.connect(str(version), read_only=True, config=DUCKDB_CONFIG)
+    try:
+        return set(con.execute(sql, {"shas": manual_from} if manual_from is not None else {}).fetchall())
+    except duckdb.CatalogException:  # a warehouse built by older code
+        return set()
+    finally:
+        con.close()
+
+
+def _held_notes(cells: set[tuple], said: list[str]) -> list[str]:
+    """The load report's lines for cells newly held back in the warehouse that no file's note names: held
+    back because figures from several files or sources together would show a held-back one."""
+    notes = []
+    for indicator, scope, code, period, reason in sorted(cells, key=lambda c: tuple(map(str, c))):
+        who = f"enhet {code}" if scope == "enhet" else "hele kommunen"
+        if any(who in n and str(period.year) in n for n in said):
+            continue
+        why = (
+            "bygger på for få svar"
+            if reason == "for få svar"
+            else "ville sammen med kommunetallet og tall fra andre filer eller kilder vist et tall som holdes tilbake"
+        )
+        notes.append(f"personvern: {indicator} {period:%d.%m.%Y} for {who} publiseres ikke; tallet {why}")
+    return notes
 
 
 def _known(settings: Settings) -> tuple[Context, set[str], set[str], dict[str, str] | None]:
