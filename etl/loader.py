@@ -22,6 +22,7 @@ import pandas as pd
 from etl.context import Context, check_references
 from etl.errors import BmsError, FileRejected, Problem
 from etl.kostra_cache import cache_files
+from etl.norsk import format_period
 from etl.reader import Table, read_file
 from etl.settings import Settings
 from etl.warehouse import DUCKDB_CONFIG, NewRows, build, published, schema_fingerprint
@@ -160,6 +161,7 @@ def _load(settings: Settings, paths: list[Path] | None, origin: str, progress: P
         kinds = sorted({t.spec.kind for t in c.tables})
         c.result = FileResult(c.path.name, "loaded", ", ".join(kinds), sum(len(f) for f in c.frames), notes=notes)
 
+    _say_what_is_replaced(settings, [c for c in readable if c.error is None], ctx)
     for c in candidates:
         if c.error is not None:
             c.result = FileResult(c.path.name, "rejected", message=str(c.error))
@@ -217,6 +219,62 @@ def _load(settings: Settings, paths: list[Path] | None, origin: str, progress: P
             c.result.stored_as = _destination(settings, c, now)
         _file_away(c)
     return LoadSummary([c.result for c in todo], version, notes)
+
+
+def _say_what_is_replaced(settings: Settings, accepted: list[_Candidate], ctx: Context) -> None:
+    """Add to each file's report what its rows replace in the published warehouse: per period, the units (or
+    ansvar) it lists, with the rows before and now. A file replaces only the units or ansvar it lists."""
+    target = published(settings.current)
+    todo = [(c, t, f) for c in accepted for t, f in zip(c.tables, c.frames, strict=True) if _who(t.spec)]
+    if target is None or not todo:
+        return
+    con = duckdb.connect(str(target), read_only=True, config=DUCKDB_CONFIG)
+    try:
+        for c, table, frame in todo:
+            c.result.notes += _replaced(con, table.spec, frame, ctx)
+    finally:
+        con.close()
+
+
+def _who(spec) -> str | None:
+    """What a kind's replacement scope names besides the period: `unit` (a unit or its ansvar) or `ansvar`."""
+    if "period" not in spec.scope or "ansvar" not in spec.scope:
+        return None
+    return "unit" if "unit_id" in spec.scope else "ansvar"
+
+
+def _replaced(con: duckdb.DuckDBPyConnection, spec, frame: pd.DataFrame, ctx: Context) -> list[str]:
+    if _who(spec) == "unit":
+        names = frame["unit_id"].where(frame["unit_id"].notna(), frame["ansvar"].map(ctx.ansvar))
+        who = "coalesce(r.unit_id, a.unit_id, r.ansvar)"
+    else:
+        names, who = frame["ansvar"], "r.ansvar"
+    current = (
+        f"SELECT r.period, r.period_type, {who} AS who FROM {spec.raw_table} r "
+        "LEFT JOIN ansvar_units a ON r.unit_id IS NULL AND a.ansvar = r.ansvar "
+        f"QUALIFY r._seq = max(r._seq) OVER (PARTITION BY r.period, r.period_type, {who})"
+    )
+    if _who(spec) == "ansvar":  # a kind without unit_id: its ansvar is all it says
+        current = current.replace("r.unit_id IS NULL AND ", "")
+    sql = f"SELECT period, period_type, who, count(*) FROM ({current}) GROUP BY ALL"
+    before = {(pd.Timestamp(p), t, w): n for p, t, w, n in con.execute(sql).fetchall()}
+    said: dict[tuple, list[str]] = {}
+    for (period, ptype, name), rows in frame.assign(_who=names.fillna(frame["ansvar"])).groupby(
+        ["period", "period_type", "_who"]
+    ):
+        old = before.get((pd.Timestamp(period), ptype, name))
+        if old:
+            label = name if _who(spec) == "unit" else f"ansvar {name}"
+            said.setdefault((period, ptype), []).append(f"{label} ({_rows(old)} før → {_rows(len(rows))} nå)")
+    return [
+        f"erstatter {format_period(period.date(), str(ptype))} for {', '.join(parts[:10])}"
+        + (f" og {len(parts) - 10} til" if len(parts) > 10 else "")
+        for (period, ptype), parts in sorted(said.items(), key=lambda item: item[0][0])
+    ]
+
+
+def _rows(n: int) -> str:
+    return f"{n} rad" if n == 1 else f"{n} rader"
 
 
 def _held_back(version: Path | None, manual_from: list[str] | None = None) -> set[tuple]:

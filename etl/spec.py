@@ -11,6 +11,11 @@ from etl.norsk import normalise_header
 
 SPEC_DIR = Path(__file__).parent / "specs"
 
+# The templates' last column: its header marks the column, and a row with anything in it is the template's
+# example, which the reader never loads (and says it skipped). Survives a re-save by Excel or LibreOffice.
+EXAMPLE_COLUMN = "Eksempelrad"
+EXAMPLE_MARK = "ja – eksempel, leses ikke inn"
+
 # Column types and the DuckDB type each is stored as.
 SQL_TYPES = {
     "code": "VARCHAR",

@@ -26,8 +26,8 @@ def test_template_explains_every_column(kind):
     spec = load_specs()[kind]
     wb = load_workbook(io.BytesIO(template_bytes(kind)))
     data, help_sheet = wb.worksheets
-    assert [c.value for c in data[1]] == [c.name for c in spec.columns]
-    explained = {row[0]: row for row in help_sheet.iter_rows(min_row=6, values_only=True)}
+    assert [c.value for c in data[1]] == [c.name for c in spec.columns] + ["Eksempelrad"]
+    explained = {row[0]: row for row in help_sheet.iter_rows(min_row=7, values_only=True)}
     for col in spec.columns:
         assert explained[col.name][1] == ("ja" if col.required else "nei")
         assert explained[col.name][5] == col.description
