@@ -195,9 +195,7 @@ def _finite(number: float, raw: object) -> float:
 
 def shorten(value: object, most: int = 60) -> str:
     """A value as a message shows it: control characters written out (`E10\\u0007`), cut to `most` characters."""
-    text = "".join(
-        f"\\u{ord(ch):04x}" if (ord(ch) < 32 or 0x7F <= ord(ch) < 0xA0) else ch for ch in str(value)
-    )
+    text = "".join(f"\\u{ord(ch):04x}" if (ord(ch) < 32 or 0x7F <= ord(ch) < 0xA0) else ch for ch in str(value))
     return text if len(text) <= most else f"{text[: most - 1]}… ({len(text)} tegn)"
 
 
