@@ -1,5 +1,5 @@
 """The SSB the tests talk to: KOSTRA tables with every region Heim's comparison needs, and Klass answering
-with the real Latin-1 code lists from shared/fixtures/ssb plus KOSTRA groups and code changes set per test.
+with the real Latin-1 code lists from tests/fixtures/ssb plus KOSTRA groups and code changes set per test.
 
 Cell values follow `truth()`, a formula the tests use to know what a figure must be without reading the
 answers back through the code under test.
@@ -11,7 +11,7 @@ import json
 import zlib
 from pathlib import Path
 
-from tests.conftest import SHARED_SSB
+from tests.conftest import SSB_FIXTURES
 from tests.ssb_server import SsbReplay, make_table
 
 YEARS = [2019, 2020, 2021, 2022, 2023, 2024, 2025]
@@ -84,7 +84,7 @@ class Klass:
 
     def codes(self, classification: str):
         name = {"131": "klass131_kommuner_2024_latin1.csv", "104": "klass104_fylker_2024_latin1.csv"}[classification]
-        data = (SHARED_SSB / name).read_bytes()
+        data = (SSB_FIXTURES / name).read_bytes()
         return lambda params: ("text/csv;charset=ISO-8859-1", data)
 
     def corresponds_at(self, params: dict[str, str]) -> tuple[str, bytes]:

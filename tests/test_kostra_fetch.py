@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from etl.cli import main
-from tests.conftest import SHARED_SSB
+from tests.conftest import SSB_FIXTURES
 from tests.helpers import query
 from tests.ssb_server import make_table
 from tests.ssb_world import PEERS, REGIONS, membership_spans, quick_settings, replay, truth
@@ -91,7 +91,7 @@ def test_raw_answers_are_cached_with_their_query_and_updated_stamp(fetch_dir):
     assert q["selection"]["ContentsCode"] == ["KOSAGD230000", "KOSKG210000", "KOSKG320000"]
     assert json.loads(answers[0].read_bytes())["id"] == ["KOKkommuneregion0000", "ContentsCode", "Tid"]
     assert (fetch_dir / "kostra" / "klass" / "131_codesAt_2026-01-01.csv").read_bytes() == (
-        SHARED_SSB / "klass131_kommuner_2024_latin1.csv"
+        SSB_FIXTURES / "klass131_kommuner_2024_latin1.csv"
     ).read_bytes()
 
 
@@ -208,7 +208,7 @@ def test_the_v0_api_asks_with_post_bodies_and_gives_the_same_figures(fetch_dir):
 
 
 def test_a_bookmarked_v0_query_from_ssbs_web_pages_runs_and_loads(fetch_dir):
-    path = SHARED_SSB / "ssb_v0_query_export_07459.json"  # real: "API-spørring for denne tabellen"
+    path = SSB_FIXTURES / "ssb_v0_query_export_07459.json"  # real: "API-spørring for denne tabellen"
     export = json.loads(path.read_text(encoding="utf-8"))
     codes = {"Region": ["0", "0301"], "Alder": ["000", "001"], "ContentsCode": ["Personer1"], "Tid": ["2024", "2025"]}
     table = {

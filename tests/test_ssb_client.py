@@ -8,7 +8,7 @@ import socket
 import pytest
 import requests
 
-from etl.ssb_client import RateLimiter, SsbClient, SsbError
+from etl.ssb.client import RateLimiter, SsbClient, SsbError
 from tests.ssb_world import PEERS, replay, truth
 
 SELECTION = {"KOKkommuneregion0000": ["5055", "EAKUO"], "ContentsCode": ["KOSAGD230000"], "Tid": ["2024", "2025"]}

@@ -1,5 +1,5 @@
 """`bms fetch kostra` and `bms fetch klass`: ask SSB for what the catalogue and the settings need and keep
-every answer under `data/kostra/` (see etl/kostra_cache.py); the CLI then loads them.
+every answer under `data/kostra/` (see etl/ssb/cache.py); the CLI then loads them.
 
 KOSTRA: metadata first (which codes and years each table has, and when it was updated), then Klass for
 those years (the kommune's KOSTRA group and county, renumbered peers), then the data, split to stay
@@ -18,9 +18,13 @@ from pathlib import Path
 
 import duckdb
 
-from etl import kostra_cache as cache
 from etl.errors import BmsError, FileRejected
-from etl.kostra_plan import (
+from etl.norsk import format_number
+from etl.read.reader import read_file
+from etl.settings import Settings
+from etl.ssb import cache
+from etl.ssb.client import SsbClient, SsbError
+from etl.ssb.plan import (
     KostraRef,
     TableMeta,
     cells,
@@ -31,11 +35,7 @@ from etl.kostra_plan import (
     selection_for,
     split,
 )
-from etl.norsk import format_number
-from etl.reader import read_file
-from etl.settings import Settings
-from etl.ssb_client import SsbClient, SsbError
-from etl.warehouse import DUCKDB_CONFIG, published
+from etl.store.warehouse import DUCKDB_CONFIG, published
 
 Progress = Callable[[str], None]
 

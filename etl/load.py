@@ -19,13 +19,14 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from etl.context import Context, check_references
+from etl.checks.context import Context, check_references
 from etl.errors import BmsError, FileRejected, Problem
-from etl.kostra_cache import cache_files
 from etl.norsk import format_period
-from etl.reader import Table, read_file
+from etl.read.reader import read_file
+from etl.read.table import Table
 from etl.settings import Settings
-from etl.warehouse import DUCKDB_CONFIG, NewRows, build, published, schema_fingerprint
+from etl.ssb.cache import cache_files
+from etl.store.warehouse import DUCKDB_CONFIG, NewRows, build, published, schema_fingerprint
 
 Progress = Callable[[str], None]
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import duckdb
 
-from etl.loader import inbox_files
+from etl.load import inbox_files
 from etl.norsk import format_number
 from etl.settings import Settings
-from etl.warehouse import DUCKDB_CONFIG, published
+from etl.store.warehouse import DUCKDB_CONFIG, published
 
 RELATIONS = (
     "units",
