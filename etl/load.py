@@ -19,7 +19,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from etl.checks.context import Context, check_references
+from etl.checks.context import Context
+from etl.checks.references import check_references
 from etl.errors import BmsError, FileRejected, Problem
 from etl.norsk import format_period
 from etl.read.reader import read_file

@@ -10,18 +10,7 @@ from openpyxl.utils import get_column_letter
 
 from etl.errors import BmsError
 from etl.spec import EXAMPLE_COLUMN, EXAMPLE_MARK, Spec, load_specs
-
-TYPE_LABELS = {
-    "code": "kode (tekst, ledende nuller beholdes)",
-    "text": "tekst",
-    "integer": "helt tall",
-    "number": "tall (desimalkomma)",
-    "year": "årstall",
-    "date": "dato (dd.mm.åååå)",
-    "period": "periode (2025, 2025-03, 2025T1, 2025K1)",
-    "enum": "en av de gyldige verdiene",
-    "codelist": "koder skilt med komma",
-}
+from etl.spec.types import TYPES
 
 
 def template_bytes(kind: str) -> bytes:
@@ -81,7 +70,7 @@ def _explanation(wb: Workbook, spec: Spec) -> None:
             [
                 col.name,
                 "ja" if col.required else "nei",
-                TYPE_LABELS[col.type],
+                TYPES[col.type].label,
                 ", ".join(col.aliases),
                 allowed,
                 col.description,

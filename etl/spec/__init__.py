@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from etl.norsk import normalise_header
+from etl.spec.types import TYPES
 
 SPEC_DIR = Path(__file__).parent  # the kinds are declared as TOML beside this module
 
@@ -15,19 +16,6 @@ SPEC_DIR = Path(__file__).parent  # the kinds are declared as TOML beside this m
 # example, which the reader never loads (and says it skipped). Survives a re-save by Excel or LibreOffice.
 EXAMPLE_COLUMN = "Eksempelrad"
 EXAMPLE_MARK = "ja – eksempel, leses ikke inn"
-
-# Column types and the DuckDB type each is stored as.
-SQL_TYPES = {
-    "code": "VARCHAR",
-    "text": "VARCHAR",
-    "integer": "BIGINT",
-    "number": "DOUBLE",
-    "year": "INTEGER",
-    "date": "DATE",
-    "period": "DATE",
-    "enum": "VARCHAR",
-    "codelist": "VARCHAR[]",
-}
 
 
 @dataclass(frozen=True, eq=False)  # identity equality: columns are compared as objects
@@ -53,6 +41,7 @@ class Column:
     fills: str | None = None  # after references are resolved, fill this field where it is blank
     owns: str | None = None  # "ansvar": the codes this column lists belong to the row's unit, one unit per code
     period_types: tuple[str, ...] = ()  # the period types allowed (empty = any)
+    floor: str | None = None  # "min_n": a value below that setting never lowers it (the load report says so)
 
     def header_keys(self) -> set[str]:
         """Every normalised header that names this column."""
@@ -96,6 +85,9 @@ class Spec:
     # `sum_fields` are added together, other fields keep the first row's value).
     duplicates: str = "refuse"
     sum_fields: tuple[str, ...] = ()
+    short_rows: bool = False  # a text file's rows may leave out trailing empty cells (Klass CSV exports)
+    teaches: str | None = None  # what an accepted file adds to what later files are checked against
+    forecast_notes: bool = False  # say when a forecast cannot be measured for want of the year's budget
 
     @property
     def unit_fields(self) -> list[str]:
@@ -118,7 +110,7 @@ class Spec:
         """(name, SQL type) of the raw table: every field, a period's type, and the load bookkeeping."""
         cols = []
         for c in (c for c in self.columns if c.store):
-            cols.append((c.field, SQL_TYPES[c.type]))
+            cols.append((c.field, TYPES[c.type].sql))
             if c.type == "period":
                 cols.append((f"{c.field}_type", "VARCHAR"))
         return cols + [("_seq", "BIGINT"), ("_file", "VARCHAR"), ("_sha", "VARCHAR"), ("_row", "INTEGER")]
@@ -129,7 +121,7 @@ def _column(d: dict) -> Column:
     for canonical, variants in d.pop("values", {}).items():
         for v in (canonical, *variants):
             values[normalise_header(v)] = canonical
-    if d["type"] not in SQL_TYPES:
+    if d["type"] not in TYPES:
         raise ValueError(f"unknown column type {d['type']!r}")
     return Column(
         aliases=tuple(d.pop("aliases", ())), period_types=tuple(d.pop("period_types", ())), values=values, **d
@@ -169,6 +161,9 @@ def parse_spec(text: str) -> Spec:
         feeds_scale_default=feeds.get("scale_default"),
         duplicates=duplicates.get("same_key", "refuse"),
         sum_fields=tuple(duplicates.get("sum", ())),
+        short_rows=d.get("short_rows", False),
+        teaches=d.get("teaches"),
+        forecast_notes=d.get("forecast_notes", False),
     )
     _check_duplicates(spec)
     return spec
