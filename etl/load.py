@@ -116,6 +116,39 @@ def _load(settings: Settings, paths: list[Path] | None, origin: str, progress: P
         folder.mkdir(parents=True, exist_ok=True)
     ctx, loaded_shas, rejected_shas, built = _known(settings)
     held_before = _held_back(published(settings.current))
+    candidates = _candidates(settings, paths, origin, loaded_shas, rejected_shas)
+    _read(settings, candidates, loaded_shas, progress)
+    _check(settings, candidates, ctx)
+    todo = [c for c in candidates if c.result is not None]
+    meta = {
+        "kommune_code": settings.kommune_code,
+        "kommune_name": settings.kommune_name,
+        "min_n": str(settings.min_n),
+        "peers": ",".join(settings.peers),
+        "comparison_regions": ",".join(settings.comparison_regions),
+        "schema": schema_fingerprint(),  # specs and SQL of this code: an upgrade rebuilds the warehouse
+    }
+    # e.g. new peers, or new SQL after an upgrade: rebuild even without new files
+    settings_changed = built is not None and any(built.get(k) != v for k, v in meta.items())
+    if not todo and not settings_changed:
+        return LoadSummary([])
+    version, notes = None, []
+    if settings_changed or any(c.result.status != "unchanged" for c in todo):
+        version, notes = _publish(settings, todo, meta, held_before, progress)
+    now = dt.datetime.now()
+    for c in todo:
+        if c.result.status == "unchanged" and not c.move:
+            continue  # a named file or the catalogue whose content was archived when first loaded
+        if c.result.stored_as is None:
+            c.result.stored_as = _destination(settings, c, now)
+        _file_away(c)
+    return LoadSummary([c.result for c in todo], version, notes)
+
+
+def _candidates(
+    settings: Settings, paths: list[Path] | None, origin: str, loaded_shas: set[str], rejected_shas: set[str]
+) -> list[_Candidate]:
+    """The files to consider: the catalogue, SSB's cached answers not yet loaded, and the inbox (or `paths`)."""
     candidates: list[_Candidate] = []
     catalogue = settings.catalogue
     # The catalogue is edited in place: it is read whenever its content changed, and a copy archived.
@@ -130,7 +163,11 @@ def _load(settings: Settings, paths: list[Path] | None, origin: str, progress: P
         if not p.exists():
             raise BmsError(f"Fant ikke fila {p}.")
         candidates.append(_Candidate(p, origin, sha256(p), move=p.resolve().parent == inbox))
+    return candidates
 
+
+def _read(settings: Settings, candidates: list[_Candidate], loaded_shas: set[str], progress: Progress) -> None:
+    """Read every new file whole; a refused one keeps its FileRejected."""
     for n, c in enumerate(candidates, 1):
         if c.sha in loaded_shas:
             if c.origin != "katalog":
@@ -144,9 +181,11 @@ def _load(settings: Settings, paths: list[Path] | None, origin: str, progress: P
         except FileRejected as e:
             c.error = e
 
-    # Reference data first, so a batch holding both units and figures for them loads in one go.
-    readable = [c for c in candidates if c.tables]
-    readable.sort(key=lambda c: min(t.spec.order for t in c.tables))
+
+def _check(settings: Settings, candidates: list[_Candidate], ctx: Context) -> None:
+    """Check what needs more than one file, reference data first (a batch holding both units and figures for
+    them loads in one go); each file's result, and what its rows replace."""
+    readable = sorted((c for c in candidates if c.tables), key=lambda c: min(t.spec.order for t in c.tables))
     for c in readable:
         problems: list[Problem] = []
         notes: list[str] = []
@@ -162,65 +201,46 @@ def _load(settings: Settings, paths: list[Path] | None, origin: str, progress: P
             ctx.learn(t)
         kinds = sorted({t.spec.kind for t in c.tables})
         c.result = FileResult(c.path.name, "loaded", ", ".join(kinds), sum(len(f) for f in c.frames), notes=notes)
-
     _say_what_is_replaced(settings, [c for c in readable if c.error is None], ctx)
     for c in candidates:
         if c.error is not None:
             c.result = FileResult(c.path.name, "rejected", message=str(c.error))
-    todo = [c for c in candidates if c.result is not None]
-    meta = {
-        "kommune_code": settings.kommune_code,
-        "kommune_name": settings.kommune_name,
-        "min_n": str(settings.min_n),
-        "peers": ",".join(settings.peers),
-        "comparison_regions": ",".join(settings.comparison_regions),
-        "schema": schema_fingerprint(),  # specs and SQL of this code: an upgrade rebuilds the warehouse
-    }
-    # e.g. new peers, or new SQL after an upgrade: rebuild even without new files
-    settings_changed = built is not None and any(built.get(k) != v for k, v in meta.items())
-    if not todo and not settings_changed:
-        return LoadSummary([])
 
-    version, notes = None, []
-    if settings_changed or any(c.result.status != "unchanged" for c in todo):
-        progress("bygger nytt datavarehus")
-        now = dt.datetime.now()
-        new_rows = [
-            NewRows(t.spec, f, c.path.name, c.sha)
-            for c in todo
-            if c.result.status == "loaded"
-            for t, f in zip(c.tables, c.frames, strict=True)
-        ]
-        for c in todo:
-            c.result.stored_as = _destination(settings, c, now)
-        log = [
-            {
-                "file_name": c.path.name,
-                "sha256": c.sha,
-                "kind": c.result.kind,
-                "rows": c.result.rows,
-                "status": c.result.status,
-                "message": c.result.message or "; ".join(c.result.notes) or None,
-                "loaded_at": now,
-                "origin": c.origin,
-                "stored_as": str(c.result.stored_as.relative_to(settings.data_dir)),
-            }
-            for c in todo
-            if c.result.status != "unchanged"
-        ]
-        version, final = build(settings.warehouse_dir, settings.current, new_rows, log, meta, settings.keep_versions)
-        progress(f"publisert versjon {version}")
-        said = [n for c in todo for n in c.result.notes]
-        shas = [c.sha for c in todo if c.result.status == "loaded"]
-        notes = _held_notes((_held_back(final) - held_before) | _held_back(final, shas), said)
+
+def _publish(
+    settings: Settings, todo: list[_Candidate], meta: dict[str, str], held_before: set[tuple], progress: Progress
+) -> tuple[int, list[str]]:
+    """Build and publish the next version; its number and the notes on figures newly held back in it."""
+    progress("bygger nytt datavarehus")
     now = dt.datetime.now()
+    new_rows = [
+        NewRows(t.spec, f, c.path.name, c.sha)
+        for c in todo
+        if c.result.status == "loaded"
+        for t, f in zip(c.tables, c.frames, strict=True)
+    ]
     for c in todo:
-        if c.result.status == "unchanged" and not c.move:
-            continue  # a named file or the catalogue whose content was archived when first loaded
-        if c.result.stored_as is None:
-            c.result.stored_as = _destination(settings, c, now)
-        _file_away(c)
-    return LoadSummary([c.result for c in todo], version, notes)
+        c.result.stored_as = _destination(settings, c, now)
+    log = [
+        {
+            "file_name": c.path.name,
+            "sha256": c.sha,
+            "kind": c.result.kind,
+            "rows": c.result.rows,
+            "status": c.result.status,
+            "message": c.result.message or "; ".join(c.result.notes) or None,
+            "loaded_at": now,
+            "origin": c.origin,
+            "stored_as": str(c.result.stored_as.relative_to(settings.data_dir)),
+        }
+        for c in todo
+        if c.result.status != "unchanged"
+    ]
+    version, final = build(settings.warehouse_dir, settings.current, new_rows, log, meta, settings.keep_versions)
+    progress(f"publisert versjon {version}")
+    said = [n for c in todo for n in c.result.notes]
+    shas = [c.sha for c in todo if c.result.status == "loaded"]
+    return version, _held_notes((_held_back(final) - held_before) | _held_back(final, shas), said)
 
 
 def _say_what_is_replaced(settings: Settings, accepted: list[_Candidate], ctx: Context) -> None:

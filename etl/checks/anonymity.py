@@ -30,7 +30,7 @@ def hold_back(frame: pd.DataFrame, ctx: Context, table: Table) -> tuple[pd.DataF
     as well. A survey file without a kommune row gets one computed from all its unit rows first."""
     spec = table.spec
     n_col, unit_col = spec.anonymity_n, spec.anonymity_unit or "unit_id"
-    survey = "indicator_id" not in frame
+    survey = spec.anonymity_survey
     problems = _missing_n(frame, ctx, table, n_col, unit_col, survey)
     if problems:
         return frame, [], problems

@@ -159,16 +159,7 @@ def _excel(path: Path, head: bytes, max_unzipped: int) -> list[Sheet]:
             "Åpne fila i Excel og lagre den på nytt, eller eksporter den på nytt.",
         ) from None
     try:
-        with zipfile.ZipFile(path) as z:
-            styles = percent_styles(z)
-            for i, part in _worksheet_parts(z, [s.name for s in sheets]):
-                sheets[i].facts = cell_facts(z, part, styles)
-                if _has_formulas(z, part):
-                    sheet = sheets[i]
-                    sheet.formulas = _formulas(z, part)
-                    # calamine leaves out trailing rows of formulas without a value: keep them in view
-                    last = max((r for r, _ in sheet.formulas), default=-1)
-                    sheet.rows.extend([] for _ in range(last + 1 - len(sheet.rows)))
+        _from_xml(path, sheets)
     except (KeyError, ValueError, zipfile.BadZipFile, ElementTree.ParseError):
         raise _refuse(
             path,
@@ -176,6 +167,20 @@ def _excel(path: Path, head: bytes, max_unzipped: int) -> list[Sheet]:
             "Åpne fila i Excel og lagre den på nytt, eller eksporter den på nytt.",
         ) from None
     return sheets
+
+
+def _from_xml(path: Path, sheets: list[Sheet]) -> None:
+    """What calamine does not give, from the sheets' XML: formulas, percent formats, error values, hidden rows."""
+    with zipfile.ZipFile(path) as z:
+        styles = percent_styles(z)
+        for i, part in _worksheet_parts(z, [s.name for s in sheets]):
+            sheet = sheets[i]
+            sheet.facts = cell_facts(z, part, styles)
+            if _has_formulas(z, part):
+                sheet.formulas = _formulas(z, part)
+                # calamine leaves out trailing rows of formulas without a value: keep them in view
+                last = max((r for r, _ in sheet.formulas), default=-1)
+                sheet.rows.extend([] for _ in range(last + 1 - len(sheet.rows)))
 
 
 def _state(visible: object) -> str:

@@ -75,6 +75,9 @@ class Spec:
     anonymity_n: str | None = None
     anonymity_unit: str | None = None
     anonymity_describe: tuple[str, ...] = ("indicator_id",)  # the fields that name a held-back row
+    # a survey under the anonymity rule: its minimum is the strictest of the catalogue indicators whose
+    # kilde is this kind (an indikatorverdier row takes its own indicator's)
+    anonymity_survey: bool = False
     unit_columns: tuple[str, ...] = ()  # Norwegian names of the columns that can say which unit a row is for
     unit_required: bool = False  # every row must name a unit (True), or a blank unit means the kommune
     feeds_ref: str | None = None  # the catalogue kilde_ref a row feeds, as a template over fields
@@ -154,6 +157,7 @@ def parse_spec(text: str) -> Spec:
         anonymity_n=anonymity.get("n"),
         anonymity_unit=anonymity.get("unit"),
         anonymity_describe=tuple(anonymity.get("describe", ("indicator_id",))),
+        anonymity_survey=anonymity.get("survey", False),
         unit_columns=tuple(unit.get("columns", ())),
         unit_required=unit.get("required", False),
         feeds_ref=feeds.get("source_ref"),

@@ -25,10 +25,11 @@ WITH default_min AS (
     SELECT value::INTEGER AS n FROM meta WHERE key = 'min_n'
 ),
 source_min AS (  -- a survey's minimum is the strictest of the catalogue indicators it feeds
-    SELECT s.source, coalesce(max(i.min_n), (SELECT n FROM default_min)) AS min_n
-    FROM (VALUES ('brukerundersøkelse'), ('medarbeiderundersøkelse')) s(source)
-    LEFT JOIN indicators i USING (source)
-    GROUP BY s.source
+    SELECT k.kind AS source, coalesce(max(i.min_n), (SELECT n FROM default_min)) AS min_n
+    FROM kinds k  -- the kinds whose spec says `[anonymity] survey = true`
+    LEFT JOIN indicators i ON i.source = k.kind
+    WHERE k.survey
+    GROUP BY k.kind
 ),
 cells AS (
     SELECT 'brukerundersøkelse' AS source, 'user_survey:' || service || '/' || dimension AS ref,
