@@ -247,13 +247,21 @@ def _say_what_is_replaced(settings: Settings, accepted: list[_Candidate], ctx: C
     """Add to each file's report what its rows replace in the published warehouse: per period, the units (or
     ansvar) it lists, with the rows before and now. A file replaces only the units or ansvar it lists."""
     target = published(settings.current)
-    todo = [(c, t, f) for c in accepted for t, f in zip(c.tables, c.frames, strict=True) if _who(t.spec)]
+    todo = [
+        (c, t, f)
+        for c in accepted
+        for t, f in zip(c.tables, c.frames, strict=True)
+        if _who(t.spec) or _whole_scope(t.spec)
+    ]
     if target is None or not todo:
         return
     con = duckdb.connect(str(target), read_only=True, config=DUCKDB_CONFIG)
     try:
         for c, table, frame in todo:
-            c.result.notes += _replaced(con, table.spec, frame, ctx)
+            if _who(table.spec):
+                c.result.notes += _replaced(con, table.spec, frame, ctx)
+            else:
+                c.result.notes += _replaced_whole(con, table.spec, frame)
     finally:
         con.close()
 
@@ -293,6 +301,38 @@ def _replaced(con: duckdb.DuckDBPyConnection, spec, frame: pd.DataFrame, ctx: Co
         + (f" og {len(parts) - 10} til" if len(parts) > 10 else "")
         for (period, ptype), parts in sorted(said.items(), key=lambda item: item[0][0])
     ]
+
+
+def _whole_scope(spec) -> bool:
+    """A kind with units whose scope is wider than a unit (a survey's year and service): a newer file
+    replaces the whole scope, also the units it does not list."""
+    return "unit_id" in {c.field for c in spec.columns} and "unit_id" not in spec.scope
+
+
+def _replaced_whole(con: duckdb.DuckDBPyConnection, spec, frame: pd.DataFrame) -> list[str]:
+    """Per scope (year, service …) the file replaces: rows before and now, and the units that lose figures."""
+    fields = list(spec.scope)
+    cols = ", ".join(fields)
+    old = con.execute(
+        f"SELECT {cols}, unit_id FROM {spec.raw_table} QUALIFY _seq = max(_seq) OVER (PARTITION BY {cols})"
+    ).df()
+    notes = []
+    for key, new in frame.groupby(fields, dropna=False):
+        key = key if isinstance(key, tuple) else (key,)
+        mask = pd.Series(True, index=old.index)
+        for f, v in zip(fields, key, strict=True):
+            mask &= old[f] == v
+        before = old[mask]
+        if before.empty:
+            continue
+        lost = sorted(set(before["unit_id"].dropna()) - set(new["unit_id"].dropna()))
+        what = ", ".join(str(v) for v in key)
+        note = f"erstatter {what} ({_rows(len(before))} før → {_rows(len(new))} nå)"
+        if lost:
+            more = " …" if len(lost) > 10 else ""
+            note += f"; tallene for {', '.join(lost[:10])}{more} er ikke med i fila og fjernes"
+        notes.append(note)
+    return notes
 
 
 def _rows(n: int) -> str:

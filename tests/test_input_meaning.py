@@ -216,3 +216,15 @@ def test_a_partial_ledger_replaces_only_its_ansvar(dd, capsys):
     out = load(dd, capsys)
     assert query(dd, "SELECT ansvar, actual FROM accounting ORDER BY 1") == [("0310", 600.0), ("2100", 1000.0)]
     assert "erstatter mars 2025 for ansvar 0310 (1 rad før → 1 rad nå)" in out, out
+
+
+def test_a_survey_file_says_which_units_it_removes(dd, capsys):
+    """A survey file replaces its year and service whole: the report says what goes, unit by unit."""
+    header = ["år", "tjeneste", "enhet_id", "dimensjon", "snitt", "antall_svar"]
+    rows = [[2024, "barnehage", u, "Trivsel", 4.5, n] for u, n in (("E21", 20), (None, 20))]
+    write_csv(dd / "inbox" / "a.csv", [header, *rows])
+    load(dd, capsys)
+    write_csv(dd / "inbox" / "b.csv", [header, [2024, "barnehage", None, "Trivsel", 4.4, 25]])
+    out = load(dd, capsys)
+    assert "erstatter 2024, barnehage (2 rader før → 1 rad nå); tallene for E21 er ikke med i fila" in out, out
+    assert query(dd, "SELECT unit_id, respondents FROM user_survey") == [(None, 25)]
