@@ -80,6 +80,8 @@ def print_summary(summary: LoadSummary, settings: Settings | None = None) -> Non
             print(f"           Full feilrapport: {r.stored_as}.feil.txt")
         if r.status == "deferred":
             print(f"           {r.message}")
+    for note in summary.notes:
+        print(f"  merk: {note}")
     if summary.version is not None:
         print(f"Publiserte datavarehus versjon {summary.version}.")
         for note in peer_notes(settings) if settings is not None else []:

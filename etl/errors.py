@@ -3,7 +3,20 @@
 from __future__ import annotations
 
 import errno
+import re
 from dataclasses import dataclass, field
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_QUOTED = re.compile(r"«([^«»]{81,})»")
+LONGEST_MESSAGE = 1_000
+
+
+def readable(text: str) -> str:
+    """A message as a person can read it: control characters written out (`E10\\u0007`, not an invisible
+    bell), a quoted value over 80 characters cut with its length said, and the whole at most 1 000."""
+    text = _CONTROL.sub(lambda m: f"\\u{ord(m[0]):04x}", text)
+    text = _QUOTED.sub(lambda m: f"«{m[1][:60]}… ({len(m[1])} tegn)»", text)
+    return text if len(text) <= LONGEST_MESSAGE else text[: LONGEST_MESSAGE - 1] + "…"
 
 
 class BmsError(Exception):
@@ -19,6 +32,13 @@ class Problem:
     sheet: str | None = None
     row: int | None = None  # the row number as the user sees it in Excel or a text editor
     column: str | None = None  # "C (ansvar)" style: letter and header
+
+    def __post_init__(self) -> None:
+        # values from a file are echoed in messages: show control characters, never a 600 KB report
+        for name in ("message", "fix", "sheet", "column"):
+            value = getattr(self, name)
+            if isinstance(value, str):
+                object.__setattr__(self, name, readable(value))
 
     def location(self) -> str:
         """Where the problem is, in Norwegian: `ark «Ark1», rad 7, kolonne C (ansvar)`."""

@@ -21,8 +21,10 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from etl.checks.context import Context, check_references
+from etl.checks.context import Context
+from etl.checks.references import check_references
 from etl.errors import BmsError, FileRejected, Problem
+from etl.norsk import format_period
 from etl.read.reader import read_file
 from etl.read.table import Table
 from etl.settings import Settings
@@ -57,6 +59,7 @@ class LoadSummary:
     results: list[FileResult]
     version: int | None = None
     damage: str | None = None  # the published version was damaged or missing: what was used instead
+    notes: list[str] = field(default_factory=list)  # about the published whole, not one file (anonymity)
 
     @property
     def rejected(self) -> list[FileResult]:
@@ -197,9 +200,9 @@ def _read(settings: Settings, candidates: list[_Candidate], known: _Known, progr
             c.result = FileResult(c.path.name, "deferred", message=CHANGED_MESSAGE if after else GONE_MESSAGE)
 
 
-def _check(candidates: list[_Candidate], ctx: Context) -> None:
+def _check(settings: Settings, candidates: list[_Candidate], ctx: Context) -> None:
     """Check references, reference data first, so a batch holding both units and figures for them loads in one
-    go; then refuse files of one load that give rows for the same scope."""
+    go; then refuse files of one load that give rows for the same scope, and say what each file replaces."""
     readable = [c for c in candidates if c.tables]
     readable.sort(key=lambda c: min(t.spec.order for t in c.tables))
     for c in readable:
@@ -218,6 +221,7 @@ def _check(candidates: list[_Candidate], ctx: Context) -> None:
         kinds = sorted({t.spec.kind for t in c.tables})
         c.result = FileResult(c.path.name, "loaded", ", ".join(kinds), sum(len(f) for f in c.frames), notes=notes)
     _refuse_overlaps([c for c in readable if c.error is None and c.origin not in ("katalog", "ssb")])
+    _say_what_is_replaced(settings, [c for c in readable if c.error is None], ctx)
     for c in candidates:
         if c.error is not None:
             c.result = FileResult(c.path.name, "rejected", message=str(c.error))
@@ -260,9 +264,10 @@ def _load(settings: Settings, paths: list[Path] | None, origin: str, progress: P
     known = _known(settings)
     if known.damage:
         progress(f"merk: {known.damage}")
+    held_before = _held_back(known.target)
     candidates = _candidates(settings, paths, origin, known)
     _read(settings, candidates, known, progress)
-    _check(candidates, known.ctx)
+    _check(settings, candidates, known.ctx)
     todo = [c for c in candidates if c.result is not None and c.outcome.status != "deferred"]
     deferred = [c.outcome for c in candidates if c.result is not None and c.outcome.status == "deferred"]
     meta = {
@@ -277,22 +282,26 @@ def _load(settings: Settings, paths: list[Path] | None, origin: str, progress: P
     settings_changed = known.built is not None and any(known.built.get(k) != v for k, v in meta.items())
     if not todo and not settings_changed:
         return LoadSummary(deferred, damage=known.damage)
-    version = None
+    version, notes = None, []
     now = dt.datetime.now()
     for c in todo:
         c.outcome.stored_as = _destination(settings, c, now)
     if settings_changed or any(c.outcome.status == "loaded" for c in todo):
         progress("bygger nytt datavarehus")
-        version = _build(settings, todo, meta, now, known.target)
+        version, final = _build(settings, todo, meta, now, known.target)
         progress(f"publisert versjon {version}")
+        notes = _privacy_notes(todo, final, held_before)
     for c in todo:
         if c.outcome.status == "unchanged" and not c.move:
             continue  # a named file or the catalogue whose content was archived when first loaded
         _file_away(c)
-    return LoadSummary([c.outcome for c in todo] + deferred, version, damage=known.damage)
+    return LoadSummary([c.outcome for c in todo] + deferred, version, damage=known.damage, notes=notes)
 
 
-def _build(settings: Settings, todo: list[_Candidate], meta: dict[str, str], now: dt.datetime, base) -> int:
+def _build(
+    settings: Settings, todo: list[_Candidate], meta: dict[str, str], now: dt.datetime, base: Path | None
+) -> tuple[int, Path]:
+    """Build and publish the next version with the accepted rows and the load log; its number and file."""
     new_rows = [
         NewRows(t.spec, f, c.path.name, c.sha)
         for c in todo
@@ -314,10 +323,14 @@ def _build(settings: Settings, todo: list[_Candidate], meta: dict[str, str], now
         for c in todo
         if c.outcome.status != "unchanged"
     ]
-    version, _ = build(
-        settings.warehouse_dir, settings.current, new_rows, log, meta, settings.keep_versions, previous=base
-    )
-    return version
+    return build(settings.warehouse_dir, settings.current, new_rows, log, meta, settings.keep_versions, previous=base)
+
+
+def _privacy_notes(todo: list[_Candidate], final: Path, held_before: set[tuple]) -> list[str]:
+    """The notes on figures newly held back in the version just built that no file's own note names."""
+    said = [n for c in todo for n in c.outcome.notes]
+    shas = [c.sha for c in todo if c.outcome.status == "loaded"]
+    return _held_notes((_held_back(final) - held_before) | _held_back(final, shas), said)
 
 
 @dataclass
@@ -422,3 +435,137 @@ def _file_away(c: _Candidate) -> None:
         return
     if c.error is not None:
         Path(f"{dest}.feil.txt").write_text(c.error.report(), encoding="utf-8")
+
+
+def _say_what_is_replaced(settings: Settings, accepted: list[_Candidate], ctx: Context) -> None:
+    """Add to each file's report what its rows replace in the published warehouse: per period, the units (or
+    ansvar) it lists, with the rows before and now. A file replaces only the units or ansvar it lists."""
+    target = readable(settings.current)[0]
+    todo = [
+        (c, t, f)
+        for c in accepted
+        for t, f in zip(c.tables, c.frames, strict=True)
+        if _who(t.spec) or _whole_scope(t.spec)
+    ]
+    if target is None or not todo:
+        return
+    con = connect_read_only(target)
+    try:
+        for c, table, frame in todo:
+            if _who(table.spec):
+                c.outcome.notes += _replaced(con, table.spec, frame, ctx)
+            else:
+                c.outcome.notes += _replaced_whole(con, table.spec, frame)
+    finally:
+        con.close()
+
+
+def _who(spec) -> str | None:
+    """What a kind's replacement scope names besides the period: `unit` (a unit or its ansvar) or `ansvar`."""
+    if "period" not in spec.scope or "ansvar" not in spec.scope:
+        return None
+    return "unit" if "unit_id" in spec.scope else "ansvar"
+
+
+def _replaced(con: duckdb.DuckDBPyConnection, spec, frame: pd.DataFrame, ctx: Context) -> list[str]:
+    if _who(spec) == "unit":
+        names = frame["unit_id"].where(frame["unit_id"].notna(), frame["ansvar"].map(ctx.ansvar))
+        who = "coalesce(r.unit_id, a.unit_id, r.ansvar)"
+    else:
+        names, who = frame["ansvar"], "r.ansvar"
+    current = (
+        f"SELECT r.period, r.period_type, {who} AS who FROM {spec.raw_table} r "
+        "LEFT JOIN ansvar_units a ON r.unit_id IS NULL AND a.ansvar = r.ansvar "
+        f"QUALIFY r._seq = max(r._seq) OVER (PARTITION BY r.period, r.period_type, {who})"
+    )
+    if _who(spec) == "ansvar":  # a kind without unit_id: its ansvar is all it says
+        current = current.replace("r.unit_id IS NULL AND ", "")
+    sql = f"SELECT period, period_type, who, count(*) FROM ({current}) GROUP BY ALL"
+    before = {(pd.Timestamp(p), t, w): n for p, t, w, n in con.execute(sql).fetchall()}
+    said: dict[tuple, list[str]] = {}
+    for (period, ptype, name), rows in frame.assign(_who=names.fillna(frame["ansvar"])).groupby(
+        ["period", "period_type", "_who"]
+    ):
+        old = before.get((pd.Timestamp(str(period)), ptype, name))
+        if old:
+            label = name if _who(spec) == "unit" else f"ansvar {name}"
+            said.setdefault((period, ptype), []).append(f"{label} ({_rows(old)} før → {_rows(len(rows))} nå)")
+    return [
+        f"erstatter {format_period(period.date(), str(ptype))} for {', '.join(parts[:10])}"
+        + (f" og {len(parts) - 10} til" if len(parts) > 10 else "")
+        for (period, ptype), parts in sorted(said.items(), key=lambda item: item[0][0])
+    ]
+
+
+def _whole_scope(spec) -> bool:
+    """A kind with units whose scope is wider than a unit (a survey's year and service): a newer file
+    replaces the whole scope, also the units it does not list."""
+    return "unit_id" in {c.field for c in spec.columns} and "unit_id" not in spec.scope
+
+
+def _replaced_whole(con: duckdb.DuckDBPyConnection, spec, frame: pd.DataFrame) -> list[str]:
+    """Per scope (year, service …) the file replaces: rows before and now, and the units that lose figures."""
+    fields = list(spec.scope)
+    cols = ", ".join(fields)
+    old = con.execute(
+        f"SELECT {cols}, unit_id FROM {spec.raw_table} QUALIFY _seq = max(_seq) OVER (PARTITION BY {cols})"
+    ).df()
+    notes = []
+    for key, new in frame.groupby(fields, dropna=False):
+        key = key if isinstance(key, tuple) else (key,)
+        mask = pd.Series(True, index=old.index)
+        for f, v in zip(fields, key, strict=True):
+            mask &= old[f] == v
+        before = old[mask]
+        if before.empty:
+            continue
+        lost = sorted(set(before["unit_id"].dropna()) - set(new["unit_id"].dropna()))
+        what = ", ".join(str(v) for v in key)
+        note = f"erstatter {what} ({_rows(len(before))} før → {_rows(len(new))} nå)"
+        if lost:
+            more = " …" if len(lost) > 10 else ""
+            note += f"; tallene for {', '.join(lost[:10])}{more} er ikke med i fila og fjernes"
+        notes.append(note)
+    return notes
+
+
+def _rows(n: int) -> str:
+    return f"{n} rad" if n == 1 else f"{n} rader"
+
+
+def _held_back(version: Path | None, manual_from: list[str] | None = None) -> set[tuple]:
+    """The cells a warehouse version holds back for anonymity (none before the first); with `manual_from`,
+    only those where a manual figure from one of these files (by hash) is held back."""
+    if version is None:
+        return set()
+    sql = "SELECT indicator_id, scope, scope_code, period, reason FROM held_back h"
+    if manual_from is not None:
+        sql += (
+            " WHERE EXISTS (SELECT 1 FROM raw_manual_values m WHERE m.indicator_id = h.indicator_id"
+            " AND m.period = h.period AND m.value IS NOT NULL AND list_contains($shas, m._sha)"
+            " AND coalesce(m.unit_id, '') = CASE WHEN h.scope = 'enhet' THEN h.scope_code ELSE '' END)"
+        )
+    con = connect_read_only(version)
+    try:
+        return set(con.execute(sql, {"shas": manual_from} if manual_from is not None else {}).fetchall())
+    except duckdb.CatalogException:  # a warehouse built by older code
+        return set()
+    finally:
+        con.close()
+
+
+def _held_notes(cells: set[tuple], said: list[str]) -> list[str]:
+    """The load report's lines for cells newly held back in the warehouse that no file's note names: held
+    back because figures from several files or sources together would show a held-back one."""
+    notes = []
+    for indicator, scope, code, period, reason in sorted(cells, key=lambda c: tuple(map(str, c))):
+        who = f"enhet {code}" if scope == "enhet" else "hele kommunen"
+        if any(who in n and str(period.year) in n for n in said):
+            continue
+        why = (
+            "bygger på for få svar"
+            if reason == "for få svar"
+            else "ville sammen med kommunetallet og tall fra andre filer eller kilder vist et tall som holdes tilbake"
+        )
+        notes.append(f"personvern: {indicator} {period:%d.%m.%Y} for {who} publiseres ikke; tallet {why}")
+    return notes

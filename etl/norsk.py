@@ -138,7 +138,7 @@ def parse_number(value: object, dot: str = "decimal") -> float:
     if isinstance(value, int | float):
         if isinstance(value, float) and math.isnan(value):
             raise ParseError("tomt felt")
-        return float(value)
+        return _finite(float(value), value)
     s = _number_text(value)
     if not s:
         raise ParseError("tomt felt")
@@ -167,9 +167,36 @@ def parse_number(value: object, dot: str = "decimal") -> float:
             "det ett tall med desimalkomma i kolonnen, leses punktum i hele kolonnen som tusenskille.",
         )
     try:
-        return float(s)
+        number = float(s)
     except ValueError:
         raise ParseError(f"«{value}» er ikke et tall (bruk for eksempel 1 234,5)") from None
+    return _finite(number, value)
+
+
+# No figure in a municipality's files comes near this (a thousand billion kroner); a cell beyond it is a
+# broken export, an overflow (`1e400`) or a text like `inf` that Python would read as infinity.
+LARGEST_NUMBER = 1e15
+
+
+def _finite(number: float, raw: object) -> float:
+    """The number, or ParseError for infinity, not-a-number and absurd magnitudes."""
+    if not math.isfinite(number):
+        raise ParseError(
+            f"«{shorten(raw)}» er ikke et endelig tall (uendelig eller ikke et tall)",
+            "Skriv tallet slik det er, for eksempel 1 234,5; uendelig og feilverdier kan ikke lagres.",
+        )
+    if abs(number) > LARGEST_NUMBER:
+        raise ParseError(
+            f"«{shorten(raw)}» er urimelig stort (over {LARGEST_NUMBER:.0e} i absoluttverdi)",
+            "Sjekk cellen: tallet er trolig feil eksportert eller limt inn. Skriv det riktige tallet.",
+        )
+    return number
+
+
+def shorten(value: object, most: int = 60) -> str:
+    """A value as a message shows it: control characters written out (`E10\\u0007`), cut to `most` characters."""
+    text = "".join(f"\\u{ord(ch):04x}" if (ord(ch) < 32 or 0x7F <= ord(ch) < 0xA0) else ch for ch in str(value))
+    return text if len(text) <= most else f"{text[: most - 1]}… ({len(text)} tegn)"
 
 
 def _check_year(year: int) -> int:
@@ -256,7 +283,12 @@ def parse_date(value: object) -> dt.date:
         m = _DMY.fullmatch(s)
         if m:
             _check_time(m, value)
-            year = int(m[3]) + (2000 if len(m[3]) == 2 else 0)
+            if len(m[3]) == 2:  # `01.12.99`: 1999 or 2099? Never guessed.
+                raise ParseError(
+                    f"«{value}» har tosifret årstall, som kan bety både 19{m[3]} og 20{m[3]}",
+                    "Skriv årstallet med fire sifre (dd.mm.åååå), for eksempel 01.12.1999, eller bruk en Excel-dato.",
+                )
+            year = int(m[3])
             return dt.date(_check_year(year), int(m[2]), int(m[1]))
         m = _ISO.fullmatch(s)
         if m:

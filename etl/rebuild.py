@@ -8,7 +8,6 @@ archive time stamp; the last version built there is moved in and published. Noth
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import re
 import shutil
@@ -70,7 +69,7 @@ def rebuild(settings: Settings, progress: Progress = lambda _: None) -> tuple[in
 
 
 def _rebuild_in(settings, scratch: Path, batches, origins: dict[str, str], progress: Progress):
-    work = dataclasses.replace(settings, data_dir=scratch)
+    work = settings.model_copy(update={"data_dir": scratch})
     (scratch / "files").mkdir(parents=True)
     if settings.kostra_dir.exists():
         os.symlink(settings.kostra_dir.resolve(), work.kostra_dir)

@@ -11,19 +11,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from etl.errors import BmsError
-from etl.spec import Spec, load_specs
-
-TYPE_LABELS = {
-    "code": "kode (tekst, ledende nuller beholdes)",
-    "text": "tekst",
-    "integer": "helt tall",
-    "number": "tall (desimalkomma)",
-    "year": "årstall",
-    "date": "dato (dd.mm.åååå)",
-    "period": "periode (2025, 2025-03, 2025T1, 2025K1)",
-    "enum": "en av de gyldige verdiene",
-    "codelist": "koder skilt med komma",
-}
+from etl.spec import EXAMPLE_COLUMN, EXAMPLE_MARK, Spec, load_specs
+from etl.spec.types import TYPES
 
 
 def template_bytes(kind: str) -> bytes:
@@ -44,6 +33,11 @@ def template_bytes(kind: str) -> bytes:
         example = data.cell(row=2, column=j, value=col.example or None)
         example.data_type = "s"  # text stays text: codes keep leading zeros, nothing is a formula
         data.column_dimensions[get_column_letter(j)].width = max(12, len(col.name) + 4)
+    # the example row is marked, so the template dropped in as it is (or with rows added) never loads it
+    marker = len(spec.columns) + 1
+    data.cell(row=1, column=marker, value=EXAMPLE_COLUMN).font = Font(italic=True)
+    data.cell(row=2, column=marker, value=EXAMPLE_MARK).font = Font(italic=True)
+    data.column_dimensions[get_column_letter(marker)].width = len(EXAMPLE_MARK) + 2
     _explanation(wb, spec)
     wb.properties.creator = "Heim BMS"
     out = io.BytesIO()
@@ -62,9 +56,15 @@ def _explanation(wb: Workbook, spec: Spec) -> None:
             "Arket «Forklaring» leses ikke inn."
         ]
     )
+    sheet.append(
+        [
+            f"Rad 2 er et eksempel: den er merket i kolonnen «{EXAMPLE_COLUMN}» og leses aldri inn. Skriv dine "
+            "rader under den (la kolonnen være tom), eller slett eksempelraden."
+        ]
+    )
     sheet.append([])
     sheet.append(["Kolonne", "Påkrevd", "Type", "Godtatte varianter av overskriften", "Gyldige verdier", "Forklaring"])
-    for cell in sheet[5]:
+    for cell in sheet[6]:
         cell.font = Font(bold=True)
     for col in spec.columns:
         allowed = ", ".join(dict.fromkeys(col.values.values()))
@@ -72,7 +72,7 @@ def _explanation(wb: Workbook, spec: Spec) -> None:
             [
                 col.name,
                 "ja" if col.required else "nei",
-                TYPE_LABELS[col.type],
+                TYPES[col.type].label,
                 ", ".join(col.aliases),
                 allowed,
                 col.description,

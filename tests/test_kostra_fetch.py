@@ -281,6 +281,23 @@ def test_a_content_code_ssb_no_longer_has_is_reported_and_the_rest_fetched(fetch
     assert len(values(fetch_dir, "netto_driftsresultat")) == 50 and values(fetch_dir, "gruppestorrelse") == {}
 
 
+def test_every_catalogue_code_is_checked_against_the_metadata_before_anything_else(fetch_dir, capsys):
+    catalogue = fetch_dir / "balansehandbok.csv"
+    catalogue.write_bytes(catalogue.read_bytes().replace(b"12134/KOSKG320000", b"12134/KOSfinnesikke0"))
+    with replay() as server:
+        assert fetch(fetch_dir, server, "kostra") == 1
+        paths = [seen.path for seen in server.log]
+    out = capsys.readouterr().out
+    assert (
+        "indikatoren langsiktig_gjeld har kilde_ref 12134/KOSfinnesikke0, men SSBs tabell 12134 har ingen "
+        "innholdskode KOSfinnesikke0" in out
+    ), out
+    # the metadata of every catalogue table was read before Klass or any data was asked for
+    first_other = next(i for i, p in enumerate(paths) if "metadata" not in p and "/api/v0/no/table/" not in p)
+    assert all("klass" not in p and not p.endswith("/data") for p in paths[:first_other])
+    assert values(fetch_dir, "langsiktig_gjeld") == {} and values(fetch_dir, "netto_driftsresultat")
+
+
 def test_fetch_klass_alone_loads_municipalities_counties_and_groups(fetch_dir):
     with replay() as server:
         assert fetch(fetch_dir, server, "klass") == 0

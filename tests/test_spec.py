@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from etl.norsk import normalise_header
-from etl.spec import SPEC_DIR, SQL_TYPES, load_specs, parse_spec, stored_specs
+from etl.spec import SPEC_DIR, load_specs, parse_spec, stored_specs
+from etl.spec.types import TYPES
 from tests.helpers import query
 
 SPECS = list(load_specs().values())
@@ -28,7 +29,7 @@ def test_keys_scope_and_checks_refer_to_real_fields(spec):
     for check in spec.checks:
         assert all(spec.column_by_name(n) for n in check.columns)
     for col in spec.columns:
-        assert col.type in SQL_TYPES and col.description, f"{spec.kind}.{col.name} needs a type and a description"
+        assert col.type in TYPES and col.description, f"{spec.kind}.{col.name} needs a type and a description"
 
 
 def test_kinds_are_told_apart_by_their_required_headers():

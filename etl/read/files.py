@@ -24,6 +24,7 @@ from openpyxl.formula.translate import Translator
 from openpyxl.utils.cell import coordinate_to_tuple
 
 from etl.errors import FileRejected, Problem
+from etl.read.excel_facts import CellFacts, cell_facts, percent_styles
 
 EXCEL_SUFFIXES = {".xlsx", ".xlsm"}
 TEXT_SUFFIXES = {".csv", ".txt"}
@@ -50,6 +51,10 @@ class Sheet:
     name: str | None
     rows: list[list[object]]
     formulas: dict[tuple[int, int], Formula] = field(default_factory=dict)  # (row, column), 0-based as `rows`
+    facts: CellFacts = field(default_factory=CellFacts)  # percent cells, error values, hidden rows, merges
+    state: str = "visible"  # Excel's sheet state: visible, hidden or veryhidden (never shown by Excel)
+    text_file: bool = False  # a CSV or text file: every row should have as many cells as the header
+    examples: list[int] = field(default_factory=list)  # template example rows left out (1-based)
 
 
 @dataclass
@@ -102,7 +107,7 @@ def open_file(path: Path, max_bytes: int, max_unzipped: int) -> Opened:
                 f"fila er ikke gyldig JSON (linje {e.lineno}: {e.msg})",
                 "Last ned svaret fra SSB på nytt som json-stat2.",
             ) from None
-    return Opened([Sheet(None, _csv_rows(text))])
+    return Opened([Sheet(None, _csv_rows(text), text_file=True)])
 
 
 def _rows(sheet: python_calamine.CalamineSheet) -> list[list[object]]:
@@ -146,7 +151,9 @@ def _excel(path: Path, head: bytes, max_unzipped: int) -> list[Sheet]:
         )
     try:
         wb = python_calamine.CalamineWorkbook.from_path(str(path))
-        sheets = [Sheet(name, _rows(wb.get_sheet_by_name(name))) for name in wb.sheet_names]
+        sheets = [
+            Sheet(m.name, _rows(wb.get_sheet_by_name(m.name)), state=_state(m.visible)) for m in wb.sheets_metadata
+        ]
     except python_calamine.PasswordError:
         raise _refuse(path, "fila er passordbeskyttet", "Fjern passordet i Excel og lagre fila på nytt.") from None
     except Exception as e:  # calamine raises several error types for broken xml/zip content
@@ -156,14 +163,7 @@ def _excel(path: Path, head: bytes, max_unzipped: int) -> list[Sheet]:
             "Åpne fila i Excel og lagre den på nytt, eller eksporter den på nytt.",
         ) from None
     try:
-        with zipfile.ZipFile(path) as z:
-            for i, part in _worksheet_parts(z, [s.name for s in sheets]):
-                if _has_formulas(z, part):
-                    sheet = sheets[i]
-                    sheet.formulas = _formulas(z, part)
-                    # calamine leaves out trailing rows of formulas without a value: keep them in view
-                    last = max((r for r, _ in sheet.formulas), default=-1)
-                    sheet.rows.extend([] for _ in range(last + 1 - len(sheet.rows)))
+        _from_xml(path, sheets)
     except (KeyError, ValueError, zipfile.BadZipFile, ElementTree.ParseError):
         raise _refuse(
             path,
@@ -171,6 +171,25 @@ def _excel(path: Path, head: bytes, max_unzipped: int) -> list[Sheet]:
             "Åpne fila i Excel og lagre den på nytt, eller eksporter den på nytt.",
         ) from None
     return sheets
+
+
+def _from_xml(path: Path, sheets: list[Sheet]) -> None:
+    """What calamine does not give, from the sheets' XML: formulas, percent formats, error values, hidden rows."""
+    with zipfile.ZipFile(path) as z:
+        styles = percent_styles(z)
+        for i, part in _worksheet_parts(z, [s.name for s in sheets]):
+            sheet = sheets[i]
+            sheet.facts = cell_facts(z, part, styles)
+            if _has_formulas(z, part):
+                sheet.formulas = _formulas(z, part)
+                # calamine leaves out trailing rows of formulas without a value: keep them in view
+                last = max((r for r, _ in sheet.formulas), default=-1)
+                sheet.rows.extend([] for _ in range(last + 1 - len(sheet.rows)))
+
+
+def _state(visible: object) -> str:
+    """calamine's SheetVisibleEnum as Excel's word: visible, hidden or veryhidden."""
+    return str(getattr(visible, "name", visible)).rpartition(".")[2].lower()
 
 
 # ---------------------------------------------------------------- formula cells
@@ -285,6 +304,16 @@ def _column_letters(index: int) -> str:
 
 def _decode(path: Path) -> str:
     data = path.read_bytes()
+    head = data[:400]
+    # Excel's «Unicode-tekst» export: UTF-16 with a byte-order mark (or little-endian text without one)
+    utf16 = "utf-16" if head[:2] in (b"\xff\xfe", b"\xfe\xff") else None
+    if utf16 is None and len(head) >= 8 and head[1::2].count(0) >= len(head) // 2 * 0.9:
+        utf16 = "utf-16-le"
+    if utf16:
+        try:
+            return data.decode(utf16)
+        except UnicodeDecodeError:
+            pass
     if b"\x00" in data[:4096]:
         raise _refuse(
             path,

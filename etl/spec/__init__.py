@@ -9,21 +9,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from etl.norsk import normalise_header
+from etl.spec.types import TYPES
 
 SPEC_DIR = Path(__file__).parent  # the kinds are declared as TOML beside this module
 
-# Column types and the DuckDB type each is stored as.
-SQL_TYPES = {
-    "code": "VARCHAR",
-    "text": "VARCHAR",
-    "integer": "BIGINT",
-    "number": "DOUBLE",
-    "year": "INTEGER",
-    "date": "DATE",
-    "period": "DATE",
-    "enum": "VARCHAR",
-    "codelist": "VARCHAR[]",
-}
+# The templates' last column: its header marks the column, and a row with anything in it is the template's
+# example, which the reader never loads (and says it skipped). Survives a re-save by Excel or LibreOffice.
+EXAMPLE_COLUMN = "Eksempelrad"
+EXAMPLE_MARK = "ja – eksempel, leses ikke inn"
 
 
 @dataclass(frozen=True, eq=False)  # identity equality: columns are compared as objects
@@ -50,6 +43,7 @@ class Column:
     fills: str | None = None  # after references are resolved, fill this field where it is blank
     owns: str | None = None  # "ansvar": the codes this column lists belong to the row's unit, one unit per code
     period_types: tuple[str, ...] = ()  # the period types allowed (empty = any)
+    floor: str | None = None  # "min_n": a value below that setting never lowers it (the load report says so)
 
     def header_keys(self) -> set[str]:
         """Every normalised header that names this column."""
@@ -83,6 +77,9 @@ class Spec:
     anonymity_n: str | None = None
     anonymity_unit: str | None = None
     anonymity_describe: tuple[str, ...] = ("indicator_id",)  # the fields that name a held-back row
+    # a survey under the anonymity rule: its minimum is the strictest of the catalogue indicators whose
+    # kilde is this kind (an indikatorverdier row takes its own indicator's)
+    anonymity_survey: bool = False
     unit_columns: tuple[str, ...] = ()  # Norwegian names of the columns that can say which unit a row is for
     unit_required: bool = False  # every row must name a unit (True), or a blank unit means the kommune
     feeds_ref: str | None = None  # the catalogue kilde_ref a row feeds, as a template over fields
@@ -94,6 +91,9 @@ class Spec:
     duplicates: str = "refuse"
     sum_fields: tuple[str, ...] = ()
     relation: str = ""  # the clean relation the kind feeds (etl/sql/), which names its spec file too
+    short_rows: bool = False  # a text file's rows may leave out trailing empty cells (Klass CSV exports)
+    teaches: str | None = None  # what an accepted file adds to what later files are checked against
+    forecast_notes: bool = False  # say when a forecast cannot be measured for want of the year's budget
 
     @property
     def unit_fields(self) -> list[str]:
@@ -116,7 +116,7 @@ class Spec:
         """(name, SQL type) of the raw table: every field, a period's type, and the load bookkeeping."""
         cols = []
         for c in (c for c in self.columns if c.store):
-            cols.append((c.field, SQL_TYPES[c.type]))
+            cols.append((c.field, TYPES[c.type].sql))
             if c.type == "period":
                 cols.append((f"{c.field}_type", "VARCHAR"))
         return cols + [("_seq", "BIGINT"), ("_file", "VARCHAR"), ("_sha", "VARCHAR"), ("_row", "INTEGER")]
@@ -127,7 +127,7 @@ def _column(d: dict) -> Column:
     for canonical, variants in d.pop("values", {}).items():
         for v in (canonical, *variants):
             values[normalise_header(v)] = canonical
-    if d["type"] not in SQL_TYPES:
+    if d["type"] not in TYPES:
         raise ValueError(f"unknown column type {d['type']!r}")
     return Column(
         aliases=tuple(d.pop("aliases", ())), period_types=tuple(d.pop("period_types", ())), values=values, **d
@@ -160,6 +160,7 @@ def parse_spec(text: str) -> Spec:
         anonymity_n=anonymity.get("n"),
         anonymity_unit=anonymity.get("unit"),
         anonymity_describe=tuple(anonymity.get("describe", ("indicator_id",))),
+        anonymity_survey=anonymity.get("survey", False),
         unit_columns=tuple(unit.get("columns", ())),
         unit_required=unit.get("required", False),
         feeds_ref=feeds.get("source_ref"),
@@ -168,6 +169,9 @@ def parse_spec(text: str) -> Spec:
         duplicates=duplicates.get("same_key", "refuse"),
         sum_fields=tuple(duplicates.get("sum", ())),
         relation=d.get("relation", d["raw_table"].removeprefix("raw_")),
+        short_rows=d.get("short_rows", False),
+        teaches=d.get("teaches"),
+        forecast_notes=d.get("forecast_notes", False),
     )
     _check_duplicates(spec)
     return spec

@@ -20,7 +20,8 @@ SELECT indicator_id, name, focus_area, direction, unit_of_measure, source, sourc
        coalesce(decimals, 1)::INTEGER AS decimals,
        coalesce(level, 'begge') AS level,
        applies_to,
-       coalesce(min_n, (SELECT value::INTEGER FROM meta WHERE key = 'min_n'))::INTEGER AS min_n,
+       -- the settings' min_n is a floor: a catalogue row can raise an indicator's minimum, never lower it
+       greatest(coalesce(min_n, 0), (SELECT value::INTEGER FROM meta WHERE key = 'min_n'))::INTEGER AS min_n,
        comparison, owner, default_target,
        coalesce(green, 0) AS green,
        coalesce(red, green, 0) AS red,

@@ -9,10 +9,13 @@
 -- `indikatorverdier` indicator that came in different files, never opens a way to a held-back figure.
 --
 -- A group is the cells that add up to one kommune figure: user survey year × service × dimension,
--- 10-FAKTOR year × factor, `indikatorverdier` indicator × period. Within a group with a unit held back
--- for too few answers, the kommune figure's n less the shown units' n is what subtraction would give
--- the mean of; the shown units are held back smallest first (by n, then unit id) while that is below the
+-- 10-FAKTOR year × factor, `indikatorverdier` indicator × period. The kommune figure's n less the shown
+-- units' n is what subtraction would give the mean of: the answers of units held back for too few, and of
+-- units a file left out (portals often omit small units but keep the kommune total). When that is more
+-- than none, the shown units are held back smallest first (by n, then unit id) while it is below the
 -- minimum, and the kommune figure too if it rests on fewer answers than the minimum itself.
+-- 40_indicator_values.sql applies the rule once more to everything published for an indicator × period,
+-- whatever source each figure came from.
 --
 -- `anonymity_held` holds only which cells are held back and why (`for få svar`, or `skjult av
 -- personvernhensyn` for a cell held back to shield another): never a value, never an n.
@@ -22,10 +25,11 @@ WITH default_min AS (
     SELECT value::INTEGER AS n FROM meta WHERE key = 'min_n'
 ),
 source_min AS (  -- a survey's minimum is the strictest of the catalogue indicators it feeds
-    SELECT s.source, coalesce(max(i.min_n), (SELECT n FROM default_min)) AS min_n
-    FROM (VALUES ('brukerundersøkelse'), ('medarbeiderundersøkelse')) s(source)
-    LEFT JOIN indicators i USING (source)
-    GROUP BY s.source
+    SELECT k.kind AS source, coalesce(max(i.min_n), (SELECT n FROM default_min)) AS min_n
+    FROM kinds k  -- the kinds whose spec says `[anonymity] survey = true`
+    LEFT JOIN indicators i ON i.source = k.kind
+    WHERE k.survey
+    GROUP BY k.kind
 ),
 cells AS (
     SELECT 'brukerundersøkelse' AS source, 'user_survey:' || service || '/' || dimension AS ref,
@@ -55,10 +59,11 @@ groups AS (
     SELECT source, ref, period, period_type, any_value(min_n) AS min_n,
            bool_or(too_few) AS has_too_few,
            bool_or(unit_id IS NULL) AS has_kommune_row,  -- a kommune row, or the marker of one held back
+           bool_or(unit_id IS NOT NULL) AS has_units,
            any_value(n) FILTER (WHERE unit_id IS NULL AND NOT marker) AS kommune_n,
            sum(coalesce(n, 0)) FILTER (WHERE unit_id IS NOT NULL AND NOT marker) AS units_n,
            count(DISTINCT scale) FILTER (WHERE unit_id IS NOT NULL AND NOT marker) AS scales,
-           sum(coalesce(n, 0)) FILTER (WHERE shown) AS shown_n
+           coalesce(sum(coalesce(n, 0)) FILTER (WHERE shown), 0) AS shown_n
     FROM flagged
     GROUP BY source, ref, period, period_type
 ),
@@ -79,7 +84,7 @@ shielding AS (  -- shown units of a group with a unit held back, smallest first
            g.min_n
     FROM flagged f
     JOIN figure g USING (source, ref, period, period_type)
-    WHERE f.shown AND g.has_too_few AND g.figure_n IS NOT NULL
+    WHERE f.shown AND g.figure_n > g.shown_n  -- answers no shown unit stands for
 )
 SELECT source, ref, period, period_type, unit_id,
        CASE WHEN marker AND n IS NOT NULL THEN 'skjult av personvernhensyn' ELSE 'for få svar' END AS reason
@@ -92,5 +97,5 @@ WHERE unaccounted < min_n
 UNION ALL  -- a kommune figure resting on too few answers that would show a held-back unit
 SELECT f.source, f.ref, f.period, f.period_type, NULL, 'for få svar'
 FROM figure f
-WHERE f.has_too_few AND f.figure_n < f.min_n
+WHERE f.has_units AND f.figure_n > f.shown_n AND f.figure_n < f.min_n
   AND (f.kommune_n IS NOT NULL OR f.computed_kommune);

@@ -1,7 +1,7 @@
 -- Accounting (regnskap): the clean relation and its measures.
 --
 -- `accounting`: one row per month × ansvar × art × funksjon (lines for several projects summed); the
--- newest file for a month replaces that whole month; ansvar is mapped to its unit through
+-- newest file for a month replaces that month's lines of the ansvar it lists; ansvar is mapped to its unit through
 -- `units.ansvar_codes` (a file with an unknown ansvar is refused, so unit_id is known for every line
 -- unless the units file later drops the code). Amounts are the month's, in kroner, except
 -- `annual_budget`, the whole year's revised budget as the line's file stated it (optional).
@@ -14,7 +14,7 @@ SELECT a.period, a.ansvar, a.art, a.funksjon, au.unit_id,
        CASE WHEN count(a.annual_budget) = count(*) THEN sum(a.annual_budget) END AS annual_budget,
        any_value(a.ansvar_name) AS ansvar_name, any_value(a.art_name) AS art_name,
        any_value(a._sha) AS _sha
-FROM (SELECT * FROM raw_accounting QUALIFY _seq = max(_seq) OVER (PARTITION BY period)) a
+FROM (SELECT * FROM raw_accounting QUALIFY _seq = max(_seq) OVER (PARTITION BY period, ansvar)) a
 LEFT JOIN ansvar_units au USING (ansvar)
 GROUP BY a.period, a.ansvar, a.art, a.funksjon, au.unit_id;
 

@@ -1,13 +1,14 @@
 -- Sick leave (sykefravær): the clean relation and its measures.
 --
--- `sick_leave`: one row per period × unit, in days. The newest file for a period replaces that period
--- for every unit; lines given by ansvar are mapped to their unit and summed.
+-- `sick_leave`: one row per period × unit, in days. The newest file for a period and unit replaces that
+-- unit's period (a file replaces only the units it lists); lines given by ansvar are mapped to their unit and summed.
 
 CREATE VIEW sick_leave AS
 SELECT s.period, s.period_type, coalesce(s.unit_id, au.unit_id) AS unit_id,
        sum(s.possible_days) AS possible_days, sum(s.lost_days_self) AS lost_days_self,
        sum(s.lost_days_doctor) AS lost_days_doctor, any_value(s._sha) AS _sha
-FROM (SELECT * FROM raw_sick_leave QUALIFY _seq = max(_seq) OVER (PARTITION BY period, period_type)) s
+FROM (SELECT r.* FROM raw_sick_leave r LEFT JOIN ansvar_units a ON r.unit_id IS NULL AND a.ansvar = r.ansvar
+      QUALIFY r._seq = max(r._seq) OVER (PARTITION BY r.period, r.period_type, coalesce(r.unit_id, a.unit_id, r.ansvar))) s
 LEFT JOIN ansvar_units au ON s.unit_id IS NULL AND au.ansvar = s.ansvar
 GROUP BY s.period, s.period_type, coalesce(s.unit_id, au.unit_id);
 

@@ -8,7 +8,8 @@ SELECT s.period, s.period_type, coalesce(s.unit_id, au.unit_id) AS unit_id,
        sum(employees) AS employees, sum(fte) AS fte, sum(women) AS women, sum(men) AS men,
        sum(part_time) AS part_time, sum(involuntary_part_time) AS involuntary_part_time,
        sum(temporary) AS temporary, sum("left") AS "left", any_value(s._sha) AS _sha
-FROM (SELECT * FROM raw_staff QUALIFY _seq = max(_seq) OVER (PARTITION BY period, period_type)) s
+FROM (SELECT r.* FROM raw_staff r LEFT JOIN ansvar_units a ON r.unit_id IS NULL AND a.ansvar = r.ansvar
+      QUALIFY r._seq = max(r._seq) OVER (PARTITION BY r.period, r.period_type, coalesce(r.unit_id, a.unit_id, r.ansvar))) s
 LEFT JOIN ansvar_units au ON s.unit_id IS NULL AND au.ansvar = s.ansvar
 GROUP BY s.period, s.period_type, coalesce(s.unit_id, au.unit_id);
 

@@ -72,8 +72,56 @@ FROM all_values v
 JOIN indicators i USING (indicator_id)
 QUALIFY priority = min(priority) OVER (PARTITION BY v.indicator_id, v.scope, v.scope_code, v.period, v.period_type);
 
+-- The subtraction rule once more, over everything that would be published for an indicator × period,
+-- whatever source each figure came from: a survey's kommune figure beside a manual figure for one of its
+-- units, a kommune row from one file and unit rows from another. The kommune figure's n less the published
+-- units' n is what subtraction would give the mean of; while that is more than none and below the minimum,
+-- the published units are held back smallest first (a unit figure without n, in such a group, too), and
+-- the kommune figure as well if it rests on fewer answers than the minimum and a unit is held back.
+CREATE TEMP TABLE gap_held AS
+WITH shown AS (
+    SELECT * FROM candidate_values WHERE NOT too_few
+),
+groups AS (
+    SELECT indicator_id, period, period_type,
+           any_value(n) FILTER (WHERE scope = 'kommune') AS kommune_n,
+           coalesce(sum(n) FILTER (WHERE scope = 'enhet'), 0) AS units_n
+    FROM shown
+    GROUP BY indicator_id, period, period_type
+),
+units AS (  -- the published units of a group with answers no published unit stands for, smallest first
+    SELECT s.indicator_id, s.scope_code, s.period, s.period_type, s.source_ref, s.n, i.min_n,
+           g.kommune_n - g.units_n + coalesce(sum(coalesce(s.n, 0)) OVER (
+               PARTITION BY s.indicator_id, s.period, s.period_type ORDER BY coalesce(s.n, 0), s.scope_code
+               ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS unaccounted
+    FROM shown s
+    JOIN groups g USING (indicator_id, period, period_type)
+    JOIN indicators i USING (indicator_id)
+    WHERE s.scope = 'enhet' AND g.kommune_n > g.units_n
+),
+held_units AS (
+    SELECT indicator_id, 'enhet' AS scope, scope_code, period, period_type, source_ref,
+           'skjult av personvernhensyn' AS reason
+    FROM units
+    WHERE unaccounted < min_n OR n IS NULL
+)
+SELECT * FROM held_units
+UNION ALL
+SELECT s.indicator_id, 'kommune', s.scope_code, s.period, s.period_type, s.source_ref, 'for få svar'
+FROM shown s
+JOIN groups g USING (indicator_id, period, period_type)
+JOIN indicators i USING (indicator_id)
+WHERE s.scope = 'kommune' AND g.kommune_n > g.units_n AND g.kommune_n < i.min_n
+  AND EXISTS (SELECT 1 FROM candidate_values c
+              WHERE c.indicator_id = s.indicator_id AND c.period = s.period AND c.period_type = s.period_type
+                AND c.scope = 'enhet');
+
 CREATE TABLE indicator_values AS
-SELECT * EXCLUDE (too_few) FROM candidate_values WHERE NOT too_few;
+SELECT * EXCLUDE (too_few) FROM candidate_values v
+WHERE NOT too_few
+  AND NOT EXISTS (SELECT 1 FROM gap_held h
+                  WHERE h.indicator_id = v.indicator_id AND h.scope = v.scope AND h.scope_code = v.scope_code
+                    AND h.period = v.period AND h.period_type = v.period_type);
 
 -- `held_back`: every cell of an indicator held back for anonymity, so the scorecard can say «for få svar»
 -- instead of «ingen data». Only that it was held back and why: no value, no n, nothing to subtract.
@@ -105,6 +153,9 @@ mapped AS (
     SELECT v.indicator_id, i.source, v.source_ref, v.scope, v.scope_code, v.period, v.period_type, 'for få svar'
     FROM candidate_values v JOIN indicators i USING (indicator_id)
     WHERE v.too_few
+    UNION ALL
+    SELECT h.indicator_id, i.source, h.source_ref, h.scope, h.scope_code, h.period, h.period_type, h.reason
+    FROM gap_held h JOIN indicators i USING (indicator_id)
 )
 SELECT DISTINCT m.indicator_id, m.source, m.source_ref, m.scope, m.scope_code, m.period, m.period_type, m.reason
 FROM mapped m
@@ -117,6 +168,11 @@ WHERE (i.indicator_id IS NULL  -- a cell no catalogue indicator reads is listed 
     SELECT 1 FROM indicator_values v
     WHERE v.indicator_id = m.indicator_id AND v.scope = m.scope AND v.scope_code = m.scope_code
       AND v.period = m.period AND v.period_type = m.period_type)
+-- one row per cell: a cell held back by more than one rule says the strongest reason once
+QUALIFY row_number() OVER (
+    PARTITION BY m.indicator_id, m.scope, m.scope_code, m.period, m.period_type
+    ORDER BY m.reason = 'for få svar' DESC, m.source, m.source_ref) = 1
 ORDER BY m.indicator_id, m.scope, m.scope_code, m.period;
 
+DROP TABLE gap_held;
 DROP TABLE candidate_values;

@@ -13,7 +13,7 @@ import datetime as dt
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from etl.errors import BmsError, FileRejected
@@ -77,6 +77,22 @@ def make_client(settings: Settings, progress: Progress) -> SsbClient:
     )
 
 
+def unknown_codes(metas: dict[str, TableMeta], refs: dict[str, list[KostraRef]]) -> list[str]:
+    """Every catalogue content code a table's metadata does not list, naming the indicators that use it."""
+    problems = []
+    for table in sorted(refs):
+        meta = metas[table]
+        have = set(meta.codes.get(meta.contents or "", []))
+        for code in dict.fromkeys(r.contents for r in refs[table]):
+            if code not in have:
+                who = ", ".join(r.indicator for r in refs[table] if r.contents == code)
+                problems.append(
+                    f"balansehåndboka: indikatoren {who} har kilde_ref {table}/{code}, men SSBs tabell {table} har "
+                    f"ingen innholdskode {code}; rett kilde_ref (innholdskodene står i tabellens metadata på ssb.no)"
+                )
+    return problems
+
+
 def catalogue_refs(settings: Settings) -> tuple[dict[str, list[KostraRef]], list[str]]:
     """The catalogue's KOSTRA references by table, and problems with references that cannot be read."""
     try:
@@ -97,7 +113,7 @@ def catalogue_refs(settings: Settings) -> tuple[dict[str, list[KostraRef]], list
                     "tabell/innholdskode (12134/KOSAGD230000)"
                 )
             else:
-                refs.setdefault(ref.table, []).append(ref)
+                refs.setdefault(ref.table, []).append(replace(ref, indicator=row["indicator_id"]))
     return refs, problems
 
 
@@ -271,6 +287,8 @@ def fetch_kostra(
     for table in sorted(refs):
         progress(f"henter metadata for tabell {table}")
         metas[table] = _metadata(settings, client, table)
+    # every catalogue code against the tables' metadata first, before anything else is asked for
+    report.problems += unknown_codes(metas, refs)
     years = parse_years(settings.kostra_years) or sorted(
         {int(c[:4]) for m in metas.values() for c in choose_years(m, []) if c[:4].isdigit()}
     )

@@ -26,6 +26,7 @@ class KostraRef:
     table: str
     contents: str
     dims: tuple[tuple[str, str], ...] = ()
+    indicator: str = field(default="", compare=False)  # the catalogue indicator that reads it, for messages
 
     @classmethod
     def parse(cls, text: str) -> KostraRef | None:

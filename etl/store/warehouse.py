@@ -214,6 +214,13 @@ def create_store(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"CREATE TABLE {spec.raw_table} ({cols})")
     con.execute(f"CREATE TABLE load_log ({', '.join(f'{n} {t}' for n, t in LOAD_LOG_COLUMNS)})")
     con.execute("CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
+    # what the SQL needs to know of each kind, from its spec (e.g. which kinds are surveys under the
+    # anonymity rule), so that no SQL file lists kinds by hand
+    con.execute("CREATE TABLE kinds (kind VARCHAR PRIMARY KEY, raw_table VARCHAR, survey BOOLEAN)")
+    con.executemany(
+        "INSERT INTO kinds VALUES (?, ?, ?)",
+        [(s.kind, s.raw_table, s.anonymity_survey) for s in stored_specs().values()],
+    )
 
 
 def _copy_store(con: duckdb.DuckDBPyConnection, previous: Path) -> None:

@@ -1,0 +1,183 @@
+"""What an Excel sheet holds beyond its cell values, read from the workbook's XML: cells formatted as
+percent (Excel shows 4,7 % and stores 0,047), error values (`#N/A` typed or pasted as a value, which
+calamine reads as an empty cell), hidden rows and merged cells (a header spanning two rows).
+
+A sheet's XML is parsed only when a quick scan of its bytes finds any of these, so an ordinary sheet costs
+one pass over its bytes and no parse."""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from dataclasses import dataclass, field
+from xml.etree import ElementTree
+
+from openpyxl.utils.cell import coordinate_to_tuple, range_boundaries
+
+from etl.norsk import normalise_header
+from etl.spec import EXAMPLE_COLUMN
+
+# Excel's built-in percent formats (0 % and 0,00 %); other formats are percent when their code has a `%`
+# outside quotes, brackets and escapes.
+_BUILTIN_PERCENT = {9, 10}
+_CHUNK = 1 << 20
+
+
+@dataclass
+class CellFacts:
+    """One sheet's facts, 0-based (row, column) as `Sheet.rows`."""
+
+    percent: set[tuple[int, int]] = field(default_factory=set)
+    errors: dict[tuple[int, int], str] = field(default_factory=dict)
+    hidden_rows: set[int] = field(default_factory=set)
+    merged: list[tuple[int, int, int, int]] = field(default_factory=list)  # first row, first col, last row, last col
+
+
+def _local(tag: str) -> str:
+    return tag.rpartition("}")[2]
+
+
+def _is_percent(code: str) -> bool:
+    plain = re.sub(r'"[^"]*"|\[[^\]]*\]|\\.|_.|\*.', "", code)
+    return "%" in plain
+
+
+def percent_styles(z: zipfile.ZipFile) -> set[int]:
+    """The indexes of the cell styles (`s="…"` on a cell) whose number format is a percent."""
+    name = next((n for n in z.namelist() if n.lower() == "xl/styles.xml"), None)
+    if name is None:
+        return set()
+    data = z.read(name)
+    if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
+        raise ValueError("styles.xml declares a DTD")
+    root = ElementTree.fromstring(data)
+    percent = set(_BUILTIN_PERCENT)
+    for el in root.iter():
+        if _local(el.tag) == "numFmt" and _is_percent(el.get("formatCode", "")):
+            percent.add(int(el.get("numFmtId", "-1")))
+    styles = set()
+    for el in root.iter():
+        if _local(el.tag) == "cellXfs":
+            for i, xf in enumerate(x for x in el if _local(x.tag) == "xf"):
+                if int(xf.get("numFmtId", "0")) in percent:
+                    styles.add(i)
+    return styles
+
+
+def _worth_parsing(z: zipfile.ZipFile, part: str, styles: set[int]) -> bool:
+    style = "|".join(str(s) for s in sorted(styles))
+    alternatives = rb't="e"|hidden="(?:1|true)"|<(?:\w+:)?mergeCell\b'
+    if style:
+        alternatives += rb'|\ss="(?:' + style.encode() + rb')"'
+    pattern = re.compile(alternatives)
+    tail = b""
+    with z.open(part) as f:
+        while chunk := f.read(_CHUNK):
+            if pattern.search(tail + chunk):
+                return True
+            tail = chunk[-64:]
+    return False
+
+
+def cell_facts(z: zipfile.ZipFile, part: str, styles: set[int]) -> CellFacts:
+    """The percent cells, error values, hidden rows and merged ranges of one sheet's XML part."""
+    facts = CellFacts()
+    if not _worth_parsing(z, part, styles):
+        return facts
+    with z.open(part) as f:
+        head = f.read(4096)
+    if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
+        raise ValueError(f"{part} declares a DTD")
+    row = 0
+    data = None
+    with z.open(part) as f:
+        for event, el in ElementTree.iterparse(f, events=("start", "end")):
+            tag = _local(el.tag)
+            if event == "start":
+                if tag == "row":
+                    row = int(el.get("r") or row + 1)
+                    if el.get("hidden") in ("1", "true"):
+                        facts.hidden_rows.add(row - 1)
+                elif tag == "sheetData":
+                    data = el
+                continue
+            if tag == "c" and el.get("r"):
+                r, c = coordinate_to_tuple(el.get("r"))
+                if el.get("t") == "e":
+                    value = next((v.text for v in el if _local(v.tag) == "v"), None)
+                    facts.errors[(r - 1, c - 1)] = value or "#VALUE!"
+                elif el.get("s") and int(el.get("s")) in styles:
+                    facts.percent.add((r - 1, c - 1))
+                el.clear()
+            elif tag == "row" and data is not None:
+                data.clear()
+            elif tag == "mergeCell" and el.get("ref"):
+                lo_c, lo_r, hi_c, hi_r = range_boundaries(el.get("ref"))
+                facts.merged.append((lo_r - 1, lo_c - 1, hi_r - 1, hi_c - 1))
+    return facts
+
+
+# ---------------------------------------------------------------- what the reader does with them
+
+
+def cell_name(row: int, column: int) -> str:
+    """`D2` for 0-based (1, 3)."""
+    letters, index = "", column + 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return f"{letters}{row + 1}"
+
+
+def listed(items: list[str], most: int = 10) -> str:
+    """The first `most` items, comma-separated, with `…` when there are more."""
+    return ", ".join(items[:most]) + (" …" if len(items) > most else "")
+
+
+def as_shown(rows: list[list[object]], facts: CellFacts) -> list[str]:
+    """Turn each percent-formatted number into the percentage Excel shows (0,047 shown as 4,7 % is 4,7), as
+    text like «4,7 %» is read; the note names the cells."""
+    changed = []
+    for r, c in sorted(facts.percent):
+        value = rows[r][c] if r < len(rows) and c < len(rows[r]) else None
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            rows[r][c] = round(float(value) * 100, 10)
+            changed.append(cell_name(r, c))
+    if not changed:
+        return []
+    return [
+        f"{len(changed)} celle{'r' if len(changed) > 1 else ''} har prosentformat i Excel ({listed(changed)}) og er "
+        "lest som prosenten de viser (0,047 vist som 4,7 % er 4,7), slik som teksten «4,7 %»"
+    ]
+
+
+def hidden_notes(rows: list[list[object]], facts: CellFacts) -> list[str]:
+    """The load report's line for hidden rows that hold anything: they are read like the others."""
+    hidden = [r + 1 for r in sorted(facts.hidden_rows) if r < len(rows) and any(_filled(v) for v in rows[r])]
+    if not hidden:
+        return []
+    which = listed([str(r) for r in hidden])
+    verb = f"rad {which} er skjult" if len(hidden) == 1 else f"radene {which} er skjult"
+    return [f"{verb} i Excel, men er lest inn som de andre; slett radene i fila hvis de ikke skal være med"]
+
+
+def _filled(value: object) -> bool:
+    return value is not None and not (isinstance(value, str) and not value.strip()) and value == value
+
+
+def drop_examples(rows: list[list[object]], search: int = 15) -> list[int]:
+    """Empty the template's example rows (marked in its `Eksempelrad` column) and the marker column itself,
+    keeping row numbers; the example rows' numbers (1-based), for the load report."""
+    key = normalise_header(EXAMPLE_COLUMN)
+    for i, row in enumerate(rows[:search]):
+        j = next((j for j, v in enumerate(row) if isinstance(v, str) and normalise_header(v) == key), None)
+        if j is None:
+            continue
+        marked = [k for k in range(i + 1, len(rows)) if j < len(rows[k]) and _filled(rows[k][j])]
+        for k in marked:
+            rows[k] = [None] * len(rows[k])
+        for r in rows:
+            if j < len(r):
+                r[j] = None
+        return [k + 1 for k in marked]
+    return []
