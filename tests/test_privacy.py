@@ -208,6 +208,8 @@ def test_no_published_figure_lets_a_held_back_one_be_solved_for(base, case):
         for u, (_, k) in units.items():
             assert k is not None and k >= floor and k == n[u], (u, k)
         if "5055" in shown and units:
-            # the answers no published unit stands for: everything else that fed the kommune figure
+            # the answers no published unit stands for: everything else that fed the kommune figure (none or
+            # fewer than none when the sources disagree, e.g. a kommune figure computed from a file's one unit
+            # beside a manual figure for another: then there is nothing to solve for)
             left = shown["5055"][1] - sum(k for _, k in units.values())
-            assert left == 0 or left >= floor, (shown, case)
+            assert left <= 0 or left >= floor, (shown, case)
