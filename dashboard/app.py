@@ -17,7 +17,7 @@ import dash_bootstrap_components as dbc
 import flask
 from dash import html
 
-from dashboard import components, data
+from dashboard import components, data, tables
 from etl.errors import BmsError
 from etl.settings import load_settings
 from etl.templates import template_bytes
@@ -60,6 +60,11 @@ def create_app(data_dir: str | Path | None = None) -> dash.Dash:
 
     overview.register_callbacks(app)
     _add_routes(app.server)
+    tables.add_routes(app.server)  # the analysis pages' table downloads (/last-ned/<table>.csv|xlsx)
+    # Take the pages' module-level callbacks now: Dash hands them to the first app that serves a request,
+    # and several apps may be built in one process (tests) before any serves.
+    with app.server.app_context():
+        app._setup_server()
     return app
 
 
