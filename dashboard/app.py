@@ -61,11 +61,22 @@ def create_app(data_dir: str | Path | None = None) -> dash.Dash:
     overview.register_callbacks(app)
     _add_routes(app.server)
     tables.add_routes(app.server)  # the analysis pages' table downloads (/last-ned/<table>.csv|xlsx)
-    # Take the pages' module-level callbacks now: Dash hands them to the first app that serves a request,
-    # and several apps may be built in one process (tests) before any serves.
-    with app.server.app_context():
-        app._setup_server()
+    _take_page_callbacks(app)
     return app
+
+
+def _take_page_callbacks(app: dash.Dash) -> None:
+    """Give this app the callbacks its pages just registered with module-level `@callback`.
+
+    Dash hands the global callbacks to the first app that serves a request, and each app re-imports the pages,
+    so with several apps in one process (tests) a later app would otherwise take an earlier one's set. This is
+    what Dash's own first-request setup does with them, done at once and without reading any data."""
+    from dash import _callback
+
+    for key in list(_callback.GLOBAL_CALLBACK_MAP):
+        app.callback_map[key] = _callback.GLOBAL_CALLBACK_MAP.pop(key)
+    app._callback_list.extend(_callback.GLOBAL_CALLBACK_LIST)
+    _callback.GLOBAL_CALLBACK_LIST.clear()
 
 
 def shell() -> html.Div:
