@@ -17,7 +17,7 @@ import dash_bootstrap_components as dbc
 import flask
 from dash import _callback, html
 
-from dashboard import components, data
+from dashboard import components, data, downloads
 from etl.errors import BmsError
 from etl.settings import load_settings
 from etl.templates import template_bytes
@@ -58,6 +58,7 @@ def create_app(data_dir: str | Path | None = None) -> dash.Dash:
     app.layout = shell
     _claim_page_callbacks(app)
     _add_routes(app.server)
+    downloads.add_routes(app.server)
     return app
 
 
@@ -72,7 +73,7 @@ def shell() -> html.Div:
     links = [
         (page["name"], page["relative_path"])
         for page in dash.page_registry.values()
-        if not page["module"].endswith("not_found_404")
+        if not page["module"].endswith("not_found_404") and not page.get("path_template")
     ]
     return html.Div(
         [
