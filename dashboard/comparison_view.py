@@ -15,7 +15,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from dash import html
 
-from dashboard.tables import Table
+from dashboard.analysis_tables import Table
 from etl.norsk import format_value
 from etl.warehouse import WarehouseReader
 
@@ -228,7 +228,7 @@ def matrix(rows: pd.DataFrame, peers: pd.DataFrame, rank_frame: pd.DataFrame, ko
                 html.Thead(head),
                 html.Tbody(body),
             ],
-            className="table table-sm bms-table bms-matrix",
+            className="table table-sm bms-table bms-cmp-matrix",
             id="cmp-matrix",
         ),
         className="bms-table-wrap",

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from dashboard import comparison_view as view
-from dashboard.tables import table_bytes
+from dashboard.analysis_tables import table_bytes
 from etl.settings import load_settings
 from etl.warehouse import WarehouseReader
 from tests.helpers import query

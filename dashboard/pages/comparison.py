@@ -10,7 +10,8 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import Input, Output, callback, dcc, html
 
-from dashboard import access, data, tables
+from dashboard import access, data
+from dashboard import analysis_tables as tables
 from dashboard import comparison_view as view
 from dashboard.components import no_data_alert
 

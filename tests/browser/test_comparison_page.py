@@ -151,9 +151,9 @@ def test_unknown_year_and_peer_set_in_the_address_are_explained(page: Page, dash
 
 def test_the_comparison_downloads_as_csv_and_excel(page: Page, dash_url: str, demo_dir: Path) -> None:
     newest = query(demo_dir, "SELECT max(year) FROM kostra_comparison WHERE scope = 'kommune'")[0][0]
-    csv = page.request.get(f"{dash_url}/last-ned/sammenligning.csv?ar={newest}&utvalg=fylke")
+    csv = page.request.get(f"{dash_url}/eksport/sammenligning.csv?ar={newest}&utvalg=fylke")
     assert csv.ok
     text = csv.body().decode("utf-8-sig")
     assert text.splitlines()[0].startswith("Indikator;År;Måleenhet;Kommune/region;Verdi")
-    xlsx = page.request.get(f"{dash_url}/last-ned/sammenligning.xlsx?ar={newest}&utvalg=fylke")
+    xlsx = page.request.get(f"{dash_url}/eksport/sammenligning.xlsx?ar={newest}&utvalg=fylke")
     assert xlsx.ok and xlsx.body()[:2] == b"PK"
