@@ -45,6 +45,19 @@ class Settings:
     ssb_retries: int = 5  # on 429, 503 and lost connections, with backoff
     ssb_backoff_seconds: float = 2.0
     ssb_timeout_seconds: float = 60.0
+    # Styringshjulet (seed ch. 8.4): when each source and report is due in the year, as "dd.mm".
+    due_kostra_preliminary: str = "15.03"  # SSB's foreløpige KOSTRA-tall for last year
+    due_kostra_final: str = "15.06"  # SSB's endelige KOSTRA-tall for last year
+    due_accounts: tuple[str, ...] = ("15.05", "15.09", "15.02")  # each tertial's accounts (the third: next year)
+    due_user_surveys: str = "01.12"  # the user surveys, each service once a year
+    due_employee_survey: str = "01.12"  # 10-FAKTOR
+    employee_survey_every_years: int = 2
+    due_deviations: tuple[str, ...] = ("15.05", "15.09", "15.01")  # avvik extracts, one per tertial
+    due_decisions: tuple[str, ...] = ("15.05", "15.11")  # vedtak status extracts, twice a year
+    due_report_tertial: tuple[str, ...] = ("15.06", "15.10")  # tertialrapporter
+    due_report_services: str = "01.04"  # tjenesterapporter
+    due_report_employer: str = "01.04"  # arbeidsgiverrapport
+    due_report_decisions: tuple[str, ...] = ("01.06", "01.12")  # vedtak status to the kommunestyre
     ignored_sheets: tuple[str, ...] = ("forklaring", "les meg", "info", "notater", "readme", "instruksjoner")
     extra: dict = field(default_factory=dict)
 
