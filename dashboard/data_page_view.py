@@ -110,9 +110,8 @@ def template_kinds() -> list[tuple[str, str]]:
 
 def safe_name(name: str) -> str:
     """A stored name that cannot leave the inbox or hide: no folders, letters (æøå kept), digits, `-_. `."""
-    base = unicodedata.normalize("NFC", Path(str(name).replace("\\", "/")).name).strip()
-    base = re.sub(r"[^\w\-. ]", "_", base).strip(" .")
-    base = base.lstrip(".~$") or "opplastet"
+    base = unicodedata.normalize("NFC", Path(str(name).replace("\\", "/")).name).strip().lstrip(".~$ ")
+    base = re.sub(r"[^\w\-. ]", "_", base).strip(" .") or "opplastet"
     stem, suffix = Path(base).stem[:100] or "opplastet", Path(base).suffix.lower()
     return f"{stem}{suffix}"
 
