@@ -13,6 +13,8 @@ WCAG_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a",
 
 def axe_violations(page: Page) -> list[str]:
     """axe-core's WCAG 2.1 A/AA violations on the page as shown, one line each (empty when none)."""
+    page.wait_for_load_state("networkidle")
+    page.wait_for_timeout(400)  # let Bootstrap's colour transitions finish: axe judges what is painted
     result = Axe().run(page, options=WCAG_AA)
     return [f"{v['id']}: {v['help']} {[n['target'] for n in v['nodes']][:5]}" for v in result.response["violations"]]
 
