@@ -20,7 +20,7 @@ from dashboard import access, downloads
 from dashboard.export import ExportColumn, to_csv, to_xlsx
 from dashboard.tables import download_links as _links
 from etl.errors import BmsError
-from etl.norsk import format_number
+from etl.norsk import format_number, format_plain_number
 
 
 @dataclass
@@ -47,9 +47,26 @@ def register(key: str, builder: Builder) -> None:
             built = builder(args)
         except access.Forbidden:
             raise downloads.Refused(403, "Du har ikke tilgang til denne tabellen.") from None
-        return built.frame, export_columns(built), built.title[:31]
+        return export_frame(built), export_columns(built), built.title[:31]
 
     downloads.TABLES[key] = table
+
+
+def export_frame(table: Table) -> pd.DataFrame:
+    """The frame as exported: in a text column that mixes numbers and words (a survey figure or «for få
+    svar»), the numbers are written the Norwegian way (`4,5`), as on the page."""
+    frame = table.frame.copy()
+    for name in frame.columns:
+        if not pd.api.types.is_numeric_dtype(frame[name]):
+            decimals = table.decimals.get(name)
+            frame[name] = frame[name].map(
+                lambda v, d=decimals: (
+                    format_plain_number(float(v), d)
+                    if isinstance(v, int | float) and not isinstance(v, bool) and not pd.isna(v)
+                    else v
+                )
+            )
+    return frame
 
 
 def export_columns(table: Table) -> tuple[ExportColumn, ...]:
@@ -67,10 +84,11 @@ def export_columns(table: Table) -> tuple[ExportColumn, ...]:
 def table_bytes(table: Table, fmt: str) -> bytes:
     """The table as CSV for Norwegian Excel or as .xlsx, with its title on the sheet."""
     columns = export_columns(table)
+    frame = export_frame(table)
     if fmt == "csv":
-        return to_csv(table.frame, columns)
+        return to_csv(frame, columns)
     if fmt == "xlsx":
-        return to_xlsx(table.frame, columns, table.title[:31], table.title)
+        return to_xlsx(frame, columns, table.title[:31], table.title)
     raise BmsError(f"Ukjent format «{fmt}». Bruk csv eller xlsx.")
 
 

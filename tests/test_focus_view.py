@@ -95,3 +95,10 @@ def test_the_filterable_table_formats_numbers_the_norwegian_way(reader, all_unit
     fmt = next(c for c in grid.columns if c["id"] == "Lukket innen frist (%)")["format"].to_plotly_json()
     assert fmt["locale"]["decimal"] == "," and fmt["locale"]["group"] == " "
     assert grid.sort_action == "native" and grid.filter_action == "native"
+
+
+def test_mixed_columns_export_numbers_the_norwegian_way_and_words_as_words() -> None:
+    from dashboard.analysis_tables import Table, table_bytes
+
+    table = Table("10-FAKTOR", pd.DataFrame({"Faktor": ["a", "b"], "E22": [4.46, view.HELD_BACK]}), {"E22": 1})
+    assert table_bytes(table, "csv").decode("utf-8-sig").splitlines() == ["Faktor;E22", "a;4,5", "b;for få svar"]
