@@ -15,7 +15,7 @@ import tomllib
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from etl.errors import BmsError
 
@@ -69,6 +69,18 @@ Number = Annotated[float, BeforeValidator(_number)]
 Codes = Annotated[tuple[str, ...], BeforeValidator(_codes)]
 Text = Annotated[str, BeforeValidator(_text)]
 Code = Annotated[str, BeforeValidator(_code)]
+DAY_MONTH = r"^\d{2}\.\d{2}$"  # a due date in the year, "dd.mm"
+
+
+def _day_months(value: tuple[str, ...]) -> tuple[str, ...]:
+    """Every due date of a list must be "dd.mm"."""
+    if any(not re.match(DAY_MONTH, v) for v in value):
+        raise ValueError("ikke datoer som dd.mm")
+    return value
+
+
+DayMonth = Annotated[Text, Field(pattern=DAY_MONTH)]
+DayMonths = Annotated[Codes, AfterValidator(_day_months)]
 
 # What each setting must be, in Norwegian, for the fix-it line of a refused value.
 RULES = {
@@ -88,6 +100,27 @@ RULES = {
     "ssb_timeout_seconds": "et tall over 0 (sekunder)",
     "kommune_code": 'et kommunenummer med fire sifre, som tekst (for eksempel "5055")',
     "klass_date": "en dato som åååå-mm-dd, eller tom",
+    "threads": "et helt tall, minst 1",
+    "header_timeout_seconds": "et tall over 0 (sekunder)",
+    "max_request_mb": "et tall over 0 (megabyte)",
+    "max_upload_mb": "et tall over 0 (megabyte)",
+    "employee_survey_every_years": "et helt tall, minst 1 (år)",
+    **{
+        name: 'en dato i året som "dd.mm" (for eksempel "15.06"), eller en liste av slike'
+        for name in (
+            "due_kostra_preliminary",
+            "due_kostra_final",
+            "due_accounts",
+            "due_user_surveys",
+            "due_employee_survey",
+            "due_deviations",
+            "due_decisions",
+            "due_report_tertial",
+            "due_report_services",
+            "due_report_employer",
+            "due_report_decisions",
+        )
+    },
 }
 
 
@@ -130,6 +163,19 @@ class Settings(BaseModel):
     ssb_retries: Annotated[Whole, Field(ge=0)] = 5  # on 429, 503 and lost connections, with backoff
     ssb_backoff_seconds: Annotated[Number, Field(ge=0)] = 2.0
     ssb_timeout_seconds: Annotated[Number, Field(gt=0)] = 60.0
+    # Styringshjulet (seed ch. 8.4): when each source and report is due in the year, as "dd.mm".
+    due_kostra_preliminary: DayMonth = "15.03"  # SSB's foreløpige KOSTRA-tall for last year
+    due_kostra_final: DayMonth = "15.06"  # SSB's endelige KOSTRA-tall for last year
+    due_accounts: DayMonths = ("15.05", "15.09", "15.02")  # each tertial's accounts (the third: next year)
+    due_user_surveys: DayMonth = "01.12"  # the user surveys, each service once a year
+    due_employee_survey: DayMonth = "01.12"  # 10-FAKTOR
+    employee_survey_every_years: Annotated[Whole, Field(ge=1)] = 2
+    due_deviations: DayMonths = ("15.05", "15.09", "15.01")  # avvik extracts, one per tertial
+    due_decisions: DayMonths = ("15.05", "15.11")  # vedtak status extracts, twice a year
+    due_report_tertial: DayMonths = ("15.06", "15.10")  # tertialrapporter
+    due_report_services: DayMonth = "01.04"  # tjenesterapporter
+    due_report_employer: DayMonth = "01.04"  # arbeidsgiverrapport
+    due_report_decisions: DayMonths = ("01.06", "01.12")  # vedtak status to the kommunestyre
     ignored_sheets: Codes = ("forklaring", "les meg", "info", "notater", "readme", "instruksjoner")
 
     @property

@@ -1,0 +1,81 @@
+"""The focus-area pages and Styringshjul in real Chromium: numbers from the warehouse, axe-core clean,
+usable at 1366×768 and tablet width, a screenshot of each, and a Norwegian explanation when nothing is loaded."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from etl.norsk import format_number
+from tests.browser.a11y import axe_violations, screenshot
+from tests.helpers import query
+
+pytestmark = pytest.mark.browser
+
+PAGES = {
+    "/fokus/okonomi": "#fokus-budsjett-table",
+    "/fokus/ansatte": "#fokus-10faktor-table",
+    "/fokus/brukere": "#fokus-brukere-table",
+    "/fokus/interne-prosesser": "#fokus-vedtak-table",
+    "/arshjul": "#cycle-table",
+    "/sammenligning": "#cmp-matrix",
+    "/data": "#data-log",
+}
+
+
+def test_every_page_is_accessible_and_fits(page: Page, dash_url: str) -> None:
+    for width, height, suffix in ((1366, 768, ""), (820, 1180, "-nettbrett")):
+        page.set_viewport_size({"width": width, "height": height})
+        for path, table in PAGES.items():
+            page.goto(dash_url + path)
+            expect(page.locator(table)).to_be_visible(timeout=30_000)
+            assert axe_violations(page) == [], path
+            # the page itself never scrolls sideways; wide tables scroll inside their own box
+            assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), (path, width)
+            screenshot(page, path.strip("/").replace("/", "-") + suffix)
+
+
+def test_the_economy_page_shows_the_warehouse_numbers(page: Page, dash_url: str, demo_dir: Path) -> None:
+    (year,) = query(demo_dir, "SELECT max(year(period)) FROM accounting WHERE actual <> 0")[0]
+    (last,) = query(demo_dir, "SELECT max(period) FROM accounting WHERE year(period) = ? AND actual <> 0", [year])[0]
+    ((name, actual),) = query(
+        demo_dir,
+        "SELECT u.name, sum(actual) FROM accounting JOIN units u USING (unit_id) WHERE unit_id = 'E21' "
+        "AND year(period) = ? AND period <= ? GROUP BY u.name",
+        [year, last],
+    )
+    page.goto(dash_url + "/fokus/okonomi")
+    row = page.locator("#fokus-budsjett-table tr", has=page.locator("th", has_text=name))
+    expect(row).to_contain_text(format_number(actual, 0), timeout=30_000)
+    # the chart's numbers are in a table too
+    expect(page.locator("#fokus-maned-table")).to_contain_text("desember")
+
+
+def test_the_vedtak_table_sorts_and_filters(page: Page, dash_url: str, demo_dir: Path) -> None:
+    (overdue,) = query(demo_dir, "SELECT count(*) FROM decisions_overdue")[0]
+    (started,) = query(demo_dir, "SELECT count(*) FROM decisions WHERE status = 'pågår'")[0]
+    page.goto(dash_url + "/fokus/interne-prosesser")
+    grid = page.locator("#fokus-vedtak-table")
+    expect(grid).to_be_visible(timeout=30_000)
+    status_filter = grid.locator('.dash-filter[data-dash-column="Status"] input[type=text]')
+    status_filter.fill("pågår")
+    status_filter.press("Enter")
+    expect(grid.locator("tbody tr td[data-dash-column='Status']")).to_have_count(started, timeout=30_000)
+    assert overdue > 0
+
+
+def test_cycle_page_says_when_kostra_came(page: Page, dash_url: str, demo_dir: Path) -> None:
+    (vintage,) = query(demo_dir, "SELECT arg_max(vintage_text, year) FROM kostra_values")[0]
+    page.goto(dash_url + "/arshjul")
+    row = page.locator("#cycle-table tr", has=page.locator("td", has_text="KOSTRA endelige tall"))
+    expect(row).to_contain_text(vintage, timeout=30_000)
+    expect(row).to_contain_text("Kommet")
+
+
+def test_pages_explain_when_nothing_is_loaded(page: Page, empty_url: str) -> None:
+    for path in PAGES:
+        page.goto(empty_url + path)
+        expect(page.locator(".bms-page")).to_contain_text("Ingen data", timeout=30_000)
+        expect(page.locator("body")).not_to_contain_text("Traceback")
