@@ -8,6 +8,7 @@ Examples:
     bms status --data-dir /srv/bms
     bms fetch kostra              # KOSTRA for Heim, its KOSTRA group, the peers, EKA50 and EAKUO, then load
     bms fetch klass               # only Klass: kommuner, fylker, KOSTRA groups, changed kommune numbers
+    bms report tjenesterapport --year 2025 --area oppvekst --format pdf --output oppvekst.pdf
 """
 
 from __future__ import annotations
@@ -230,6 +231,26 @@ def _print_fetch(report: FetchReport, settings: Settings) -> None:
         print(f"  merk: {note}")
 
 
+def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
+    """Write a report as .docx, .pdf or .xlsx from the published warehouse.
+
+    Example: bms report tjenesterapport --year 2025 --area oppvekst --format docx --output oppvekst.docx"""
+    # Imported here: the ETL never imports the dashboard at module level (data flows one way).
+    from dashboard.reports import ReportRequest, build_report
+    from etl.warehouse import WarehouseReader
+
+    fmt = args.format or (Path(args.output).suffix.lstrip(".").lower() or "docx")
+    request = ReportRequest(args.kind, args.year, fmt, args.tertial, args.area, args.unit)
+    content = build_report(WarehouseReader(settings.current), request)
+    output = Path(args.output or request.file_name())
+    try:
+        output.write_bytes(content)
+    except OSError as e:
+        raise BmsError(f"Kunne ikke skrive {output}: {e.strerror}. Velg en annen mappe med --output.") from None
+    print(f"Skrev {output} ({format_number(len(content) / 1024)} kB).")
+    return 0
+
+
 COMMANDS = {
     "init": (cmd_init, "opprett en datamappe med innboks, arkiv, katalog og innstillinger"),
     "load": (cmd_load, "last filene i innboksen (eller de oppgitte filene) og publiser datavarehuset"),
@@ -237,6 +258,10 @@ COMMANDS = {
     "serve": (cmd_serve, "start dashbordet og last nye filer i innboksen fortløpende"),
     "status": (cmd_status, "vis hva som er lastet, hvor ferskt det er, og hva som er avvist"),
     "fetch": (cmd_fetch, "hent KOSTRA eller Klass fra SSB til data/kostra/ og last det inn"),
+    "report": (
+        cmd_report,
+        "lag tjenesterapport, arbeidsgiverrapport, tertialrapport, vedtaksrapport eller ledersamtale",
+    ),
 }
 
 
@@ -269,7 +294,22 @@ def parser() -> argparse.ArgumentParser:
             s.add_argument("--api", dest="ssb_api", choices=("v2", "v0"), help="PxWebApi-versjon (standard v2)")
             s.add_argument("--refresh", action="store_true", help="hent på nytt selv om svaret finnes i data/kostra/")
             s.add_argument("--query", metavar="FIL", help="kjør en lagret v0-spørring fra statistikkbanken (JSON)")
+        if name == "report":
+            _report_arguments(s)
     return p
+
+
+REPORT_KINDS = ("tjenesterapport", "arbeidsgiverrapport", "tertialrapport", "vedtaksrapport", "ledersamtale")
+
+
+def _report_arguments(s: argparse.ArgumentParser) -> None:
+    s.add_argument("kind", choices=REPORT_KINDS, metavar="RAPPORT", help=", ".join(REPORT_KINDS))
+    s.add_argument("--year", type=int, required=True, help="året rapporten gjelder, for eksempel 2025")
+    s.add_argument("--tertial", type=int, choices=(1, 2, 3), help="tertialet (tertialrapporten: til og med)")
+    s.add_argument("--area", help="tjenesteområdet, for eksempel oppvekst")
+    s.add_argument("--unit", help="enheten, for eksempel E21 (ledersamtalen krever den)")
+    s.add_argument("--format", choices=("docx", "pdf", "xlsx"), help="filformat (standard: fra --output, ellers docx)")
+    s.add_argument("--output", help="fila som skrives (standard: et navn som sier hva rapporten er)")
 
 
 def main(argv: list[str] | None = None) -> int:
