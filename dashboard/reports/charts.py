@@ -62,7 +62,7 @@ def trend_grid(series: list[tuple[str, list[int], list[float | None], float | No
 
 def kostra_grid(rows: list[dict]) -> go.Figure:
     """Per indicator: the peers' spread (min–max line, quartile box), the KOSTRA group and the kommune."""
-    cols = 2
+    cols = 2 if len(rows) > 1 else 1
     n = max(1, math.ceil(len(rows) / cols))
     fig = make_subplots(rows=n, cols=cols, subplot_titles=[_short(r["name"]) for r in rows], vertical_spacing=0.2)
     for i, r in enumerate(rows):
@@ -120,6 +120,6 @@ def render(report: Report) -> None:
         kaleido.start_sync_server(silence_warnings=True)
         try:
             for chart in charts:
-                chart.png = pio.to_image(chart.figure, format="png", scale=2)
+                chart.png = pio.to_image(chart.figure, format="png", scale=1.6)
         finally:
             kaleido.stop_sync_server(silence_warnings=True)

@@ -130,8 +130,11 @@ def _sick_sentence(name: str, r: pd.Series, period: str) -> str:
     sentence = f"Sykefraværet for {name} var {text.value_cell(total, '%', 1).text} i {period}"
     if total is not None and before is not None:
         diff = total - before
-        word = "høyere" if diff > 0 else "lavere"
-        sentence += f", {text.change_text(abs(diff), 0.0, '%', 1).lstrip('+')} {word} enn samme periode året før"
+        if round(diff, 1) == 0:
+            sentence += ", det samme som samme periode året før"
+        else:
+            word = "høyere" if diff > 0 else "lavere"
+            sentence += f", {text.change_text(abs(diff), 0.0, '%', 1).lstrip('+')} {word} enn samme periode året før"
     self_text, doctor_text = text.value_cell(r["self"], "%", 1).text, text.value_cell(r["doctor"], "%", 1).text
     return sentence + f" (egenmeldt {self_text}, legemeldt {doctor_text})."
 

@@ -63,6 +63,11 @@ def _section(i: int, section: Section) -> str:
     return "".join(parts)
 
 
+def _footer_css(footer: str) -> str:
+    quoted = footer.replace("\\", "\\\\").replace('"', '\\"').replace("<", "\\3c ")
+    return f'@page {{ @bottom-center {{ content: "{quoted} – side " counter(page) " av " counter(pages); }} }}'
+
+
 def to_html(report: Report) -> str:
     """The report as one HTML document (what the PDF is laid out from)."""
     demo = '<p class="demo">DEMODATA – tallene er oppdiktet og skal ikke brukes</p>' if report.demo else ""
@@ -73,7 +78,7 @@ def to_html(report: Report) -> str:
         body = f'<h2 id="s-empty">Ingen data</h2><p>{_e(report.empty_message)}</p>' + body
     return (
         f'<!doctype html><html lang="nb"><head><meta charset="utf-8"><title>{_e(footer)}</title></head><body>'
-        f'<p class="footer-text">{_e(footer)}</p>'
+        f"<style>{_footer_css(footer)}</style>"
         f'<section class="cover"><p class="kommune">{_e(report.kommune)} kommune</p><h1>{_e(report.title)}</h1>'
         f'<p class="subject">{_e(report.subject)} – {_e(report.period)}</p>{demo}'
         f"<p>Laget {format_date(report.made_at)} kl. {report.made_at:%H:%M} fra Heim BMS.</p></section>"

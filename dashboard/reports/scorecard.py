@@ -142,8 +142,7 @@ def kostra_section(reader: Reader, subject: Subject, year: int) -> Section | Non
                 text.text_cell(r["trend"] if text.present_text(r["trend"]) else "–"),
             ]
         )
-    ids = [str(x).split(":", 1)[-1].strip().split("/")[0] for x in rows["source_ref"].dropna()]
-    source = text.kostra_source(ids, [*rows["vintage"].dropna(), *rows["benchmark_vintage"].dropna()])
+    source = _kostra_source(rows)
     group = next((g for g in rows["group_name"].dropna()), "KOSTRA-gruppen")
     intro = (
         f"Tabellen viser {subject.name} sammenlignet med {group} og sammenligningskommunene i {year}. "
@@ -221,3 +220,16 @@ def open_deviations(reader: Reader, unit_id: str, year: int, tertial: int | None
             )
         ],
     )
+
+
+def _kostra_source(rows: pd.DataFrame) -> str:
+    """SSB's tables and vintage; a unit's own figure from another source (a manual figure) said apart."""
+    refs = rows["source_ref"].fillna("").astype(str)
+    from_ssb = refs.str.startswith("KOSTRA")
+    ids = [r.split(":", 1)[-1].strip().split("/")[0] for r in refs[from_ssb]]
+    vintages = [*rows.loc[from_ssb, "vintage"].dropna(), *rows["benchmark_vintage"].dropna()]
+    line = text.kostra_source(ids, vintages)
+    others = rows[~from_ssb & (refs != "")]
+    for ref, vintage in dict.fromkeys(zip(others["source_ref"], others["vintage"].fillna(""), strict=True)):
+        line += f". Enhetens tall: {ref}" + (f", {vintage}" if vintage else "")
+    return line
