@@ -37,8 +37,14 @@ def layout(**_query: Any) -> html.Div:
     reader = data.current_reader()
     if not data.is_published(reader):
         return html.Div(no_data_alert(), className="bms-page")
-    years = reader.df("SELECT DISTINCT year(period) AS y FROM scorecard WHERE scope <> 'region' ORDER BY y DESC")
+    years = reader.df(
+        "SELECT year(period) AS y, bool_or(period_type = 'year') AS whole FROM scorecard "
+        "WHERE scope <> 'region' GROUP BY y ORDER BY y DESC"
+    )
     year_options = [int(y) for y in years["y"]] if not years.empty else []
+    # The newest year with yearly figures: a year just begun has a few months or a tertial only.
+    whole = [int(y) for y, w in zip(years.get("y", []), years.get("whole", []), strict=True) if w]
+    default_year = whole[0] if whole else (year_options[0] if year_options else None)
     units = data.units(reader)
     visible = access.visible_unit_ids(set(units["unit_id"])) if not units.empty else set()
     units = units[units["unit_id"].isin(visible)] if not units.empty else units
@@ -73,7 +79,7 @@ def layout(**_query: Any) -> html.Div:
                         dcc.Dropdown(
                             id="rap-year",
                             options=year_options,
-                            value=year_options[0] if year_options else None,
+                            value=default_year,
                             clearable=False,
                         ),
                     ),
