@@ -90,4 +90,3 @@ def test_help_lists_only_commands_that_work():
     out = bms("--help").stdout
     for command in ("init", "load", "demo", "serve", "status", "fetch", "report"):
         assert command in out
-    assert "users" not in out
