@@ -149,4 +149,10 @@ def build_report(
     store: object | None = None,
 ) -> bytes:
     """The whole path: warehouse → model → file bytes in the request's format."""
-    return write(build_model(reader, request, may_see_unit, store), request.fmt)
+    if request.fmt == "xlsx":
+        return write(build_model(reader, request, may_see_unit, store), request.fmt)
+    from dashboard.reports.charts import browser
+
+    with browser():  # Chromium starts while the model's queries run
+        report = build_model(reader, request, may_see_unit, store)
+        return write(report, request.fmt)

@@ -9,6 +9,8 @@ from __future__ import annotations
 import math
 import threading
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import plotly.graph_objects as go
 import plotly.io as pio
@@ -24,6 +26,7 @@ WIDTH, HEIGHT_PER_ROW = 1000, 230
 FONT = {"family": "DejaVu Sans, Liberation Sans, Arial", "size": 12}
 
 _render_lock = threading.Lock()  # one kaleido server per process: reports made in parallel take turns
+_state = threading.local()
 
 
 def _layout(fig: go.Figure, height: int) -> go.Figure:
@@ -108,18 +111,31 @@ def _short(text: str, limit: int = 48) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+@contextmanager
+def browser() -> Iterator[None]:
+    """One Chromium (kaleido's sync server) for everything rendered inside; it starts in the background,
+    so a report's queries run while the browser comes up. Reports made at the same time take turns."""
+    import kaleido  # a runtime dependency; imported here so that building a model needs no browser
+
+    if getattr(_state, "open", False):  # already inside a session in this thread
+        yield
+        return
+    with _render_lock:
+        kaleido.start_sync_server(silence_warnings=True)
+        _state.open = True
+        try:
+            yield
+        finally:
+            _state.open = False
+            kaleido.stop_sync_server(silence_warnings=True)
+
+
 def render(report: Report) -> None:
-    """Render every chart of the report to PNG with one Chromium session (kaleido's sync server)."""
+    """Render every chart of the report to PNG through one browser session."""
     charts: list[Chart] = [c for c in report.charts() if not c.png]
     if not charts:
         return
-    import kaleido  # a runtime dependency; imported here so that building a model needs no browser
-
-    with _render_lock, warnings.catch_warnings():
+    with browser(), warnings.catch_warnings():
         warnings.simplefilter("ignore")  # "kopts is ignored if using a server": width/height still apply
-        kaleido.start_sync_server(silence_warnings=True)
-        try:
-            for chart in charts:
-                chart.png = pio.to_image(chart.figure, format="png", scale=1.6)
-        finally:
-            kaleido.stop_sync_server(silence_warnings=True)
+        for chart in charts:
+            chart.png = pio.to_image(chart.figure, format="png", scale=1.6)
