@@ -16,6 +16,7 @@ from dash import Input, Output, State, callback, dcc, html
 from dashboard import access, data
 from dashboard.components import no_data_alert
 from dashboard.reports import KINDS, ReportRequest, build_report
+from dashboard.reports.dialogue import open_store
 from etl.errors import BmsError
 
 dash.register_page(__name__, path="/rapporter", name="Rapporter", title="Rapporter – Heim BMS", order=5)
@@ -173,7 +174,8 @@ def make_report(_clicks: int, kind: str, year: int, tertial: str, area: str, uni
     """Build the report the form asks for and hand it to the browser as a download."""
     try:
         request = request_from(kind, year, tertial, area, unit, fmt)
-        content = build_report(data.current_reader(), request, may_see_unit=access.may_see_unit)
+        store = open_store(data.current_settings().data_dir)
+        content = build_report(data.current_reader(), request, may_see_unit=access.may_see_unit, store=store)
     except access.Forbidden:
         return dash.no_update, dbc.Alert("Du har ikke tilgang til denne enheten eller dette området.", color="warning")
     except BmsError as e:

@@ -101,6 +101,7 @@ def ledersamtale(reader: Reader, request: ReportRequest, who: Subject) -> list[S
             ],
             blank_points=["Bevaringspunkter", "Forbedringspunkter"],
             scope=who.dialogue_scope,
+            year=request.year,
         )
     )
     return sections

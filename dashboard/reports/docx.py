@@ -12,7 +12,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
-from dashboard.reports.model import Report, Section, Table
+from dashboard.reports.model import Action, Assessment, Report, Section, Table
 from etl.norsk import format_date
 
 FILLS = {"green": "C8E6C9", "yellow": "FFE9A8", "red": "F5C2BD", "grey": "E3E6EA"}
@@ -100,6 +100,25 @@ def _table(doc, table: Table) -> None:
     _source(doc, table.source)
 
 
+def assessment_label(section: Section, a: Assessment) -> str:
+    """`Sykefravær totalt, Heim helsetun`: what a vurdering is about."""
+    return ", ".join(x for x in (section.names.get(a.indicator, a.indicator), section.names.get(a.unit, a.unit)) if x)
+
+
+def action_text(section: Section, t: Action) -> str:
+    """`Tiltak – pågår (Heim helsetun; ansvarlig Kari; frist 31.12.2026)`."""
+    extra = "; ".join(
+        x
+        for x in (
+            section.names.get(t.unit, t.unit),
+            t.responsible and f"ansvarlig {t.responsible}",
+            t.due and f"frist {t.due}",
+        )
+        if x
+    )
+    return f"{t.title} – {t.status}" + (f" ({extra})" if extra else "")
+
+
 def _dialogue(doc, section: Section) -> None:
     if section.scope is None or section.focus_area is None:
         return
@@ -108,13 +127,14 @@ def _dialogue(doc, section: Section) -> None:
         doc.add_paragraph(DIALOGUE_MISSING)
         return
     for a in section.assessments or []:
-        doc.add_paragraph(f"{a.text} ({a.author}{', ' + a.written if a.written else ''})")
+        p = doc.add_paragraph()
+        p.add_run(assessment_label(section, a) + ": ").bold = True
+        p.add_run(f"{a.text} ({a.author}{', ' + a.written if a.written else ''})")
     if not section.assessments:
         doc.add_paragraph("Ingen vurdering er skrevet ennå.")
     doc.add_paragraph("Tiltak", style="Heading 3")
     for t in section.actions or []:
-        extra = ", ".join(x for x in (t.responsible, t.due) if x)
-        doc.add_paragraph(f"{t.title} – {t.status}{' (' + extra + ')' if extra else ''}", style="List Bullet")
+        doc.add_paragraph(action_text(section, t), style="List Bullet")
     if not section.actions:
         doc.add_paragraph("Ingen tiltak er registrert.")
 
@@ -132,6 +152,8 @@ def _section(doc, section: Section) -> None:
     _dialogue(doc, section)
     for heading in section.blank_points:
         doc.add_paragraph(heading, style="Heading 3")
+        if section.filled_points.get(heading):
+            doc.add_paragraph(section.filled_points[heading])
         for _ in range(5):
             doc.add_paragraph("_" * 80)
 

@@ -50,6 +50,8 @@ class Assessment:
     author: str
     text: str
     written: str = ""
+    indicator: str = ""
+    unit: str = ""
 
 
 @dataclass
@@ -60,6 +62,7 @@ class Action:
     status: str
     responsible: str = ""
     due: str = ""
+    unit: str = ""
 
 
 @dataclass
@@ -77,6 +80,11 @@ class Section:
     scope: tuple[str, str] | None = None  # (scope, scope_code) the vurderinger and tiltak belong to
     focus_area: str | None = None
     blank_points: list[str] = field(default_factory=list)  # headings with ruled room to write (ledersamtale)
+    filled_points: dict[str, str] = field(default_factory=dict)  # what was already written under them
+    # (indicator_id, unit_id or kommune code, period as ISO date) of the section's rows, for the vurderinger
+    indicators: list[tuple[str, str, str]] = field(default_factory=list)
+    names: dict[str, str] = field(default_factory=dict)  # indicator and unit ids → names, for the vurderinger
+    year: int | None = None
 
 
 @dataclass

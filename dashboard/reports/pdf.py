@@ -7,7 +7,7 @@ import base64
 import html
 from pathlib import Path
 
-from dashboard.reports.docx import DIALOGUE_MISSING
+from dashboard.reports.docx import DIALOGUE_MISSING, action_text, assessment_label
 from dashboard.reports.model import Report, Section, Table
 from etl.norsk import format_date
 
@@ -40,10 +40,14 @@ def _dialogue(section: Section) -> str:
     if section.assessments is None and section.actions is None:
         return f"<h3>Vurdering</h3><p>{_e(DIALOGUE_MISSING)}</p>"
     out = ["<h3>Vurdering</h3>"]
-    out += [f"<p>{_e(a.text)} ({_e(a.author)})</p>" for a in section.assessments or []] or ["<p>Ingen vurdering.</p>"]
-    out.append("<h3>Tiltak</h3><ul>")
-    out += [f"<li>{_e(t.title)} – {_e(t.status)}</li>" for t in section.actions or []]
-    out.append("</ul>")
+    out += [
+        f"<p><strong>{_e(assessment_label(section, a))}:</strong> {_e(a.text)} ({_e(a.author)}"
+        f"{', ' + _e(a.written) if a.written else ''})</p>"
+        for a in section.assessments or []
+    ] or ["<p>Ingen vurdering er skrevet ennå.</p>"]
+    out.append("<h3>Tiltak</h3>")
+    items = [f"<li>{_e(action_text(section, t))}</li>" for t in section.actions or []]
+    out.append(f"<ul>{''.join(items)}</ul>" if items else "<p>Ingen tiltak er registrert.</p>")
     return "".join(out)
 
 
@@ -59,7 +63,9 @@ def _section(i: int, section: Section) -> str:
         )
     parts.append(_dialogue(section))
     for heading in section.blank_points:
-        parts.append(f'<h3>{_e(heading)}</h3><div class="lines">{"<p></p>" * 6}</div>')
+        written = section.filled_points.get(heading)
+        parts.append(f"<h3>{_e(heading)}</h3>" + (f"<p>{_e(written)}</p>" if written else ""))
+        parts.append(f'<div class="lines">{"<p></p>" * 6}</div>')
     return "".join(parts)
 
 

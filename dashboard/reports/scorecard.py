@@ -80,8 +80,14 @@ def focus_sections(
                     sheet=area,
                 )
             ],
-            scope=subject.dialogue_scope,
+            scope=subject.dialogue_scope or ("enhet", ""),
             focus_area=area,
+            indicators=[
+                (str(r["indicator_id"]), str(r["scope_code"]), str(r["period"])[:10] if pd.notna(r["period"]) else "")
+                for _, r in part.iterrows()
+            ],
+            year=year,
+            names={**subject.unit_names, **dict(zip(part["indicator_id"], part["name"], strict=True))},
         )
         chart = trend_chart(history, subject, part, year, area, loaded)
         if chart is not None:
