@@ -17,6 +17,7 @@ import plotly.io as pio
 from plotly.subplots import make_subplots
 
 from dashboard.reports.model import Chart, Report
+from etl.errors import BmsError
 
 LINE = "#3d5a80"
 TARGET = "#8a94a0"
@@ -135,7 +136,15 @@ def render(report: Report) -> None:
     charts: list[Chart] = [c for c in report.charts() if not c.png]
     if not charts:
         return
-    with browser(), warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # "kopts is ignored if using a server": width/height still apply
-        for chart in charts:
-            chart.png = pio.to_image(chart.figure, format="png", scale=1.6)
+    try:
+        with browser(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # "kopts is ignored if using a server": width/height still apply
+            for chart in charts:
+                chart.png = pio.to_image(chart.figure, format="png", scale=1.6)
+    except BmsError:
+        raise
+    except Exception as e:  # kaleido or Chromium: say what to do, not how it failed inside
+        raise BmsError(
+            f"Diagrammene kunne ikke tegnes i Chromium ({type(e).__name__}). Sjekk at /usr/bin/chromium er "
+            "installert (make chromium), eller lag rapporten som Excel (--format xlsx), som ikke har diagrammer."
+        ) from e
