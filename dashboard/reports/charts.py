@@ -40,6 +40,8 @@ def _layout(fig: go.Figure, height: int) -> go.Figure:
         showlegend=False,
         separators=", ",  # decimal comma, space as thousands separator
     )
+    fig.update_xaxes(exponentformat="none")
+    fig.update_yaxes(exponentformat="none")  # 1 500 000, not 1,5M
     return fig
 
 
