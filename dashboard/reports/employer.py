@@ -103,7 +103,7 @@ def sick_leave_section(
     source = text.internal_source(["sykefravær"], loaded)
     return Section(
         heading="Sykefravær",
-        paragraphs=[para + " SSB har ikke sykefravær per kommune i KOSTRA-tabellene som er lastet."],
+        paragraphs=[para + " " + kostra_note(reader, year)],
         tables=[
             Table(
                 f"Sykefravær {period}",
@@ -123,6 +123,16 @@ def sick_leave_section(
             )
         ],
     )
+
+
+def kostra_note(reader: Reader, year: int) -> str:
+    """Sick leave against the KOSTRA group where the catalogue has a KOSTRA sick-leave figure, or saying not."""
+    meta = queries.meta(reader)
+    rows = queries.kostra(reader, [("kommune", meta.get("kommune_code", ""))], year)
+    rows = rows[rows["name"].str.lower().str.contains("sykefravær")] if not rows.empty else rows
+    if rows.empty:
+        return "Katalogen har ingen KOSTRA-tall for sykefravær å sammenligne med KOSTRA-gruppen."
+    return " ".join(text.kostra_sentence(r) for _, r in rows.iterrows())
 
 
 def _sick_sentence(name: str, r: pd.Series, period: str) -> str:
@@ -202,7 +212,10 @@ def tenfactor_section(reader: Reader, who: Subject, year: int, kommune: str, loa
         if (not values.empty and u in set(values["unit_id"])) or (not held.empty and u in set(held["unit_id"]))
     ]
     show_total = who.dialogue_scope is not None and who.dialogue_scope[0] == "kommune"
-    held_keys = {(u, r) for u, r in zip(held.get("unit_id", []), held.get("ref", []), strict=True)}
+    held_keys = {
+        (None if u is None or u != u else u, r)
+        for u, r in zip(held.get("unit_id", []), held.get("ref", []), strict=True)
+    }
     rows = []
     for factor, label in FACTORS.items():
         row = [text.text_cell(label)]
@@ -212,7 +225,9 @@ def tenfactor_section(reader: Reader, who: Subject, year: int, kommune: str, loa
                 row.append(text.held_cell() if (u, f"employee_survey:{factor}") in held_keys else text.text_cell("–"))
             else:
                 row.append(text.value_cell(v.iloc[0], "", 1))
-        if show_total:
+        if show_total and (None, f"employee_survey:{factor}") in held_keys:
+            row.append(text.held_cell())
+        elif show_total:
             t = total[total["source_ref"] == f"employee_survey:{factor}"]["value"] if not total.empty else total
             row.append(text.value_cell(t.iloc[0] if len(t) else None, "", 1))
         rows.append(row)
