@@ -20,6 +20,7 @@ from dashboard.reports.model import Chart, Report
 from etl.errors import BmsError
 
 LINE = "#3d5a80"
+PALETTE = [LINE, "#c98a00", "#1b7f3b", "#c0392b", "#6c4f9e", "#2a9d8f", "#8a5a44", "#7b8590"]
 TARGET = "#8a94a0"
 GROUP = "#c98a00"
 PEERS = "#9aa5b1"
@@ -45,25 +46,48 @@ def _layout(fig: go.Figure, height: int) -> go.Figure:
     return fig
 
 
-def trend_grid(series: list[tuple[str, list[int], list[float | None], float | None]]) -> go.Figure:
-    """Small multiples: each indicator's yearly values (name, years, values, target), target dashed."""
+Line = tuple[str, list[int], list[float | None]]  # label, years, values
+
+
+def trend_grid(series: list[tuple[str, list[Line], float | None]]) -> go.Figure:
+    """Small multiples: each indicator (name, lines, target) with one line per scope, the target dotted;
+    with several lines, a legend names them."""
     cols = 3
     rows = max(1, math.ceil(len(series) / cols))
     fig = make_subplots(rows=rows, cols=cols, subplot_titles=[_short(s[0]) for s in series], vertical_spacing=0.18)
-    for i, (_, years, values, target) in enumerate(series):
+    labels = list(dict.fromkeys(label for _, lines, _ in series for label, _, _ in lines))
+    colours = {label: PALETTE[i % len(PALETTE)] for i, label in enumerate(labels)}
+    shown: set[str] = set()
+    for i, (_, lines, target) in enumerate(series):
         r, c = i // cols + 1, i % cols + 1
-        fig.add_trace(go.Scatter(x=years, y=values, mode="lines+markers", line={"color": LINE}), row=r, col=c)
-        if target is not None:
-            fig.add_trace(
-                go.Scatter(
-                    x=[min(years), max(years)], y=[target, target], mode="lines", line={"color": TARGET, "dash": "dot"}
-                ),
-                row=r,
-                col=c,
+        for label, years, values in lines:
+            line = go.Scatter(
+                x=years,
+                y=values,
+                mode="lines+markers",
+                name=label,
+                legendgroup=label,
+                showlegend=label not in shown,
+                line={"color": colours[label]},
             )
+            fig.add_trace(line, row=r, col=c)
+            shown.add(label)
+        years = [y for _, ys, _ in lines for y in ys]
+        if target is not None:
+            dotted = go.Scatter(
+                x=[min(years), max(years)],
+                y=[target, target],
+                mode="lines",
+                showlegend=False,
+                line={"color": TARGET, "dash": "dot"},
+            )
+            fig.add_trace(dotted, row=r, col=c)
     fig.update_xaxes(dtick=1, tickformat="d")
     fig.update_annotations(font={"size": 11})
-    return _layout(fig, 90 + HEIGHT_PER_ROW * rows)
+    _layout(fig, 90 + HEIGHT_PER_ROW * rows)
+    if len(labels) > 1:
+        fig.update_layout(showlegend=True, legend={"orientation": "h", "y": -0.12})
+    return fig
 
 
 def kostra_grid(rows: list[dict]) -> go.Figure:

@@ -76,17 +76,19 @@ def scorecard_for(reader: Reader, scope: str, code: str, year: int, tertial: int
     )
 
 
-def yearly_history(reader: Reader, scope: str, code: str, year: int) -> pd.DataFrame:
-    """Each indicator's value per year over five years up to `year` (a year's newest period stands for it)."""
+def yearly_history(reader: Reader, scopes: list[tuple[str, str]], year: int) -> pd.DataFrame:
+    """Each indicator's value per scope and year over five years up to `year` (a year's newest period
+    stands for it)."""
     return reader.df(
         """
-        SELECT indicator_id, year(period) AS year, value, target
+        SELECT indicator_id, scope_code, year(period) AS year, value, target
         FROM scorecard
-        WHERE scope = $scope AND scope_code = $code AND year(period) BETWEEN $year - 4 AND $year
-        QUALIFY row_number() OVER (PARTITION BY indicator_id, year(period) ORDER BY period DESC, period_type) = 1
-        ORDER BY indicator_id, year
+        WHERE list_contains($keys, scope || '/' || scope_code) AND year(period) BETWEEN $year - 4 AND $year
+        QUALIFY row_number() OVER (
+            PARTITION BY indicator_id, scope_code, year(period) ORDER BY period DESC, period_type) = 1
+        ORDER BY indicator_id, scope_code, year
         """,
-        {"scope": scope, "code": code, "year": year},
+        {"keys": [f"{s}/{c}" for s, c in scopes], "year": year},
     )
 
 

@@ -58,8 +58,7 @@ def focus_sections(
     with_unit = len(subject.scopes) > 1
     columns = SCORE_COLUMNS[:1] + (["Enhet"] if with_unit else []) + SCORE_COLUMNS[1:]
     sections = []
-    scope, code, _ = subject.scopes[0]
-    history = queries.yearly_history(reader, scope, code, year)
+    history = queries.yearly_history(reader, [(scope, code) for scope, code, _ in subject.scopes], year)
     for area in FOCUS_AREAS:
         part = rows[rows["focus_area"] == area]
         if part.empty:
@@ -99,23 +98,23 @@ def focus_sections(
 def trend_chart(
     history: pd.DataFrame, subject: Subject, part: pd.DataFrame, year: int, area: str, loaded: pd.DataFrame
 ) -> Chart | None:
-    """The five-year trend of the focus area's indicators (the subject's first scope)."""
-    _, code, name = subject.scopes[0]
-    mine = part[part["scope_code"] == code]
+    """The five-year trend of the focus area's indicators: one line per scope (the kommune, or each unit of
+    an area), the target dotted where there is one line."""
+    single = len(subject.scopes) == 1
     series = []
-    for _, r in mine.iterrows():
-        h = history[history["indicator_id"] == r["indicator_id"]] if not history.empty else history
-        if len(h) < 2:
-            continue
-        values = [text.number(v) for v in h["value"]]
-        series.append((str(r["name"]), [int(y) for y in h["year"]], values, text.number(r["target"])))
+    for indicator, rows in part.groupby("indicator_id", sort=False):
+        lines = []
+        for _, r in rows.iterrows():
+            h = history[(history["indicator_id"] == indicator) & (history["scope_code"] == r["scope_code"])]
+            if len(h) >= 2:
+                lines.append((str(r["scope_name"]), [int(y) for y in h["year"]], [text.number(v) for v in h["value"]]))
+        if lines:
+            target = text.number(rows["target"].iloc[0]) if single else None
+            series.append((str(rows["name"].iloc[0]), lines, target))
     if not series:
         return None
-    return Chart(
-        f"{area}: utvikling {year - 4}–{year} for {name} (mål stiplet)",
-        charts.trend_grid(series),
-        text.sources_line(mine, loaded),
-    )
+    title = f"{area}: utvikling {year - 4}–{year} for {subject.name}" + (" (mål stiplet)" if single else "")
+    return Chart(title, charts.trend_grid(series), text.sources_line(part, loaded))
 
 
 def kostra_section(reader: Reader, subject: Subject, year: int) -> Section | None:
