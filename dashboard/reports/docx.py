@@ -69,7 +69,7 @@ def _cover(doc, report: Report) -> None:
     doc.add_paragraph("Innhold", style="TOC Heading" if "TOC Heading" in [s.name for s in doc.styles] else None)
     _field(
         doc.add_paragraph(),
-        'TOC \\o "1-3" \\h \\z \\u',
+        'TOC \\o "1-2" \\h \\z \\u',
         "Høyreklikk og velg «Oppdater felt» for å vise innholdsfortegnelsen.",
     )
     doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
