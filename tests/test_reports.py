@@ -84,6 +84,8 @@ def test_word_report_has_cover_contents_headings_tables_charts_sources_and_page_
         )
     }
     assert any(f"Kilde: SSB, KOSTRA, tabell {sorted(table_ids)[0]}" in s and "endelige tall per" in s for s in sources)
+    sick_file, loaded = query(demo_dir, "SELECT file_name, loaded_at FROM load_log WHERE kind = 'sykefravær'")[0]
+    assert any(f"sykefravær, fil {sick_file}, lastet {loaded:%d.%m.%Y %H:%M}" in s for s in sources)
 
 
 def test_word_tables_show_the_warehouse_numbers_with_status(reports, demo_dir):

@@ -75,7 +75,7 @@ def _empty(request: ReportRequest, kommune: str, who: str, demo: bool, message: 
 
 def tjenesterapport(reader: Reader, request: ReportRequest, who: Subject) -> list[Section]:
     """The scorecard in the four focus areas, trends, KOSTRA group and peers."""
-    loaded = queries.sources_loaded(reader)
+    loaded = queries.source_files(reader, request.year)
     rows = scorecard.scorecards(reader, who, request.year, request.tertial)
     if rows.empty:
         return []

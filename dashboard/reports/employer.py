@@ -257,7 +257,7 @@ def tenfactor_section(reader: Reader, who: Subject, year: int, kommune: str, loa
 def arbeidsgiverrapport(reader: Reader, request: ReportRequest, who: Subject) -> list[Section]:
     """The yearly employer report (AMU and formannskapet)."""
     kommune = queries.meta(reader).get("kommune_name", "Kommunen")
-    loaded = queries.sources_loaded(reader)
+    loaded = queries.source_files(reader, request.year)
     parts = [
         sick_leave_section(reader, who, request.year, kommune, loaded),
         staff_section(reader, who, request.year, kommune, loaded),

@@ -105,14 +105,28 @@ def kostra(reader: Reader, scopes: list[tuple[str, str]], year: int) -> pd.DataF
     )
 
 
-def sources_loaded(reader: Reader) -> pd.DataFrame:
-    """The newest loaded file of each kind, with when it was loaded (the internal sources' vintage)."""
+def source_files(reader: Reader, year: int) -> pd.DataFrame:
+    """The files the year's internal figures come from (key, file_name, loaded_at): `key` is the catalogue
+    source, with the service for a user survey (`brukerundersøkelse:barnehage`) and the indicator for a
+    manual figure (`manuell:grunnskolepoeng`)."""
     return reader.df(
         """
-        SELECT kind, arg_max(file_name, strftime(loaded_at, '%Y%m%d%H%M%S') || file_name) AS file_name,
-               max(loaded_at) AS loaded_at
-        FROM load_log WHERE status = 'loaded' GROUP BY kind
-        """
+        WITH used AS (
+            SELECT DISTINCT 'sykefravær' AS key, _sha FROM sick_leave WHERE year(period) = $y
+            UNION SELECT DISTINCT 'personal', _sha FROM staff WHERE year(period) = $y
+            UNION SELECT DISTINCT 'regnskap', _sha FROM accounting WHERE year(period) = $y
+            UNION SELECT DISTINCT 'medarbeiderundersøkelse', _sha FROM employee_survey WHERE year = $y
+            UNION SELECT DISTINCT 'brukerundersøkelse:' || service, _sha FROM user_survey WHERE year = $y
+            UNION SELECT DISTINCT 'avvik', _sha FROM deviations
+            UNION SELECT DISTINCT 'vedtak', _sha FROM decisions
+            UNION SELECT DISTINCT 'manuell:' || indicator_id, _sha FROM manual_values WHERE year(period) = $y
+        )
+        SELECT u.key, l.file_name, max(l.loaded_at) AS loaded_at
+        FROM used u JOIN load_log l ON l.sha256 = u._sha AND l.status = 'loaded'
+        GROUP BY u.key, l.file_name
+        ORDER BY u.key, l.file_name
+        """,
+        {"y": year},
     )
 
 

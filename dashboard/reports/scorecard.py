@@ -220,7 +220,7 @@ def open_deviations(reader: Reader, unit_id: str, year: int, tertial: int | None
                 "Åpne avvik",
                 ["Avvik", "Kategori", "Alvorlighet", "Meldt", "Frist", "Dager over frist"],
                 rows,
-                text.internal_source(["avvik"], queries.sources_loaded(reader)),
+                text.internal_source(["avvik"], queries.source_files(reader, year)),
                 sheet="Åpne avvik",
             )
         ],

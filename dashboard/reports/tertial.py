@@ -166,7 +166,7 @@ def deviations_section(reader: Reader, who: Subject, year: int, tertial: int, lo
 def tertialrapport(reader: Reader, request: ReportRequest, who: Subject) -> list[Section]:
     """Budget vs actual and forecast, sick leave for the tertial, avvik status."""
     tertial = request.tertial or last_tertial(reader, request.year)
-    loaded = queries.sources_loaded(reader)
+    loaded = queries.source_files(reader, request.year)
     kommune = queries.meta(reader).get("kommune_name", "Kommunen")
     months = (4 * tertial - 3, 4 * tertial)
     label = f"{tertial}. tertial {request.year}"
@@ -204,7 +204,7 @@ def vedtaksrapport(reader: Reader, request: ReportRequest, who: Subject) -> list
         return []
     if who.dialogue_scope is None or who.dialogue_scope[0] != "kommune":
         frame = frame[frame["unit_id"].isin(who.unit_ids)]
-    source = text.internal_source(["vedtak"], queries.sources_loaded(reader))
+    source = text.internal_source(["vedtak"], queries.source_files(reader, request.year))
     as_of = frame["as_of"].dropna()
     sections = []
     for committee, part in frame.groupby("committee", sort=True):

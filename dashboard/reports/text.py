@@ -7,15 +7,13 @@ leaders' to write.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable
 
 import pandas as pd
 
 from dashboard.reports.model import HELD_BACK, Cell
 from etl.norsk import STATUS_LABELS, format_date, format_number, format_value
-
-# The load_log kind holding each catalogue source's files (KOSTRA has its own line).
-SOURCE_KINDS = {"manuell": "indikatorverdier"}
 
 
 def present(value: object) -> bool:
@@ -115,9 +113,9 @@ def status_summary(statuses: Iterable[str]) -> str:
         f"{counts['yellow']} {'gul' if counts['yellow'] == 1 else 'gule'}",
         f"{counts['red']} {'rød' if counts['red'] == 1 else 'røde'}",
     ]
-    text = f"Av {total} indikatorer er {parts[0]}, {parts[1]} og {parts[2]}"
+    text = f"Av {total} {'indikator' if total == 1 else 'indikatorer'} er {parts[0]}, {parts[1]} og {parts[2]}"
     if counts["grey"]:
-        text += f"; {counts['grey']} {'er' if counts['grey'] else ''} grå (mangler data, mål eller nok svar)"
+        text += f"; {counts['grey']} er grå (mangler data, mål eller nok svar)"
     return text + "."
 
 
@@ -157,20 +155,39 @@ def kostra_source(table_ids: Iterable[str], vintages: Iterable[str]) -> str:
     return text
 
 
-def internal_source(kinds: Iterable[str], loaded: pd.DataFrame) -> str:
+SOURCE_LABELS = {"manuell": "manuelt registrerte tall"}
+
+
+def source_key(source: str, source_ref: object, indicator_id: object) -> str:
+    """The `source_files` key of an indicator row: its source, narrowed to a survey's service or a manual
+    figure's indicator."""
+    if source == "brukerundersøkelse" and present_text(source_ref):
+        match = re.search(r"user_survey:([^/]+)/", str(source_ref))
+        return f"{source}:{match.group(1)}" if match else source
+    if source == "manuell":
+        return f"manuell:{indicator_id}"
+    return source
+
+
+def internal_source(keys: Iterable[str], files: pd.DataFrame) -> str:
     """`Kilde: sykefravær, fil sykefravaer_2025.xlsx, lastet 29.11.2026 20:30` for each internal source."""
-    parts = []
-    for kind in dict.fromkeys(SOURCE_KINDS.get(k, k) for k in kinds if k and k != "KOSTRA"):
-        rows = loaded[loaded["kind"] == kind] if not loaded.empty else loaded
-        if rows.empty:
-            parts.append(kind)
-            continue
-        at = rows["loaded_at"].iloc[0]
-        parts.append(f"{kind}, fil {rows['file_name'].iloc[0]}, lastet {format_date(at)} {at:%H:%M}")
+    by_label: dict[str, list[str]] = {}
+    for key in dict.fromkeys(k for k in keys if k and k != "KOSTRA"):
+        source = key.split(":")[0]
+        found = by_label.setdefault(SOURCE_LABELS.get(source, source), [])
+        rows = files[files["key"] == key] if not files.empty else files
+        for name, at in zip(rows.get("file_name", []), rows.get("loaded_at", []), strict=True):
+            text = f"fil {name}, lastet {format_date(at)} {at:%H:%M}"
+            if text not in found:
+                found.append(text)
+    parts = [
+        f"{label}, " + "; ".join(found) if found else f"{label} (ingen fil for perioden)"
+        for label, found in by_label.items()
+    ]
     return "Kilde: " + "; ".join(parts) if parts else ""
 
 
-def sources_line(frame: pd.DataFrame, loaded: pd.DataFrame) -> str:
+def sources_line(frame: pd.DataFrame, files: pd.DataFrame) -> str:
     """The source line under a table of indicator rows (`source`, `source_ref`, `vintage` columns)."""
     if frame.empty:
         return ""
@@ -180,10 +197,15 @@ def sources_line(frame: pd.DataFrame, loaded: pd.DataFrame) -> str:
         refs = kostra["source_ref"].dropna().astype(str)
         ids = [r.split(":", 1)[-1].strip().split("/")[0] for r in refs]
         lines.append(kostra_source(ids, kostra["vintage"].dropna().astype(str)))
-    internal = internal_source(frame.loc[frame["source"] != "KOSTRA", "source"].astype(str), loaded)
-    if internal:
-        lines.append(internal)
-    return ". ".join(lines)
+    internal = frame[(frame["source"] != "KOSTRA") & frame["value"].notna()]
+    keys = [
+        source_key(str(s), r, i)
+        for s, r, i in zip(internal["source"], internal["source_ref"], internal["indicator_id"], strict=True)
+    ]
+    line = internal_source(keys, files)
+    if line:
+        lines.append(line.removeprefix("Kilde: ") if lines else line)
+    return "; ".join(lines)
 
 
 def join(items: list[str]) -> str:
