@@ -38,7 +38,7 @@ class Chart:
     """A chart as a plotly figure, rendered to PNG once per report, with its source line."""
 
     title: str
-    figure: Any  # plotly.graph_objects.Figure
+    figure: Any  # a plotly figure (a dict of data and layout, or a Figure)
     source: str
     png: bytes = b""
 
