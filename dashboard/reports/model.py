@@ -101,6 +101,10 @@ class Report:
     sections: list[Section] = field(default_factory=list)
     empty_message: str | None = None  # set when there is nothing to report (said in Norwegian instead)
 
+    def footer(self) -> str:
+        """`Tjenesterapport – Heim – 2025 – DEMODATA`: what each page's footer says."""
+        return " – ".join(p for p in (self.title, self.subject, self.period, "DEMODATA" if self.demo else "") if p)
+
     def tables(self) -> list[Table]:
         """Every table of the report, in order."""
         return [t for s in self.sections for t in s.tables]
