@@ -59,7 +59,7 @@ def _source(doc, text: str) -> None:
 def _cover(doc, report: Report) -> None:
     doc.add_paragraph(report.kommune + " kommune", style="Subtitle")
     doc.add_paragraph(report.title, style="Title")
-    doc.add_paragraph(f"{report.subject} – {report.period}", style="Subtitle")
+    doc.add_paragraph(" – ".join(p for p in (report.subject, report.period) if p), style="Subtitle")
     if report.demo:
         p = doc.add_paragraph()
         run = p.add_run("DEMODATA – tallene er oppdiktet og skal ikke brukes")
@@ -176,9 +176,7 @@ def to_docx(report: Report) -> bytes:
         _section(doc, section)
     footer = doc.sections[0].footer.paragraphs[0]
     footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    footer.add_run(
-        f"{report.title} – {report.subject} – {report.period}" + (" – DEMODATA" if report.demo else "") + " – side "
-    )
+    footer.add_run(f"{report.footer()} – side ")
     _field(footer, "PAGE", "1")
     settings = doc.settings.element
     update = OxmlElement("w:updateFields")  # Word offers to fill the table of contents on opening

@@ -77,7 +77,7 @@ def _footer_css(footer: str) -> str:
 def to_html(report: Report) -> str:
     """The report as one HTML document (what the PDF is laid out from)."""
     demo = '<p class="demo">DEMODATA – tallene er oppdiktet og skal ikke brukes</p>' if report.demo else ""
-    footer = f"{report.title} – {report.subject} – {report.period}" + (" – DEMODATA" if report.demo else "")
+    footer = report.footer()
     toc = "".join(f'<li><a href="#s{i}">{_e(s.heading)}</a></li>' for i, s in enumerate(report.sections))
     body = "".join(_section(i, s) for i, s in enumerate(report.sections))
     if report.empty_message:
