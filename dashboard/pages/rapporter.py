@@ -135,7 +135,7 @@ def layout(**_query: Any) -> html.Div:
 
 
 def _field(label: str, control: Any) -> dbc.Col:
-    return dbc.Col([dbc.Label(label, className="fw-semibold"), control], md=4)
+    return dbc.Col([dbc.Label(label, html_for=control.id, className="fw-semibold"), control], md=4)
 
 
 @callback(Output("rap-help", "children"), Input("rap-kind", "value"))
