@@ -20,6 +20,7 @@ class Cell:
     text: str
     value: float | None = None
     status: str | None = None  # green / yellow / red / grey
+    decimals: int = 0  # how the number is shown (Excel keeps the full number with this display format)
 
 
 @dataclass

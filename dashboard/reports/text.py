@@ -34,7 +34,7 @@ def number(value: object) -> float | None:
 def value_cell(value: object, unit: str = "", decimals: int = 0, status: str | None = None) -> Cell:
     """A number cell as users read it (`7,7 %`), keeping the number for tests and Excel."""
     v = number(value)
-    return Cell(format_value(v, unit, decimals), v, status)
+    return Cell(format_value(v, unit, decimals), v, status, decimals)
 
 
 def text_cell(text: object, status: str | None = None) -> Cell:

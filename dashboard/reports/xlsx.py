@@ -57,6 +57,8 @@ def to_xlsx(report: Report) -> bytes:
             for cell, source in zip(ws[ws.max_row], row, strict=True):
                 if source.status in FILLS:
                     cell.fill = FILLS[source.status]
+                if source.value is not None:
+                    cell.number_format = "#,##0" + ("." + "0" * source.decimals if source.decimals else "")
         ws.append([])
         ws.append([table.source])
         for i, heading in enumerate(table.columns, start=1):
