@@ -72,8 +72,8 @@ def economy_section(reader: Reader, who: Subject, year: int, tertial: int, loade
 
     def row(name: str, area: str, r: pd.Series) -> list:
         return [
-            text.text_cell(name),
-            text.text_cell(area),
+            text.text_cell(name[:1].upper() + name[1:]),
+            text.text_cell(area[:1].upper() + area[1:]),
             text.value_cell(r["actual"], "kr"),
             text.value_cell(r["budget"], "kr"),
             text.value_cell(r["deviation"], "kr"),
