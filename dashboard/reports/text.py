@@ -92,8 +92,9 @@ def indicator_sentence(row: pd.Series, kommune: str, year: int) -> str:
         else:
             text += f", {_amount(diff, unit, dec)} {'høyere' if diff > 0 else 'lavere'} enn året før"
         noise = number(row.get("change_noise"))
-        if noise is not None and abs(diff) <= noise + 1e-9:
-            text += f" (innenfor støyen på ±{format_number(noise, max(dec, 1))})"
+        if noise is not None:
+            within = "innenfor" if abs(diff) <= noise + 1e-9 else "større enn"
+            text += f" ({within} støyen på ±{format_number(noise, max(dec, 1))})"
     target = number(row.get("target"))
     if target is not None:
         relation = "på" if round(value - target, dec) == 0 else ("over" if value > target else "under")
