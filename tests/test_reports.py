@@ -134,6 +134,19 @@ def test_each_section_opens_with_a_drafted_paragraph_from_the_numbers(reports, d
     assert f"Sykefravær totalt var {format_value(v, unit, dec)} i desember {YEAR}, " in text
     assert f"{format_number(abs(v - before), dec)} prosentpoeng {word} enn året før" in text
     assert f"målet på {format_value(t, unit, dec)}" in text
+    noisy = query(
+        demo_dir,
+        """
+        SELECT name, value, same_period_last_year, change_noise, decimals FROM scorecard
+        WHERE scope = 'kommune' AND year = ? AND change_noise IS NOT NULL AND same_period_last_year IS NOT NULL
+        QUALIFY row_number() OVER (PARTITION BY indicator_id ORDER BY period DESC) = 1
+        """,
+        [YEAR],
+    )
+    assert noisy, "the demo has survey figures with a noise band"
+    for name, value, before, noise, dec in noisy:
+        within = "innenfor" if abs(value - before) <= noise + 1e-9 else "større enn"
+        assert f"({within} støyen på ±{format_number(noise, max(dec, 1))})" in text, name
     statuses = query(demo_dir, "SELECT count(*) FROM indicators WHERE focus_area = 'Økonomi' AND level <> 'enhet'")
     assert f"Av {statuses[0][0]} indikatorer er" in text
 
