@@ -158,6 +158,44 @@ def _section(doc, section: Section) -> None:
             doc.add_paragraph("_" * 80)
 
 
+# The settings that follow w:updateFields in the schema's sequence (Word checks the order).
+AFTER_UPDATE_FIELDS = (
+    "hdrShapeDefaults",
+    "footnotePr",
+    "endnotePr",
+    "compat",
+    "docVars",
+    "rsids",
+    "mathPr",
+    "attachedSchema",
+    "themeFontLang",
+    "clrSchemeMapping",
+    "doNotIncludeSubdocsInStats",
+    "doNotAutoCompressPictures",
+    "forceUpgrade",
+    "captions",
+    "readModeInkLockDown",
+    "smartTagType",
+    "schemaLibrary",
+    "shapeDefaults",
+    "doNotEmbedSmartTags",
+    "decimalSymbol",
+    "listSeparator",
+)
+
+
+def _update_fields_on_open(doc) -> None:
+    """Word offers to fill the table of contents on opening (w:updateFields, at its place in settings)."""
+    settings = doc.settings.element
+    update = OxmlElement("w:updateFields")
+    update.set(qn("w:val"), "true")
+    for child in settings:
+        if child.tag.rsplit("}", 1)[-1] in AFTER_UPDATE_FIELDS:
+            child.addprevious(update)
+            return
+    settings.append(update)
+
+
 def to_docx(report: Report) -> bytes:
     """The report as .docx bytes."""
     doc = Document()
@@ -178,10 +216,7 @@ def to_docx(report: Report) -> bytes:
     footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
     footer.add_run(f"{report.footer()} – side ")
     _field(footer, "PAGE", "1")
-    settings = doc.settings.element
-    update = OxmlElement("w:updateFields")  # Word offers to fill the table of contents on opening
-    update.set(qn("w:val"), "true")
-    settings.append(update)
+    _update_fields_on_open(doc)
     out = io.BytesIO()
     doc.save(out)
     return out.getvalue()
