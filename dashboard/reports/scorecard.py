@@ -51,6 +51,21 @@ def score_row(row: pd.Series, with_unit: bool) -> list:
     return cells
 
 
+def draft(part: pd.DataFrame, subject: Subject, year: int, with_unit: bool) -> list[str]:
+    """The section's opening text: the status count, then a sentence per indicator; for an area, one short
+    paragraph per unit naming only the indicators that miss their target (yellow or red)."""
+    if not with_unit:
+        sentences = [text.indicator_sentence(r, subject.name, year) for _, r in part.iterrows()]
+        return [text.status_summary(part["status"].astype(str)), " ".join(sentences)]
+    paragraphs = [text.status_summary(part["status"].astype(str))]
+    for name, rows in part.groupby("scope_name", sort=False):
+        missing = rows[rows["status"].isin(["yellow", "red"])]
+        summary = text.status_summary(rows["status"].astype(str))
+        lines = " ".join(text.indicator_sentence(r, str(name), year) for _, r in missing.iterrows())
+        paragraphs.append(f"{name}: {summary[:1].lower()}{summary[1:]} {lines}".strip())
+    return paragraphs
+
+
 def focus_sections(
     reader: Reader, subject: Subject, rows: pd.DataFrame, year: int, loaded: pd.DataFrame
 ) -> list[Section]:
@@ -63,13 +78,9 @@ def focus_sections(
         part = rows[rows["focus_area"] == area]
         if part.empty:
             continue
-        sentences = []
-        for _, r in part.iterrows():
-            prefix = f"{r['scope_name']}: " if with_unit else ""
-            sentences.append(prefix + text.indicator_sentence(r, subject.name, year))
         section = Section(
             heading=area,
-            paragraphs=[text.status_summary(part["status"].astype(str)), " ".join(sentences)],
+            paragraphs=draft(part, subject, year, with_unit),
             tables=[
                 Table(
                     f"{area}: målekort {year}",
