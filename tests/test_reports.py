@@ -189,6 +189,9 @@ def test_held_back_survey_units_say_for_few_answers_and_show_no_number(reports, 
     assert held, "the demo holds a unit back in 2022"
     names = dict(query(demo_dir, "SELECT unit_id, name FROM units"))
     rows = sheet_rows(reports["oppvekst-2022.xlsx"], "Brukere")
+    area_units = {r[0] for r in query(demo_dir, "SELECT name FROM units WHERE service_area = 'oppvekst'")}
+    listed = {r[1] for r in rows[1:] if r and r[1]}
+    assert listed and listed <= area_units, "an area's report lists only the area's units"
     for unit_id, indicator in held:
         row = next(r for r in rows if r[0] == indicator and r[1] == names[unit_id])
         assert row[3] == "for få svar" and row[2] == "–"
