@@ -11,6 +11,7 @@ through kaleido) and the writer, and the total. Not a test: numbers depend on th
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 import time
@@ -60,6 +61,8 @@ def main() -> int:
     best = {k: min(r[k] for r in runs) for k in runs[0]}
     for step, seconds in best.items():
         print(f"{step:12} {seconds:6.2f} s")
+    load = os.getloadavg()[0]
+    print(f"Maskinlast (1 min): {load:.1f} på {os.cpu_count()} kjerner; over 1 per kjerne blir tidene for høye.")
     verdict = "innenfor" if best["totalt"] < GOAL_SECONDS else "OVER"
     print(f"Én tjenesterapport ({args.format}): {best['totalt']:.2f} s, {verdict} målet på {GOAL_SECONDS:.0f} s.")
     return 0
