@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 from dashboard.reports import dialogue, queries, scorecard
 from dashboard.reports.model import Report, Section
@@ -75,14 +76,17 @@ def _empty(request: ReportRequest, kommune: str, who: str, demo: bool, message: 
 
 def tjenesterapport(reader: Reader, request: ReportRequest, who: Subject) -> list[Section]:
     """The scorecard in the four focus areas, trends, KOSTRA group and peers."""
-    loaded = queries.source_files(reader, request.year)
-    rows = scorecard.scorecards(reader, who, request.year, request.tertial)
-    if rows.empty:
-        return []
-    if who.indicator_filter is not None:  # an area: its units' own indicators and the area's KOSTRA figures
-        rows = rows[rows["value"].notna() | rows["held"] | rows["indicator_id"].isin(who.indicator_filter)]
-    sections = scorecard.focus_sections(reader, who, rows, request.year, loaded)
-    comparison = scorecard.kostra_section(reader, who, request.year)
+    # The KOSTRA comparison is the slowest query; it runs on its own cursor while the rest is drafted.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        kostra = pool.submit(queries.kostra, reader, [(s, c) for s, c, _ in who.scopes], request.year)
+        loaded = queries.source_files(reader, request.year)
+        rows = scorecard.scorecards(reader, who, request.year, request.tertial)
+        if rows.empty:
+            return []
+        if who.indicator_filter is not None:  # an area: its units' own indicators and the area's KOSTRA figures
+            rows = rows[rows["value"].notna() | rows["held"] | rows["indicator_id"].isin(who.indicator_filter)]
+        sections = scorecard.focus_sections(reader, who, rows, request.year, loaded)
+        comparison = scorecard.kostra_section(reader, who, request.year, kostra.result())
     return sections + ([comparison] if comparison else [])
 
 

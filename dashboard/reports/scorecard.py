@@ -128,9 +128,11 @@ def trend_chart(
     return Chart(title, charts.trend_grid(series), text.sources_line(part, loaded))
 
 
-def kostra_section(reader: Reader, subject: Subject, year: int) -> Section | None:
-    """Comparison with the KOSTRA group and the peers: rank, group, median, spread, trend; chart."""
-    rows = queries.kostra(reader, [(scope, code) for scope, code, _ in subject.scopes], year)
+def kostra_section(reader: Reader, subject: Subject, year: int, rows: pd.DataFrame | None = None) -> Section | None:
+    """Comparison with the KOSTRA group and the peers: rank, group, median, spread, trend; chart. `rows` is the
+    subject's `queries.kostra` answer when the caller has already asked for it."""
+    if rows is None:
+        rows = queries.kostra(reader, [(scope, code) for scope, code, _ in subject.scopes], year)
     if rows.empty:
         return None
     if subject.indicator_filter is not None:
