@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 
 from docx import Document
+from docx.enum.section import WD_ORIENT, WD_SECTION
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
 from docx.oxml import OxmlElement
@@ -75,6 +76,18 @@ def _cover(doc, report: Report) -> None:
     doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
 
 
+def _orient(doc, landscape: bool) -> None:
+    """Make what follows landscape or portrait: a new section on a new page when the orientation changes
+    (headers and footers carry on)."""
+    current = doc.sections[-1].orientation == WD_ORIENT.LANDSCAPE
+    if current == landscape:
+        return
+    section = doc.add_section(WD_SECTION.NEW_PAGE)
+    section.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
+    long_side, short_side = max(section.page_width, section.page_height), min(section.page_width, section.page_height)
+    section.page_width, section.page_height = (long_side, short_side) if landscape else (short_side, long_side)
+
+
 def _table(doc, table: Table) -> None:
     doc.add_paragraph(table.title, style="Heading 3")
     t = doc.add_table(rows=1, cols=len(table.columns))
@@ -140,11 +153,15 @@ def _dialogue(doc, section: Section) -> None:
 
 
 def _section(doc, section: Section) -> None:
+    _orient(doc, landscape=False)
     doc.add_heading(section.heading, level=section.level)
     for text in section.paragraphs:
         doc.add_paragraph(text)
     for table in section.tables:
+        _orient(doc, landscape=table.wide)
         _table(doc, table)
+    if section.charts or section.blank_points or (section.scope and section.focus_area):
+        _orient(doc, landscape=False)  # only when something follows: a report never ends on an empty page
     for chart in section.charts:
         doc.add_paragraph(chart.title, style="Heading 3")
         doc.add_picture(io.BytesIO(chart.png), width=Cm(16.5))

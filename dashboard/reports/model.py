@@ -33,6 +33,11 @@ class Table:
     source: str
     sheet: str = ""  # the Excel sheet name (≤ 31 characters); the title when blank
 
+    @property
+    def wide(self) -> bool:
+        """Too many columns for a portrait page: Word and PDF turn its page to landscape."""
+        return len(self.columns) > 9
+
 
 @dataclass
 class Chart:

@@ -28,9 +28,10 @@ def _table(table: Table) -> str:
             cells.append(f'<td class="{classes}">{_e(cell.text)}</td>')
         body.append("<tr>" + "".join(cells) + "</tr>")
     empty = "" if table.rows else "<p>Ingen rader for perioden.</p>"
+    wide = ' class="wide"' if table.wide else ""  # a landscape page of its own
     return (
-        f"<h3>{_e(table.title)}</h3><table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
-        f'{empty}<p class="source">{_e(table.source)}</p>'
+        f"<div{wide}><h3>{_e(table.title)}</h3><table><thead><tr>{head}</tr></thead>"
+        f'<tbody>{"".join(body)}</tbody></table>{empty}<p class="source">{_e(table.source)}</p></div>'
     )
 
 
