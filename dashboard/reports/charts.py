@@ -12,7 +12,7 @@ import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-import plotly.io as pio
+import plotly.io as pio  # type: ignore[import-untyped]
 
 from dashboard.reports.model import Chart, Report
 from etl.errors import BmsError
@@ -187,7 +187,7 @@ def _short(text: str, limit: int = 48) -> str:
 def browser() -> Iterator[None]:
     """One Chromium (kaleido's sync server) for everything rendered inside; it starts in the background,
     so a report's queries run while the browser comes up. Reports made at the same time take turns."""
-    import kaleido  # a runtime dependency; imported here so that building a model needs no browser
+    import kaleido  # type: ignore[import-untyped]  # imported here: building a model needs no browser
 
     if getattr(_state, "open", False):  # already inside a session in this thread
         yield

@@ -96,7 +96,7 @@ def to_html(report: Report) -> str:
 
 def to_pdf(report: Report) -> bytes:
     """The report as PDF bytes (A4)."""
-    from weasyprint import CSS as WeasyCSS
+    from weasyprint import CSS as WeasyCSS  # type: ignore[import-untyped]
     from weasyprint import HTML
 
     return HTML(string=to_html(report)).write_pdf(stylesheets=[WeasyCSS(filename=str(CSS))])

@@ -27,8 +27,8 @@ def last_tertial(reader: Reader, year: int) -> int:
     frame = reader.df(
         "SELECT max(month(period)) AS m FROM accounting WHERE year(period) = $y AND actual <> 0", {"y": year}
     )
-    month = frame["m"].iloc[0] if not frame.empty else None
-    return 1 if not text.present(month) else min(3, (int(month) - 1) // 4 + 1)
+    month = text.number(frame["m"].iloc[0]) if not frame.empty else None
+    return 1 if month is None else min(3, (int(month) - 1) // 4 + 1)
 
 
 def economy(reader: Reader, year: int, tertial: int) -> pd.DataFrame:

@@ -33,7 +33,7 @@ def sheet_name(name: str, taken: set[str]) -> str:
 def to_xlsx(report: Report) -> bytes:
     """The report's tables as .xlsx bytes (a sheet saying so when there is no data)."""
     wb = Workbook()
-    wb.remove(wb.active)
+    wb.remove(wb.worksheets[0])
     taken: set[str] = set()
     about = wb.create_sheet(sheet_name("Om rapporten", taken))
     for row in (
@@ -52,9 +52,9 @@ def to_xlsx(report: Report) -> bytes:
         ws.append(table.columns)
         for cell in ws[2]:
             cell.font, cell.fill = Font(bold=True, color="FFFFFF"), HEADER_FILL
-        for row in table.rows:
-            ws.append([c.value if c.value is not None else c.text for c in row])
-            for cell, source in zip(ws[ws.max_row], row, strict=True):
+        for cells in table.rows:
+            ws.append([c.value if c.value is not None else c.text for c in cells])
+            for cell, source in zip(ws[ws.max_row], cells, strict=True):
                 if source.status in FILLS:
                     cell.fill = FILLS[source.status]
                 if source.value is not None:
