@@ -236,13 +236,12 @@ def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
 
     Example: bms report tjenesterapport --year 2025 --area oppvekst --format docx --output oppvekst.docx"""
     # Imported here: the ETL never imports the dashboard at module level (data flows one way).
-    from dashboard.reports import ReportRequest, build_report
+    from dashboard.reports import ReportRequest, build_report, open_reader
     from dashboard.reports.dialogue import open_store
-    from etl.warehouse import WarehouseReader
 
     fmt = args.format or (Path(args.output).suffix.lstrip(".").lower() or "docx")
     request = ReportRequest(args.kind, args.year, fmt, args.tertial, args.area, args.unit)
-    content = build_report(WarehouseReader(settings.current), request, store=open_store(settings.data_dir))
+    content = build_report(open_reader(settings.current), request, store=open_store(settings.data_dir))
     output = Path(args.output or request.file_name())
     try:
         output.write_bytes(content)

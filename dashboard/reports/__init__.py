@@ -4,7 +4,7 @@ Pure functions of the warehouse, shared by `bms report` and the Rapporter page:
     build_report(reader, ReportRequest("tjenesterapport", 2025, "docx", area="oppvekst")) -> bytes
 """
 
-from dashboard.reports.build import build_model, build_report, write
+from dashboard.reports.build import build_model, build_report, open_reader, write
 from dashboard.reports.request import FORMATS, KINDS, ReportRequest
 
-__all__ = ["FORMATS", "KINDS", "ReportRequest", "build_model", "build_report", "write"]
+__all__ = ["FORMATS", "KINDS", "ReportRequest", "build_model", "build_report", "open_reader", "write"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 from dashboard.reports import dialogue, queries, scorecard
 from dashboard.reports.model import Report, Section
@@ -145,6 +146,14 @@ def write(report: Report, fmt: str) -> bytes:
     from dashboard.reports.docx import to_docx
 
     return to_docx(report)
+
+
+def open_reader(current: Path) -> Reader:
+    """A read-only reader on a data folder's published warehouse (`<data dir>/warehouse/current.duckdb`),
+    the dashboard's own reader class, for the CLI and the benchmark."""
+    from dashboard.data import WarehouseReader
+
+    return WarehouseReader(current)
 
 
 def build_report(
