@@ -72,7 +72,8 @@ def login() -> flask.Response | tuple[str, int] | str:
     flask.session["sid"], flask.session["csrf"] = token, csrf
     flask.g.user, flask.g.csrf = user, csrf
     store.audit(user.username, "innlogget", user.username, accounts.ROLE_LABELS[user.role], address)
-    return flask.redirect(_safe_next(target) or access.home_path())
+    wanted = _safe_next(target)
+    return flask.redirect(wanted if wanted and wanted != "/" else access.home_path())
 
 
 def logout() -> flask.Response:

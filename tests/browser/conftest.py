@@ -35,10 +35,13 @@ def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
     return {**browser_type_launch_args, "executable_path": CHROMIUM, "headless": True, "args": CHROMIUM_ARGS}
 
 
+WINDOW = {"viewport": {"width": 1440, "height": 900}, "locale": "nb-NO"}  # a laptop, in Norwegian
+
+
 @pytest.fixture(scope="session")
-def anonymous_context_args(browser_context_args: dict) -> dict:
+def anonymous_context_args() -> dict:
     """A laptop-sized window with Norwegian locale, signed in as nobody."""
-    return {**browser_context_args, "viewport": {"width": 1440, "height": 900}, "locale": "nb-NO"}
+    return dict(WINDOW)
 
 
 def log_in(page: Page, base_url: str, username: str, password: str) -> None:
@@ -63,9 +66,9 @@ def radmann_state(browser: Browser, anonymous_context_args: dict, dash_url: str,
 
 
 @pytest.fixture(scope="session")
-def browser_context_args(anonymous_context_args: dict, radmann_state: dict) -> dict:
+def browser_context_args(browser_context_args: dict, radmann_state: dict) -> dict:
     """Every `page` is signed in as the rådmann (who may see everything) unless a test asks otherwise."""
-    return {**anonymous_context_args, "storage_state": radmann_state}
+    return {**browser_context_args, **WINDOW, "storage_state": radmann_state}
 
 
 @pytest.fixture
