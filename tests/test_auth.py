@@ -283,3 +283,31 @@ def test_users_command_and_demo_accounts(data_dir: Path, monkeypatch: pytest.Mon
     password = re.search(r"vises bare nå\): (\S+)", printed).group(1)
     assert accounts.authenticate(store, "leder-E52", password) is not None
     assert accounts.authenticate(store, "leder-E21", password) is None  # existing accounts keep theirs
+
+
+def test_a_session_expires_when_left_idle(demo_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BMS_IDLE_MINUTES", "0.02")  # 1.2 seconds
+    app = create_app(demo_copy)
+    ensure_account(app.server.config[STORE_KEY], "test-radmann", "radmann")
+    client = app.server.test_client()
+    form_login(client, "test-radmann", TEST_PASSWORD)
+    assert client.get("/_dash-layout").status_code == 200
+    time.sleep(1.5)
+    assert client.get("/_dash-layout").status_code == 401
+    assert client.get("/tiltak").headers["Location"].startswith("/login")
+
+
+def test_downloads_and_writes_are_in_the_audit_log_for_the_radmann_only(app) -> None:
+    store = app.server.config[STORE_KEY]
+    radmann = app_client(app)
+    assert radmann.get("/eksport/tiltak.xlsx").status_code == 200
+    last = store.rows("SELECT * FROM audit ORDER BY id DESC LIMIT 1")[0]
+    assert (last["username"], last["action"], last["target"]) == ("test-radmann", "nedlasting", "/eksport/tiltak.xlsx")
+    assert radmann.get("/revisjon").status_code == 200
+    table = body(call(radmann, "audit-list", {"audit-filter.value": "nedlasting"}))
+    assert "/eksport/tiltak.xlsx" in table
+    analyst = signed_in_client(app, "test-analytiker", "analytiker")
+    assert analyst.get("/revisjon").status_code == 200
+    chief = signed_in_client(app, "test-kommunalsjef-oppvekst", "kommunalsjef", ["oppvekst"])
+    assert chief.get("/revisjon").status_code == 403
+    assert call(chief, "audit-list", {"audit-filter.value": ""}).status_code == 403
