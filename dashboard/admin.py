@@ -101,7 +101,7 @@ def demo_accounts(settings: Settings, units: list[tuple[str, str]]) -> None:
     existing = {u["username"].lower() for u in accounts.list_users(store)}
     missing = [w for w in wanted if w[0].lower() not in existing]
     if not missing:
-        print("Demokontoene finnes allerede (passordet er uendret).")
+        print("Demokontoene finnes fra før, med det passordet de fikk da.")
         return
     given = os.environ.get("BMS_DEMO_PASSWORD")
     password = given or secrets.token_urlsafe(12)

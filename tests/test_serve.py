@@ -46,8 +46,8 @@ def test_serve_answers_and_loads_files_dropped_while_running(data_dir: Path):
 
         def up():
             try:
-                return requests.get(f"http://127.0.0.1:{port}/", timeout=2).status_code == 200
-            except requests.ConnectionError:
+                return requests.get(f"http://127.0.0.1:{port}/", timeout=2).status_code == 200  # the login page
+            except (requests.ConnectionError, requests.Timeout):  # not up yet, or its first request still warming
                 return False
 
         wait_for(up)
