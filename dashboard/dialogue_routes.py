@@ -69,9 +69,9 @@ def vurdering_frame() -> pd.DataFrame:
 
 
 def add_routes(server: flask.Flask) -> None:
-    """`/eksport/tiltak.<fmt>` and `/eksport/vurderinger.<fmt>` (fmt csv or xlsx)."""
+    """`/eksport/dialog/tiltak.<fmt>` and `/eksport/dialog/vurderinger.<fmt>` (fmt csv or xlsx)."""
 
-    @server.route("/eksport/<what>.<fmt>")
+    @server.route("/eksport/dialog/<what>.<fmt>")
     def dialogue_export(what: str, fmt: str) -> flask.Response:
         kinds = {
             "tiltak": (tiltak_frame, TILTAK_COLUMNS, "Tiltak"),

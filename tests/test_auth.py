@@ -47,7 +47,7 @@ def test_only_the_login_is_open(app) -> None:
     client = app.server.test_client()
     page = client.get("/?enhet=E21")
     assert page.status_code == 302 and page.headers["Location"] == "/login?neste=%2F%3Fenhet%3DE21"
-    for path in ("/_dash-layout", "/_dash-dependencies", "/eksport/tiltak.xlsx", "/maler/enheter.xlsx"):
+    for path in ("/_dash-layout", "/_dash-dependencies", "/eksport/dialog/tiltak.xlsx", "/maler/enheter.xlsx"):
         assert client.get(path).status_code == 401, path
     assert client.post("/_dash-update-component", json={}).status_code == 401
     login = client.get("/login")
@@ -300,12 +300,12 @@ def test_a_session_expires_when_left_idle(demo_copy: Path, monkeypatch: pytest.M
 def test_downloads_and_writes_are_in_the_audit_log_for_the_radmann_only(app) -> None:
     store = app.server.config[STORE_KEY]
     radmann = app_client(app)
-    assert radmann.get("/eksport/tiltak.xlsx").status_code == 200
+    assert radmann.get("/eksport/dialog/tiltak.xlsx").status_code == 200
     last = store.rows("SELECT * FROM audit ORDER BY id DESC LIMIT 1")[0]
-    assert (last["username"], last["action"], last["target"]) == ("test-radmann", "nedlasting", "/eksport/tiltak.xlsx")
+    assert (last["username"], last["action"], last["target"]) == ("test-radmann", "nedlasting", "/eksport/dialog/tiltak.xlsx")
     assert radmann.get("/revisjon").status_code == 200
     table = body(call(radmann, "audit-list", {"audit-filter.value": "nedlasting"}))
-    assert "/eksport/tiltak.xlsx" in table
+    assert "/eksport/dialog/tiltak.xlsx" in table
     analyst = signed_in_client(app, "test-analytiker", "analytiker")
     assert analyst.get("/revisjon").status_code == 200
     chief = signed_in_client(app, "test-kommunalsjef-oppvekst", "kommunalsjef", ["oppvekst"])

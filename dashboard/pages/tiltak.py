@@ -83,8 +83,8 @@ def layout(enhet: str | None = None, **_query: Any) -> html.Div:
             filters,
             html.Div(
                 [
-                    html.A("Last ned som Excel", href="/eksport/tiltak.xlsx", className="me-3"),
-                    html.A("Last ned som CSV", href="/eksport/tiltak.csv"),
+                    html.A("Last ned som Excel", href="/eksport/dialog/tiltak.xlsx", className="me-3"),
+                    html.A("Last ned som CSV", href="/eksport/dialog/tiltak.csv"),
                 ],
                 className="small mb-2",
             ),
