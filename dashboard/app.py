@@ -15,9 +15,9 @@ from pathlib import Path
 import dash
 import dash_bootstrap_components as dbc
 import flask
-from dash import dcc, html
+from dash import _callback, dcc, html
 
-from dashboard import access, components, data, security
+from dashboard import access, components, data, downloads, security
 from etl.errors import BmsError
 from etl.settings import load_settings
 from etl.templates import template_bytes
@@ -56,13 +56,12 @@ def create_app(data_dir: str | Path | None = None) -> dash.Dash:
     app.server.config[data.READER_KEY] = WarehouseReader(settings.current)
     app.server.config[data.SETTINGS_KEY] = settings
     app.layout = shell
-    from dashboard.pages import overview  # only after Dash() exists: the page registers itself on import
-
-    overview.register_callbacks(app)
-    from dashboard import dialogue  # the leaders' own words, on the overview cards and their own pages
+    _claim_page_callbacks(app)
+    from dashboard import dialogue  # the leaders' own words: the vurdering panel's callback, the dialogue exports
 
     dialogue.register_callbacks(app)
     _add_routes(app.server)
+    downloads.add_routes(app.server)
     security.install(app, settings)  # last: every route above and Dash's own now need a login
     return app
 
@@ -78,7 +77,7 @@ def shell() -> html.Div:
     links = [
         (page["name"], page["relative_path"])
         for page in dash.page_registry.values()
-        if not page["module"].endswith("not_found_404") and _page_allowed(page)
+        if not page["module"].endswith("not_found_404") and not page.get("path_template") and _page_allowed(page)
     ]
     return html.Div(
         [
@@ -126,6 +125,19 @@ def _user_bar() -> html.Div | None:
 
 
 ROLE_NAMES = {"radmann": "rådmann", "kommunalsjef": "kommunalsjef", "leder": "leder", "analytiker": "analytiker"}
+
+
+def _claim_page_callbacks(app: dash.Dash) -> None:
+    """Take the callbacks the pages just registered (at import, into Dash's global list) for this app.
+
+    Dash moves them only at an app's first request; a second app built in the same process before that
+    (tests, the CLI) would otherwise take this app's callbacks as well as its own."""
+    for key in list(_callback.GLOBAL_CALLBACK_MAP):
+        app.callback_map[key] = _callback.GLOBAL_CALLBACK_MAP.pop(key)
+    app._callback_list.extend(_callback.GLOBAL_CALLBACK_LIST)
+    _callback.GLOBAL_CALLBACK_LIST.clear()
+    app._inline_scripts.extend(_callback.GLOBAL_INLINE_SCRIPTS)
+    _callback.GLOBAL_INLINE_SCRIPTS.clear()
 
 
 def _on_callback_error(err: Exception) -> None:

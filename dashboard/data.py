@@ -85,9 +85,10 @@ def scorecard(reader: WarehouseReader, scope: str, scope_code: str) -> pd.DataFr
     """The newest value of every indicator for one scope, with its definition, in focus-area order."""
     frame = reader.df(
         """
-        SELECT s.*, i.description, i.formula, i.comparison, i.min_n
+        SELECT s.*, i.description, i.formula, i.comparison, i.min_n, g.group_name, g.group_value
         FROM scorecard_latest s
         LEFT JOIN indicators i USING (indicator_id)
+        LEFT JOIN dashboard_kostra_group g USING (indicator_id, scope, scope_code)
         WHERE s.scope = $scope AND s.scope_code = $code
         ORDER BY coalesce(list_position($areas, s.focus_area), 99), s.sort_order, s.name
     """,

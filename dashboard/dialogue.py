@@ -106,13 +106,25 @@ def with_vurderinger(grid: Any, unit_id: str, rows: list[dict[str, Any]]) -> Any
     return visit(grid)
 
 
+def unit_vurdering(reader: Any, indicator_id: str, unit_id: str) -> Any:
+    """The vurdering panel of an indicator's newest result for a unit (for the indicator page)."""
+    from dashboard import data
+
+    rows = data.scorecard(reader, "enhet", unit_id)
+    row = rows[rows["indicator_id"] == indicator_id] if not rows.empty else rows
+    period = _period_text(row["period"].iloc[0]) if not row.empty else None
+    if not period:
+        return html.P("Ingen verdi å vurdere ennå.", className="text-muted")
+    return vurdering_panel(indicator_id, unit_id, period)
+
+
 def _period_text(value: Any) -> str | None:
     text = "" if value is None else str(value)[:10]
     return None if text in ("", "NaT", "nan", "None") else text
 
 
 def register_callbacks(app: dash.Dash) -> None:
-    """The vurdering save callback, and the tiltak and ledersamtale pages' callbacks, on one app."""
+    """The vurdering save callback and the dialogue exports, on one app (the pages register their own)."""
 
     @app.callback(
         Output({"type": "vurdering-text", "key": MATCH}, "children"),
@@ -136,9 +148,5 @@ def register_callbacks(app: dash.Dash) -> None:
         return vurdering_text(dialogue_store.vurdering(store, indicator_id, unit_id, period)), "Lagret."
 
     from dashboard import dialogue_routes
-    from dashboard.pages import ledersamtale, revisjon, tiltak
 
-    tiltak.register_callbacks(app)
-    ledersamtale.register_callbacks(app)
-    revisjon.register_callbacks(app)
     dialogue_routes.add_routes(app.server)

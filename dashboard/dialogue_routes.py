@@ -1,6 +1,6 @@
 """Downloads of what people wrote: tiltak and vurderinger as .xlsx or CSV, for the units the user may see.
 
-Written with `etl.export` (text cells are always text in .xlsx; in CSV a text starting with `=`, `+`, `-` or
+Written with `dashboard.export` (text cells are always text in .xlsx; in CSV a text starting with `=`, `+`, `-` or
 `@` gets an apostrophe), so a `=HYPERLINK(…)` or `<script>` someone typed stays literal in a spreadsheet.
 """
 
@@ -12,8 +12,8 @@ import flask
 import pandas as pd
 
 from dashboard import access, data, dialogue_store
+from dashboard.export import ExportColumn, to_csv, to_xlsx
 from dashboard.security import current_store
-from etl.export import ExportColumn, to_csv, to_xlsx
 
 TILTAK_COLUMNS = (
     ExportColumn("unit_id", "Enhet-id"),

@@ -139,10 +139,10 @@ def snapshot(unit: str) -> list[dict[str, Any]]:
     return out
 
 
-def register_callbacks(app: dash.Dash) -> None:
+def register_callbacks(target: Any = dash) -> None:
     """Switching unit or year, and saving the points (the rådmann only, checked on the server)."""
 
-    @app.callback(
+    @target.callback(
         Output("ls-body", "children"),
         Input("ls-unit", "value"),
         Input("ls-year", "value"),
@@ -151,7 +151,7 @@ def register_callbacks(app: dash.Dash) -> None:
     def show(unit: str, year: int) -> list[Any]:
         return samtale_view(unit, int(year))
 
-    @app.callback(
+    @target.callback(
         Output("ls-message", "children"),
         Output("ls-snapshot", "children"),
         Input("ls-save", "n_clicks"),
@@ -175,3 +175,6 @@ def register_callbacks(app: dash.Dash) -> None:
             "ledersamtale lagret", f"{unit}/{year}", f"bevar: {(keep or '')[:100]} | forbedre: {(improve or '')[:100]}"
         )
         return "Ledersamtalen er lagret.", snapshot_table(dialogue_store.ledersamtale(store, unit, int(year)))
+
+
+register_callbacks()  # at import, on `dash`: each app claims its pages' callbacks

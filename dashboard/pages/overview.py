@@ -6,7 +6,7 @@ from typing import Any
 
 import dash
 import pandas as pd
-from dash import Input, Output, dcc, html
+from dash import Input, Output, callback, clientside_callback, dcc, html
 
 from dashboard import access, data
 from dashboard.components import (
@@ -157,19 +157,18 @@ def _unit_ids(units: pd.DataFrame) -> set[str]:
     return set(units["unit_id"]) if "unit_id" in units else set()
 
 
-def register_callbacks(app: dash.Dash) -> None:
-    """Wire the unit picker on one app (per app, not global, so several apps can live in one process)."""
+@callback(
+    Output("overview-title", "children"),
+    Output("overview-body", "children"),
+    Input(UNIT_ID, "value"),
+    prevent_initial_call=True,
+)
+def show_unit(value: str | None) -> tuple[list, Any]:
+    """The picker changed: the heading and panels for the chosen unit (or the kommune)."""
+    reader = data.current_reader()
+    return scorecard_view(reader, data.current_settings(), _visible(data.units(reader)), value or data.KOMMUNE)
 
-    @app.callback(
-        Output("overview-title", "children"),
-        Output("overview-body", "children"),
-        Input(UNIT_ID, "value"),
-        prevent_initial_call=True,
-    )
-    def show_unit(value: str | None) -> tuple[list, Any]:
-        reader = data.current_reader()
-        return scorecard_view(reader, data.current_settings(), _visible(data.units(reader)), value or data.KOMMUNE)
 
-    app.clientside_callback(
-        SYNC_URL_JS, Output("overview-url-sync", "data"), Input(UNIT_ID, "value"), prevent_initial_call=True
-    )
+clientside_callback(
+    SYNC_URL_JS, Output("overview-url-sync", "data"), Input(UNIT_ID, "value"), prevent_initial_call=True
+)

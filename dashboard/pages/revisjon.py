@@ -72,9 +72,12 @@ def audit_table(needle: str) -> html.Table | html.P:
     return html.Table([head, html.Tbody(body)], className="table table-sm small", id="audit-table")
 
 
-def register_callbacks(app: dash.Dash) -> None:
+def register_callbacks(target: Any = dash) -> None:
     """Filtering the log (checked on the server again)."""
 
-    @app.callback(Output("audit-list", "children"), Input("audit-filter", "value"), prevent_initial_call=True)
+    @target.callback(Output("audit-list", "children"), Input("audit-filter", "value"), prevent_initial_call=True)
     def filter_log(needle: str | None) -> Any:
         return audit_table(needle or "")
+
+
+register_callbacks()  # at import, on `dash`: each app claims its pages' callbacks

@@ -218,10 +218,10 @@ def _writable_tiltak(tiltak_id: Any) -> dict:
     return row
 
 
-def register_callbacks(app: dash.Dash) -> None:
+def register_callbacks(target: Any = dash) -> None:
     """Filtering, adding, status changes and withdrawals, each checked on the server."""
 
-    @app.callback(
+    @target.callback(
         Output("tiltak-list", "children"),
         Output("tiltak-message", "children"),
         Input("tiltak-filter-unit", "value"),
@@ -253,7 +253,7 @@ def register_callbacks(app: dash.Dash) -> None:
             message = "Tiltaket er lagret."
         return tiltak_table(unit or ALL, status or ALL, overdue or []), message
 
-    @app.callback(
+    @target.callback(
         Output({"type": "tiltak-row-msg", "id": MATCH}, "children"),
         Input({"type": "tiltak-status", "id": MATCH}, "value"),
         State({"type": "tiltak-status", "id": MATCH}, "id"),
@@ -265,7 +265,7 @@ def register_callbacks(app: dash.Dash) -> None:
         access.audit("tiltak endret", f"{row['unit_id']}/tiltak {row['id']}", f"status {row['status']} → {value}")
         return "Status lagret."
 
-    @app.callback(
+    @target.callback(
         Output({"type": "tiltak-row", "id": MATCH}, "style"),
         Input({"type": "tiltak-withdraw", "id": MATCH}, "n_clicks"),
         State({"type": "tiltak-withdraw", "id": MATCH}, "id"),
@@ -276,3 +276,6 @@ def register_callbacks(app: dash.Dash) -> None:
         dialogue_store.withdraw_tiltak(current_store(), row["id"], access.current_user().username)
         access.audit("tiltak trukket tilbake", f"{row['unit_id']}/tiltak {row['id']}", row["action"][:200])
         return {"display": "none"}
+
+
+register_callbacks()  # at import, on `dash`: each app claims its pages' callbacks
