@@ -217,11 +217,26 @@ def test_no_unit_survey_value_below_the_minimum_leaves_the_server(demo_copy: Pat
             "AND indicator_id = ?",
             [min_n - 1, unit, iid],
         )
+        con.execute(
+            "UPDATE indicator_values SET value = 987654.321, n = ? WHERE scope = 'enhet' AND scope_code = ? "
+            "AND indicator_id = ?",
+            [min_n - 1, unit, iid],
+        )
     app = create_app(demo_copy)
     for client in (app_client(app), signed_in_client(app, f"test-leder-{unit}", "leder", [unit])):
         shown = body(call(client, "overview-body", {"bms-unit.value": unit}))
-        assert "987654" not in shown and "987 654" not in shown and "987\u00a0654" not in shown
         assert f'"data-indicator":"{iid}"' in shown.replace(" ", "")  # the card is there, without the figure
+        unit_page = body(
+            call(client, "_pages_content", {"_pages_location.pathname": f"/enhet/{unit}", "_pages_location.search": ""})
+        )
+        assert unit in unit_page
+        downloads = [
+            client.get(f"/api/scorecard.csv?unit={unit}").get_data(as_text=True),
+            client.get(f"/api/indicator_values.csv?unit={unit}").get_data(as_text=True),
+            client.get(f"/eksport/malekort.csv?enhet={unit}").get_data(as_text=True),
+        ]
+        for text in [shown, unit_page, *downloads]:
+            assert not any(v in text for v in ("987654", "987 654", "987\u00a0654", "987654,3")), text[:300]
     with app.server.test_request_context():
         from dashboard import access, data
 
