@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, Page, expect
 from werkzeug.serving import make_server
 
 from dashboard.app import create_app
@@ -16,6 +16,7 @@ from dashboard.store import AppStore
 from tests.helpers import ensure_account
 
 CHROMIUM = "/usr/bin/chromium"
+expect.set_options(timeout=15_000)  # a signed-in page does more per request; CI machines are shared and slow
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -51,6 +52,7 @@ def log_in(page: Page, base_url: str, username: str, password: str) -> None:
     page.fill("#password", password)
     page.click("button[type=submit]")
     page.wait_for_url(lambda url: "/login" not in url)
+    page.wait_for_load_state("networkidle")  # nothing of this page load left in flight for the test to see
 
 
 @pytest.fixture(scope="session")
