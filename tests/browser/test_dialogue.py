@@ -77,6 +77,11 @@ def test_a_leader_logs_in_writes_and_finds_it_again(anonymous_page: Page, dash_u
     expect(page).to_have_url(re.compile(r"\?enhet=E21$"))
     saved = page.locator(f'.bms-vurdering[data-indicator="{indicator}"] .bms-vurdering-tekst')
     expect(saved).to_have_text(VURDERING)
+    # the same vurdering beside the card on the unit page and on the indicator page for the unit
+    page.goto(f"{dash_url}/enhet/E21")
+    expect(page.locator(f'.bms-vurdering[data-indicator="{indicator}"] .bms-vurdering-tekst')).to_have_text(VURDERING)
+    page.goto(f"{dash_url}/indikator/{indicator}?enhet=E21")
+    expect(page.locator(".bms-vurdering .bms-vurdering-tekst")).to_have_text(VURDERING)
     page.goto(f"{dash_url}/tiltak")
     expect(page.locator(".bms-tiltak-action", has_text="Ukentlig")).to_have_text(TILTAK)
     assert page.evaluate("window.hacked") is None
