@@ -82,13 +82,19 @@ def by_unit(reader: WarehouseReader, indicator_id: str, unit_ids: set[str]) -> p
     if frame.empty:
         return frame
     frame = frame[frame["scope_code"].isin(unit_ids)].copy()
-    frame["value_text"] = [
-        format_value(r["value"], r["unit_of_measure"] or "", int(r["decimals"]))
-        if present(r["value"])
-        else (r["status_reason"] if present(r["status_reason"]) else "–")
-        for r in frame.to_dict("records")
-    ]
+    frame["value_text"] = [unit_value_text(r) for r in frame.to_dict("records")]
     return frame
+
+
+def unit_value_text(row: dict[str, Any]) -> str:
+    """A unit's value as shown, or why there is none (`for få svar`): a held-back unit never gets a number."""
+    if present(row.get("status_reason")) and row.get("status") == "grey" and not present(row.get("value")):
+        return str(row["status_reason"])
+    if row.get("status_reason") in ("for få svar", "skjult av personvernhensyn"):
+        return str(row["status_reason"])
+    if present(row.get("value")):
+        return format_value(row["value"], row.get("unit_of_measure") or "", int(row.get("decimals") or 0))
+    return "–"
 
 
 def comparison(reader: WarehouseReader, indicator_id: str, scope: str, code: str) -> dict[str, Any] | None:

@@ -8,7 +8,7 @@ import dash
 import pandas as pd
 from dash import Input, Output, callback, clientside_callback, dcc, html
 
-from dashboard import data
+from dashboard import access, data, page_messages
 from dashboard.components import (
     KOMMUNE_LEAD,
     no_data_alert,
@@ -18,6 +18,7 @@ from dashboard.components import (
     unit_lead,
     unit_options,
 )
+from dashboard.tables import download_links
 from etl.settings import Settings
 from etl.warehouse import WarehouseReader
 
@@ -60,11 +61,15 @@ def overview(reader: WarehouseReader, settings: Settings, enhet: str | None = No
     if not data.is_published(reader):
         return html.Div(no_data_alert(), className="bms-page")
     units = data.units(reader)
-    selected = enhet if enhet in _unit_ids(units) else data.KOMMUNE
+    units = units[units["unit_id"].isin(access.visible_unit_ids(_unit_ids(units)))] if not units.empty else units
+    default = data.KOMMUNE if access.may_see_kommune() else next(iter(sorted(_unit_ids(units))), None)
+    if default is None:
+        return page_messages.refused()
+    selected = enhet if enhet in _unit_ids(units) else default
     note = None
     if enhet and selected != enhet:
         note = html.Div(
-            f"Fant ingen enhet med koden «{enhet}». Viser målekartet for hele kommunen.",
+            f"Fant ingen enhet med koden «{enhet}» som du har tilgang til. Viser et annet målekart.",
             className="alert alert-warning py-2",
             role="status",
         )
@@ -72,7 +77,11 @@ def overview(reader: WarehouseReader, settings: Settings, enhet: str | None = No
     title, body = scorecard_view(reader, settings, units, selected)
     picker = dcc.Dropdown(
         id=UNIT_ID,
-        options=unit_options(units, meta.get("kommune_name") or settings.kommune_name),
+        options=[
+            option
+            for option in unit_options(units, meta.get("kommune_name") or settings.kommune_name)
+            if option["value"] != data.KOMMUNE or access.may_see_kommune()
+        ],
         value=selected,
         clearable=False,
         searchable=True,
@@ -113,6 +122,12 @@ def scorecard_view(reader: WarehouseReader, settings: Settings, units: pd.DataFr
         first = unit.iloc[0]
         scope, code = "enhet", selected
         heading = scorecard_heading(str(first["name"]), unit_lead(selected, first["service_area"], first["service"]))
+        heading.append(
+            dcc.Link(
+                "Åpne enhetssiden: avvik, vedtak og datagrunnlag", href=f"/enhet/{selected}", id="overview-unit-link"
+            )
+        )
+    heading.append(download_links("malekort", {"enhet": code if scope == "enhet" else None}, "Målekartet"))
     return heading, scorecard_grid(data.scorecard(reader, scope, code), data.trends(reader, scope, code))
 
 
@@ -129,7 +144,11 @@ def _unit_ids(units: pd.DataFrame) -> set[str]:
 def show_unit(value: str | None) -> tuple[list, Any]:
     """The picker changed: the heading and panels for the chosen unit (or the kommune)."""
     reader = data.current_reader()
-    return scorecard_view(reader, data.current_settings(), data.units(reader), value or data.KOMMUNE)
+    value = value or data.KOMMUNE
+    allowed = access.may_see_kommune() if value == data.KOMMUNE else access.may_see_unit(value)
+    if not allowed:
+        return [], page_messages.refused()
+    return scorecard_view(reader, data.current_settings(), data.units(reader), value)
 
 
 clientside_callback(
