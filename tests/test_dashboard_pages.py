@@ -245,3 +245,10 @@ def test_pages_explain_an_unknown_address_or_refused_access_in_norwegian(
         monkeypatch.setattr(access, "may_see_unit", lambda unit_id: False)
         assert "Ingen tilgang" in text(pages["unit"](unit_id="E21"))
         assert "Ingen tilgang" in text(pages["indicator"](indicator_id="sykefravaer", enhet="E21"))
+
+
+def test_every_app_gets_the_callbacks_its_pages_register(demo_dir: Path) -> None:
+    first, second = create_app(demo_dir), create_app(demo_dir)
+    for app in (first, second):
+        assert any("overview-body.children" in key for key in app.callback_map)
+    assert "/indikator/<indicator_id>" in {p.get("path_template") for p in dash.page_registry.values()}
