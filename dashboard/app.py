@@ -90,6 +90,7 @@ def shell() -> html.Div:
                     dash.page_container,
                 ],
                 fluid="xxl",
+                tag="main",
                 className="bms-main",
             ),
             components.footer(data.built_at(meta), meta.get("version")),

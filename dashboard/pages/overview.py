@@ -19,6 +19,7 @@ from dashboard.components import (
     unit_options,
 )
 from dashboard.dialogue import with_vurderinger
+from dashboard.tables import download_links
 from etl.settings import Settings
 from etl.warehouse import WarehouseReader
 
@@ -70,7 +71,7 @@ def overview(reader: WarehouseReader, settings: Settings, enhet: str | None = No
     note = None
     if enhet and selected != enhet:
         note = html.Div(
-            f"Fant ingen enhet med koden «{enhet}». Viser målekartet for hele kommunen.",
+            f"Fant ingen enhet med koden «{enhet}» som du har tilgang til. Viser et annet målekart.",
             className="alert alert-warning py-2",
             role="status",
         )
@@ -126,6 +127,12 @@ def scorecard_view(reader: WarehouseReader, settings: Settings, units: pd.DataFr
         first = unit.iloc[0]
         scope, code = "enhet", selected
         heading = scorecard_heading(str(first["name"]), unit_lead(selected, first["service_area"], first["service"]))
+        heading.append(
+            dcc.Link(
+                "Åpne enhetssiden: avvik, vedtak og datagrunnlag", href=f"/enhet/{selected}", id="overview-unit-link"
+            )
+        )
+    heading.append(download_links("malekort", {"enhet": code if scope == "enhet" else None}, "Målekartet"))
     rows = data.scorecard(reader, scope, code)
     grid = scorecard_grid(rows, data.trends(reader, scope, code))
     if scope == "enhet":  # the leader's vurdering beside each card
