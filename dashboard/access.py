@@ -5,7 +5,8 @@ the server, for the request being served (`dashboard.security` signs the user in
 Roles: `radmann` sees and writes everything; `analytiker` sees all data and has the data page (uploads,
 catalogue) but writes no dialogue; `kommunalsjef` sees the units of the named service areas; `leder` sees
 and writes for the named units. Every role sees the kommune's own scorecard (it is published in the annual
-report anyway). Outside a request (the `bms` command run by the operator) everything is allowed.
+report anyway). Outside a served request (the `bms` command, a report rendered in-process) everything is
+allowed.
 """
 
 from __future__ import annotations
@@ -28,8 +29,11 @@ def current_user() -> User | None:
 
 
 def _trusted() -> bool:
-    """Outside a request: the operator at the command line."""
-    return not flask.has_request_context()
+    """Outside a served request: the operator at the command line, or code rendering a page in-process.
+
+    Every request the server answers passes `dashboard.security`'s before_request first, which sets
+    `g.user` (to None when nobody is signed in); only a context no request went through lacks it."""
+    return not flask.has_request_context() or "user" not in flask.g
 
 
 def _role() -> str | None:
