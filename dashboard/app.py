@@ -115,7 +115,7 @@ def _user_bar() -> html.Div | None:
             [
                 html.Span(f"Innlogget som {user.username} ({ROLE_NAMES.get(user.role, user.role)})", id="bms-user"),
                 dcc.Input(type="hidden", name="csrf_token", value=flask.g.get("csrf") or ""),
-                html.Button("Logg ut", type="submit", id="bms-logout", className="btn btn-sm btn-outline-secondary"),
+                html.Button("Logg ut", type="submit", id="bms-logout", className="btn btn-sm btn-outline-dark"),
             ],
             method="POST",
             action="/logout",

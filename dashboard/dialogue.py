@@ -34,11 +34,11 @@ def _split(key: str) -> tuple[str, str, str]:
 def vurdering_text(row: dict[str, Any] | None) -> list[Any]:
     """The saved vurdering as text with who wrote it when, or a quiet note that there is none."""
     if not row:
-        return [html.Span("Ingen vurdering skrevet ennå.", className="text-muted")]
+        return [html.Span("Ingen vurdering skrevet ennå.", className="bms-quiet")]
     when = format_date(dt.date.fromisoformat(str(row["changed_at"])[:10]))
     return [
         html.P(row["text"], className="bms-vurdering-tekst mb-1", style={"whiteSpace": "pre-wrap"}),
-        html.Small(f"Skrevet av {row['changed_by']}, {when}", className="text-muted"),
+        html.Small(f"Skrevet av {row['changed_by']}, {when}", className="bms-quiet"),
     ]
 
 
@@ -114,7 +114,7 @@ def unit_vurdering(reader: Any, indicator_id: str, unit_id: str) -> Any:
     row = rows[rows["indicator_id"] == indicator_id] if not rows.empty else rows
     period = _period_text(row["period"].iloc[0]) if not row.empty else None
     if not period:
-        return html.P("Ingen verdi å vurdere ennå.", className="text-muted")
+        return html.P("Ingen verdi å vurdere ennå.", className="bms-quiet")
     return vurdering_panel(indicator_id, unit_id, period)
 
 

@@ -96,7 +96,7 @@ def samtale_view(unit: str, year: int) -> list[Any]:
 def snapshot_table(row: dict | None) -> Any:
     """The scorecard as it stood when the points were saved."""
     if not row or not row.get("snapshot_rows"):
-        return html.P("Ingen målekort lagret for denne samtalen ennå.", className="text-muted")
+        return html.P("Ingen målekort lagret for denne samtalen ennå.", className="bms-quiet")
     when = str(row["changed_at"])[:10]
     body = [
         html.Tr(

@@ -52,7 +52,7 @@ def audit_table(needle: str) -> html.Table | html.P:
         (like, like, like, LIMIT),
     )
     if not rows:
-        return html.P("Ingen hendelser.", className="text-muted")
+        return html.P("Ingen hendelser.", className="bms-quiet")
     head = html.Thead(
         html.Tr([html.Th(h) for h in ("Tid (UTC)", "Bruker", "Hendelse", "Gjaldt", "Detaljer", "Adresse")])
     )

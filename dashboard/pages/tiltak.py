@@ -164,7 +164,7 @@ def tiltak_table(unit: str, status: str, overdue: list[str]) -> html.Div:
     rows = dialogue_store.list_tiltak(current_store(), visible)
     rows = [r for r in rows if (status == ALL or r["status"] == status) and (not overdue or r["overdue"])]
     if not rows:
-        return html.P("Ingen tiltak å vise.", className="text-muted", id="tiltak-empty")
+        return html.P("Ingen tiltak å vise.", className="bms-quiet", id="tiltak-empty")
     names = _names()
     head = html.Thead(
         html.Tr([html.Th(h) for h in ("Enhet", "Tiltak", "Indikatorer", "Ansvarlig", "Frist", "Status", "")])
@@ -193,7 +193,7 @@ def _row(r: dict, names: dict[str, str]) -> html.Tr:
                 "Trekk tilbake",
                 id={"type": "tiltak-withdraw", "id": r["id"]},
                 n_clicks=0,
-                className="btn btn-sm btn-outline-secondary",
+                className="btn btn-sm btn-outline-dark",
             ),
         )
     return html.Tr(
