@@ -252,3 +252,66 @@ def test_every_app_gets_the_callbacks_its_pages_register(demo_dir: Path) -> None
     for app in (first, second):
         assert any("overview-body.children" in key for key in app.callback_map)
     assert "/indikator/<indicator_id>" in {p.get("path_template") for p in dash.page_registry.values()}
+
+
+def test_definition_lists_purpose_formula_source_owner_direction_target_frequency_and_noise() -> None:
+    ind = {
+        "description": "Tapte dagsverk.",
+        "formula": "tapt / mulig × 100",
+        "source": "sykefravær",
+        "source_ref": "sick_leave:total",
+        "owner": "HR-sjef",
+        "direction": "lavere",
+        "frequency": "måned",
+        "noise": None,
+        "comparison": None,
+        "min_n": 3,
+        "unit_of_measure": "%",
+        "decimals": 1,
+    }
+    targets = pd.DataFrame(
+        [{"period": dt.date(2025, 1, 1), "target": 7.0, "green": 0.0, "red": 1.5, "tolerance": "absolutt"}]
+    )
+    shown = text(indicator_view.definition_list(ind, targets))
+    for part in (
+        "Tapte dagsverk.",
+        "tapt / mulig × 100",
+        "sykefravær (sick_leave:total)",
+        "HR-sjef",
+        "Lavere er bedre",
+        "7,0\u00a0% (2025)",
+        "rød mer enn 1,5 %-poeng",
+        "måned",
+        "ikke oppgitt",
+    ):
+        assert part in shown, part
+
+
+def test_peers_table_has_the_subject_each_peer_and_the_regions_in_their_roles() -> None:
+    row = {
+        "value": 1.7,
+        "status_symbol": None,
+        "decimals": 1,
+        "group_code": "EKG02",
+        "county_code": "EKA50",
+        "country_code": "EAKUO",
+        "peers": [
+            {"code": "5056", "name": "Hitra", "value": 6.4, "status_symbol": None},
+            {"code": "5014", "name": "Frøya", "value": None, "status_symbol": ".."},
+        ],
+        "regions": [
+            {"code": "EKG02", "name": "KOSTRA-gruppe 2", "value": 1.5, "status_symbol": None},
+            {"code": "EKA50", "name": "Trøndelag", "value": 2.0, "status_symbol": None},
+            {"code": "EAKUO", "name": "Landet uten Oslo", "value": 1.8, "status_symbol": None},
+        ],
+    }
+    frame = indicator_view.peers_frame(row, "Heim")
+    assert list(zip(frame["name"], frame["role"], strict=True)) == [
+        ("Heim", "valgt"),
+        ("Hitra", "sammenligningskommune"),
+        ("Frøya", "sammenligningskommune"),
+        ("KOSTRA-gruppe 2", "KOSTRA-gruppe"),
+        ("Trøndelag", "fylket"),
+        ("Landet uten Oslo", "landet uten Oslo"),
+    ]
+    assert frame.loc[frame["name"] == "Frøya", "status_symbol"].item() == ".."

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 from werkzeug.serving import make_server
 
 from dashboard.app import create_app
@@ -83,3 +83,8 @@ def problems(page: Page) -> list[str]:
     page.on("requestfailed", lambda req: seen.append(f"requestfailed: {req.url} {req.failure}"))
     page.on("response", lambda res: seen.append(f"http {res.status}: {res.url}") if res.status >= 400 else None)
     return seen
+
+
+# A page is built on the server and drawn by plotly in the browser: on a busy 2-core machine (CI, several
+# sessions at once) that takes longer than Playwright's default 5 s now and then.
+expect.set_options(timeout=20_000)
