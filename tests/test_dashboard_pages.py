@@ -315,3 +315,61 @@ def test_peers_table_has_the_subject_each_peer_and_the_regions_in_their_roles() 
         ("Landet uten Oslo", "landet uten Oslo"),
     ]
     assert frame.loc[frame["name"] == "Frøya", "status_symbol"].item() == ".."
+
+
+def table_rows(tree: Any, table_id: str) -> list[list[str]]:
+    """The body rows of the table with this id, as the texts of their cells."""
+    table = next(c for c in walk(tree) if getattr(c, "id", None) == table_id)
+    body = next(c for c in walk(table) if type(c).__name__ == "Tbody")
+    return [[text(cell) for cell in row.children] for row in body.children]
+
+
+def test_unit_page_lists_the_warehouse_open_avvik_overdue_vedtak_and_sources(demo_dir: Path) -> None:
+    app = create_app(demo_dir)
+    layout = next(p["layout"] for p in dash.page_registry.values() if p["module"].endswith(".unit"))
+    with app.server.test_request_context("/"):
+        page = layout(unit_id="E42")
+    open_ids = [
+        i
+        for (i,) in query(
+            demo_dir,
+            "SELECT deviation_id FROM deviations WHERE unit_id = 'E42' "
+            "AND closed_on IS NULL ORDER BY due_on, deviation_id",
+        )
+    ]
+    assert open_ids and [r[0] for r in table_rows(page, "unit-deviations")] == open_ids
+    overdue = [
+        c for (c,) in query(demo_dir, "SELECT case_no FROM decisions_overdue WHERE unit_id = 'E42' ORDER BY due_on")
+    ]
+    assert overdue and [r[0] for r in table_rows(page, "unit-decisions")] == overdue
+    sources = query(
+        demo_dir,
+        """SELECT i.source, max(v.period), arg_max(v.period_type, v.period) FROM indicator_values v
+           JOIN indicators i USING (indicator_id) WHERE v.scope = 'enhet' AND v.scope_code = 'E42'
+           GROUP BY i.source ORDER BY i.source""",
+    )
+    shown = {r[0]: r[2] for r in table_rows(page, "unit-sources")}
+    for source, last, period_type in sources:
+        assert shown[source] == format_period(last, period_type)
+
+
+@pytest.mark.parametrize(
+    "table,query_string",
+    [
+        ("malekort", "enhet=E21"),
+        ("indikator", "id=sykefravaer&enhet=E21"),
+        ("indikator-enheter", "id=sykefravaer"),
+        ("indikator-kostra", "id=netto_driftsresultat"),
+        ("apne-avvik", "enhet=E42"),
+        ("vedtak-over-frist", "enhet=E42"),
+        ("kilder", "enhet=E42"),
+        ("tjenesteomrade", "omrade=oppvekst"),
+    ],
+)
+def test_every_page_table_downloads_as_csv_and_excel(client, table: str, query_string: str) -> None:
+    answer = client.get(f"/eksport/{table}.csv?{query_string}")
+    assert answer.status_code == 200 and answer.headers["Content-Disposition"].endswith(f"{table}.csv")
+    assert len(rows_of(answer)) > 0
+    excel = client.get(f"/eksport/{table}.xlsx?{query_string}")
+    assert excel.status_code == 200
+    assert load_workbook(io.BytesIO(excel.data)).active.max_row >= 4
