@@ -20,6 +20,7 @@ from dashboard import access, components, indicator_view, tables, unit_view
 from dashboard.app import create_app
 from dashboard.export import STATUS_FILLS, ExportColumn
 from dashboard.indicator_figures import history_figure, status_bands
+from etl.loader import load
 from etl.norsk import STATUS_LABELS, format_period
 from etl.settings import load_settings
 from etl.warehouse import DUCKDB_CONFIG
@@ -373,3 +374,15 @@ def test_every_page_table_downloads_as_csv_and_excel(client, table: str, query_s
     excel = client.get(f"/eksport/{table}.xlsx?{query_string}")
     assert excel.status_code == 200
     assert load_workbook(io.BytesIO(excel.data)).active.max_row >= 4
+
+
+def test_with_only_the_catalogue_loaded_pages_say_what_is_missing(data_dir: Path) -> None:
+    load(load_settings(data_dir))
+    app = create_app(data_dir)
+    pages = {p["module"].rsplit(".", 1)[-1]: p["layout"] for p in dash.page_registry.values()}
+    with app.server.test_request_context("/"):
+        indicator = text(pages["indicator"](indicator_id="sykefravaer"))
+        assert "Ingen tall for denne indikatoren her ennå." in indicator
+        assert "Ingen fil fra kilden «sykefravær» er lastet ennå" in indicator
+        assert "Fant ikke enheten" in text(pages["unit"](unit_id="E21"))
+    assert rows_of(app_client(app).get("/api/scorecard.csv")) == []
