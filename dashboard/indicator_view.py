@@ -155,10 +155,14 @@ def definition_list(ind: dict[str, Any], targets: pd.DataFrame) -> html.Dl:
     last = targets.dropna(subset=["target"]).iloc[-1] if not targets.empty and targets["target"].notna().any() else None
     if last is not None:
         kind = "% av målet" if last.get("tolerance") == "relativ" else ("%-poeng" if unit == "%" else unit or "")
+        green = (
+            "grønn når målet er nådd"
+            if not last["green"]
+            else f"grønn innenfor {format_number(last['green'], decimals)} {kind} fra målet"
+        )
         target_text = (
-            f"{format_value(last['target'], unit, decimals)} ({last['period'].year}); grønn innenfor "
-            f"{format_number(last['green'], decimals)} {kind}, "
-            f"rød utenfor {format_number(last['red'], decimals)} {kind}"
+            f"{format_value(last['target'], unit, decimals)} ({last['period'].year}); {green}, "
+            f"rød mer enn {format_number(last['red'], decimals)} {kind} fra målet"
         )
     items = [
         ("Hva den måler", ind.get("description")),

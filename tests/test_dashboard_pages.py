@@ -20,6 +20,7 @@ from dashboard import access, components, indicator_view, tables, unit_view
 from dashboard.app import create_app
 from dashboard.export import STATUS_FILLS, ExportColumn
 from dashboard.indicator_figures import history_figure, status_bands
+from etl.loader import load
 from etl.norsk import STATUS_LABELS, format_period
 from etl.settings import load_settings
 from etl.warehouse import DUCKDB_CONFIG
@@ -252,3 +253,136 @@ def test_every_app_gets_the_callbacks_its_pages_register(demo_dir: Path) -> None
     for app in (first, second):
         assert any("overview-body.children" in key for key in app.callback_map)
     assert "/indikator/<indicator_id>" in {p.get("path_template") for p in dash.page_registry.values()}
+
+
+def test_definition_lists_purpose_formula_source_owner_direction_target_frequency_and_noise() -> None:
+    ind = {
+        "description": "Tapte dagsverk.",
+        "formula": "tapt / mulig × 100",
+        "source": "sykefravær",
+        "source_ref": "sick_leave:total",
+        "owner": "HR-sjef",
+        "direction": "lavere",
+        "frequency": "måned",
+        "noise": None,
+        "comparison": None,
+        "min_n": 3,
+        "unit_of_measure": "%",
+        "decimals": 1,
+    }
+    targets = pd.DataFrame(
+        [{"period": dt.date(2025, 1, 1), "target": 7.0, "green": 0.0, "red": 1.5, "tolerance": "absolutt"}]
+    )
+    shown = text(indicator_view.definition_list(ind, targets))
+    for part in (
+        "Tapte dagsverk.",
+        "tapt / mulig × 100",
+        "sykefravær (sick_leave:total)",
+        "HR-sjef",
+        "Lavere er bedre",
+        "7,0\u00a0% (2025)",
+        "rød mer enn 1,5 %-poeng",
+        "måned",
+        "ikke oppgitt",
+    ):
+        assert part in shown, part
+
+
+def test_peers_table_has_the_subject_each_peer_and_the_regions_in_their_roles() -> None:
+    row = {
+        "value": 1.7,
+        "status_symbol": None,
+        "decimals": 1,
+        "group_code": "EKG02",
+        "county_code": "EKA50",
+        "country_code": "EAKUO",
+        "peers": [
+            {"code": "5056", "name": "Hitra", "value": 6.4, "status_symbol": None},
+            {"code": "5014", "name": "Frøya", "value": None, "status_symbol": ".."},
+        ],
+        "regions": [
+            {"code": "EKG02", "name": "KOSTRA-gruppe 2", "value": 1.5, "status_symbol": None},
+            {"code": "EKA50", "name": "Trøndelag", "value": 2.0, "status_symbol": None},
+            {"code": "EAKUO", "name": "Landet uten Oslo", "value": 1.8, "status_symbol": None},
+        ],
+    }
+    frame = indicator_view.peers_frame(row, "Heim")
+    assert list(zip(frame["name"], frame["role"], strict=True)) == [
+        ("Heim", "valgt"),
+        ("Hitra", "sammenligningskommune"),
+        ("Frøya", "sammenligningskommune"),
+        ("KOSTRA-gruppe 2", "KOSTRA-gruppe"),
+        ("Trøndelag", "fylket"),
+        ("Landet uten Oslo", "landet uten Oslo"),
+    ]
+    assert frame.loc[frame["name"] == "Frøya", "status_symbol"].item() == ".."
+
+
+def table_rows(tree: Any, table_id: str) -> list[list[str]]:
+    """The body rows of the table with this id, as the texts of their cells."""
+    table = next(c for c in walk(tree) if getattr(c, "id", None) == table_id)
+    body = next(c for c in walk(table) if type(c).__name__ == "Tbody")
+    return [[text(cell) for cell in row.children] for row in body.children]
+
+
+def test_unit_page_lists_the_warehouse_open_avvik_overdue_vedtak_and_sources(demo_dir: Path) -> None:
+    app = create_app(demo_dir)
+    layout = next(p["layout"] for p in dash.page_registry.values() if p["module"].endswith(".unit"))
+    with app.server.test_request_context("/"):
+        page = layout(unit_id="E42")
+    open_ids = [
+        i
+        for (i,) in query(
+            demo_dir,
+            "SELECT deviation_id FROM deviations WHERE unit_id = 'E42' "
+            "AND closed_on IS NULL ORDER BY due_on, deviation_id",
+        )
+    ]
+    assert open_ids and [r[0] for r in table_rows(page, "unit-deviations")] == open_ids
+    overdue = [
+        c for (c,) in query(demo_dir, "SELECT case_no FROM decisions_overdue WHERE unit_id = 'E42' ORDER BY due_on")
+    ]
+    assert overdue and [r[0] for r in table_rows(page, "unit-decisions")] == overdue
+    sources = query(
+        demo_dir,
+        """SELECT i.source, max(v.period), arg_max(v.period_type, v.period) FROM indicator_values v
+           JOIN indicators i USING (indicator_id) WHERE v.scope = 'enhet' AND v.scope_code = 'E42'
+           GROUP BY i.source ORDER BY i.source""",
+    )
+    shown = {r[0]: r[2] for r in table_rows(page, "unit-sources")}
+    for source, last, period_type in sources:
+        assert shown[source] == format_period(last, period_type)
+
+
+@pytest.mark.parametrize(
+    "table,query_string",
+    [
+        ("malekort", "enhet=E21"),
+        ("indikator", "id=sykefravaer&enhet=E21"),
+        ("indikator-enheter", "id=sykefravaer"),
+        ("indikator-kostra", "id=netto_driftsresultat"),
+        ("apne-avvik", "enhet=E42"),
+        ("vedtak-over-frist", "enhet=E42"),
+        ("kilder", "enhet=E42"),
+        ("tjenesteomrade", "omrade=oppvekst"),
+    ],
+)
+def test_every_page_table_downloads_as_csv_and_excel(client, table: str, query_string: str) -> None:
+    answer = client.get(f"/eksport/{table}.csv?{query_string}")
+    assert answer.status_code == 200 and answer.headers["Content-Disposition"].endswith(f"{table}.csv")
+    assert len(rows_of(answer)) > 0
+    excel = client.get(f"/eksport/{table}.xlsx?{query_string}")
+    assert excel.status_code == 200
+    assert load_workbook(io.BytesIO(excel.data)).active.max_row >= 4
+
+
+def test_with_only_the_catalogue_loaded_pages_say_what_is_missing(data_dir: Path) -> None:
+    load(load_settings(data_dir))
+    app = create_app(data_dir)
+    pages = {p["module"].rsplit(".", 1)[-1]: p["layout"] for p in dash.page_registry.values()}
+    with app.server.test_request_context("/"):
+        indicator = text(pages["indicator"](indicator_id="sykefravaer"))
+        assert "Ingen tall for denne indikatoren her ennå." in indicator
+        assert "Ingen fil fra kilden «sykefravær» er lastet ennå" in indicator
+        assert "Fant ikke enheten" in text(pages["unit"](unit_id="E21"))
+    assert rows_of(app_client(app).get("/api/scorecard.csv")) == []

@@ -18,10 +18,10 @@ from etl.settings import load_settings
 from etl.warehouse import DUCKDB_CONFIG
 
 pytestmark = pytest.mark.browser
-expect.set_options(timeout=20_000)  # a page's layout is built on the server: slow on a busy 2-core machine
 
 ARTEFACTS = Path(__file__).parent / "artefacts"
 SIZES = {"laptop": (1366, 768), "tablet": (768, 1024)}
+NEGATIVE_ZERO = re.compile(r"[−-]0(,0+)?(?![,\d])")
 WCAG_21_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
 
 
@@ -210,6 +210,8 @@ def test_axe_finds_no_violations_and_pages_fit_laptop_and_tablet(
                 results = axe.run(page, options=WCAG_21_AA)
                 if results.violations_count:
                     reports.append(f"{path}: {results.generate_report()}")
+            body = page.locator("body").inner_text()
+            assert not NEGATIVE_ZERO.search(body), f"{path} shows a signed zero"
             overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
             assert overflow <= 1, f"{path} is {overflow} px wider than a {size} screen"
             shot(page, f"{name}-{size}")
@@ -241,3 +243,20 @@ def test_pages_before_anything_is_loaded_say_what_to_do(page: Page, empty_url: s
         expect(page.locator("body")).not_to_contain_text("Traceback")
     assert page.request.get(empty_url + "/api/scorecard.csv").ok
     assert problems == []
+
+
+def test_kommune_cards_link_to_their_page_and_show_the_kostra_group(page: Page, dash_url: str, demo_dir: Path) -> None:
+    expected = query(
+        demo_dir,
+        """SELECT s.indicator_id, c.group_name, c.group_value, s.unit_of_measure, s.decimals
+           FROM scorecard_latest s JOIN kostra_comparison c ON c.indicator_id = s.indicator_id
+            AND c.scope = s.scope AND c.scope_code = s.scope_code AND c.year = year(s.period)
+           WHERE s.scope = 'kommune' AND c.group_value IS NOT NULL""",
+    )
+    assert expected
+    page.goto(dash_url)
+    for iid, group, value, unit, decimals in expected:
+        card = page.locator(f'[data-indicator="{iid}"]')
+        expect(card.locator(".bms-group")).to_have_text(f"{group}: {format_value(value, unit or '', decimals)}")
+        expect(card.locator("a.bms-name")).to_have_attribute("href", f"/indikator/{iid}")
+    assert page.locator(".bms-group").count() == len(expected)
