@@ -118,6 +118,20 @@ def meta_text(row: Row) -> str:
     return " · ".join(parts) if parts else "Ingen tall for denne indikatoren ennå"
 
 
+def indicator_href(row: Row) -> str:
+    """The indicator page for the card's scope: `/indikator/sykefravaer?enhet=E21` (no `enhet` for the kommune)."""
+    href = f"/indikator/{row['indicator_id']}"
+    return f"{href}?enhet={row['scope_code']}" if _get(row, "scope") == "enhet" else href
+
+
+def group_line(row: Row) -> html.Div | None:
+    """The KOSTRA group's value for the card's year, where the warehouse has one: `KOSTRA-gruppe 2: 12,1`."""
+    if _get(row, "group_value") is None or _get(row, "group_name") is None:
+        return None
+    value = format_value(row["group_value"], _get(row, "unit_of_measure") or "", int(_get(row, "decimals") or 0))
+    return html.Div(f"{row['group_name']}: {value}", className="bms-group")
+
+
 def indicator_card(row: Row, trend: pd.DataFrame | None = None) -> html.Div:
     """One indicator: name, value, target, status, sparkline with change, period, vintage and n."""
     iid = str(row["indicator_id"])
@@ -153,8 +167,9 @@ def indicator_card(row: Row, trend: pd.DataFrame | None = None) -> html.Div:
         [
             html.Div(
                 [
-                    html.Div(row["name"], className="bms-name", title=definition_text(row)),
+                    dcc.Link(row["name"], href=indicator_href(row), className="bms-name", title=definition_text(row)),
                     html.Div(meta_text(row), className="bms-meta"),
+                    group_line(row),
                 ],
                 className="bms-label",
             ),

@@ -114,7 +114,32 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     _refuse_demo_over_real_data(settings)
     summary = load(settings, demo_files(), origin="demo", progress=_say)
     print_summary(summary, settings)
+    if not summary.rejected:
+        _demo_accounts(settings)
     return 1 if summary.rejected else 0
+
+
+def _demo_accounts(settings: Settings) -> None:
+    """Log-in accounts for every demo role and unit (dashboard.admin)."""
+    from dashboard.admin import demo_accounts
+    from etl.warehouse import WarehouseReader
+
+    units = WarehouseReader(settings.current).df("SELECT unit_id, service_area FROM units ORDER BY unit_id")
+    demo_accounts(settings, list(zip(units["unit_id"], units["service_area"], strict=True)))
+
+
+def cmd_users(settings: Settings, args: argparse.Namespace) -> int:
+    """Manage the dashboard's accounts and roles (add, list, disable, enable, set-password, set-role)."""
+    from dashboard.admin import cmd_users as run
+
+    return run(settings, args)
+
+
+def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
+    """A consistent copy of the application store (accounts, vurderinger, tiltak, audit), also while serving."""
+    from dashboard.admin import cmd_backup as run
+
+    return run(settings, args)
 
 
 def _refuse_demo_over_real_data(settings: Settings) -> None:
@@ -262,6 +287,8 @@ COMMANDS = {
         cmd_report,
         "lag tjenesterapport, arbeidsgiverrapport, tertialrapport, vedtaksrapport eller ledersamtale",
     ),
+    "users": (cmd_users, "administrer brukerkontoer og roller for dashbordet"),
+    "backup": (cmd_backup, "ta en sikker kopi av applikasjonslageret (kontoer, vurderinger, tiltak, logg)"),
 }
 
 
@@ -283,6 +310,12 @@ def parser() -> argparse.ArgumentParser:
             s.add_argument("--host", help="adressen å lytte på (standard 127.0.0.1)")
             s.add_argument("--port", type=int, help="porten (standard 8050)")
             s.add_argument("--workers", type=int, help="antall serverprosesser (standard 2)")
+        if name == "users":
+            from dashboard.admin import add_user_arguments
+
+            add_user_arguments(s)
+        if name == "backup":
+            s.add_argument("target", nargs="?", help="fila kopien skrives til (standard: data/backup/bms-<tid>.sqlite)")
         if name == "fetch":
             s.add_argument("source", choices=("kostra", "klass"), help="kostra (med Klass) eller bare klass")
             s.add_argument(

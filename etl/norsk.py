@@ -281,6 +281,8 @@ def format_number(value: float | None, decimals: int = 0) -> str:
     # Half away from zero on the decimal digits (2,25 → 2,3; 2,675 → 2,68), as people round and as the
     # scorecard SQL rounds before judging a status; Python's own formatting would round 2,25 to 2,2.
     rounded = Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-decimals), ROUND_HALF_UP)
+    if rounded.is_zero():
+        rounded = abs(rounded)  # a value that rounds to zero has no sign: never «−0,0»
     text = f"{rounded:,.{decimals}f}".replace(",", "\u00a0").replace(".", ",")
     return text.replace("-", "\u2212")
 

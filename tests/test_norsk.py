@@ -172,3 +172,9 @@ def test_display_is_norwegian():
 )
 def test_halves_round_away_from_zero_like_the_scorecard(value, decimals, shown):
     assert format_number(value, decimals) == shown
+
+
+@pytest.mark.parametrize("value", [-0.04, -0.0, -0.049999, 0.04])
+def test_a_value_that_rounds_to_zero_has_no_sign(value: float) -> None:
+    assert format_number(value, 1) == "0,0"
+    assert format_value(value, "%", 1) == "0,0\u00a0%"

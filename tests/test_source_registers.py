@@ -11,7 +11,7 @@ import duckdb
 import pytest
 from openpyxl import load_workbook
 
-from etl.export import export_bytes
+from dashboard.export import export_bytes
 from etl.warehouse import DUCKDB_CONFIG
 from tests.helpers import load_ok as run
 from tests.helpers import query, rounded, snapshot, write_csv, write_xlsx

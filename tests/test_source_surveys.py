@@ -13,7 +13,7 @@ import duckdb
 import pytest
 from openpyxl import load_workbook
 
-from etl.export import export_bytes
+from dashboard.export import export_bytes
 from etl.warehouse import DUCKDB_CONFIG
 from tests.helpers import (
     assert_nothing_to_subtract,

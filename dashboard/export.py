@@ -20,12 +20,17 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 from openpyxl import Workbook
-from openpyxl.styles import Font
+from openpyxl.styles import Font, PatternFill
 
 from etl.errors import BmsError
 from etl.norsk import STATUS_LABELS, format_date, format_period, format_plain_number
 
 CSV_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# A status cell in Excel keeps its colour as a fill (light tints, so the Norwegian word stays readable).
+STATUS_FILLS = {
+    status: PatternFill(fill_type="solid", start_color=colour, end_color=colour)
+    for status, colour in {"green": "C6E6CF", "yellow": "FBE3A6", "red": "F4C7C1", "grey": "E1E4E8"}.items()
+}
 
 
 @dataclass(frozen=True)
@@ -210,6 +215,8 @@ def to_xlsx(frame: pd.DataFrame, columns: tuple[ExportColumn, ...], sheet: str =
     for _, row in frame.iterrows():
         ws.append([_cell(row, c) for c in columns])
         for cell, col in zip(ws[ws.max_row], columns, strict=True):
+            if col.kind == "status" and row.get(col.field) in STATUS_FILLS:
+                cell.fill = STATUS_FILLS[row[col.field]]
             if isinstance(cell.value, str):
                 cell.data_type = "s"  # never a formula: "=HYPERLINK(…)" stays the literal text
             elif col.kind == "number" and (decimals := _decimals(row, col)) is not None:
