@@ -19,7 +19,8 @@ $(DEV): $(STAMP)
 	$(PY) -m pip install --quiet -e ".[dev]"
 	touch $@
 
-run: $(STAMP)
+# Reports draw their charts in Debian's Chromium (kaleido), so the served app needs it too.
+run: $(STAMP) chromium
 	$(VENV)/bin/bms init
 	$(VENV)/bin/bms demo
 	$(VENV)/bin/bms serve

@@ -1,42 +1,128 @@
 """Who may see what: the one place every page, callback, download, report and `/api/…` route asks.
 
 Every caller that shows or returns data for a unit, a service area or the kommune calls these functions on
-the server, for the request being served. Today every request may see everything; the logins issue (#8)
-fills in the rules (roles `radmann`, `kommunalsjef`, `leder`, `analytiker`) here without changing callers.
+the server, for the request being served (`dashboard.security` signs the user in before any of them run).
+Roles: `radmann` sees and writes everything; `analytiker` sees all data and has the data page (uploads,
+catalogue) but writes no dialogue; `kommunalsjef` sees the units of the named service areas; `leder` sees
+and writes for the named units. Every role sees the kommune's own scorecard (it is published in the annual
+report anyway). Outside a served request (the `bms` command, a report rendered in-process) everything is
+allowed.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 import flask
+import pandas as pd
+
+from dashboard.accounts import User
 
 
 class Forbidden(Exception):
     """The current user may not see what was asked for (answered as 403, or as an empty result)."""
 
 
+def current_user() -> User | None:
+    """The signed-in user of the request being served (None when nobody is signed in)."""
+    return flask.g.get("user") if flask.has_request_context() else None
+
+
+def _trusted() -> bool:
+    """Outside a served request: the operator at the command line, or code rendering a page in-process.
+
+    Every request the server answers passes `dashboard.security`'s before_request first, which sets
+    `g.user` (to None when nobody is signed in); only a context no request went through lacks it."""
+    return not flask.has_request_context() or "user" not in flask.g
+
+
+def _role() -> str | None:
+    user = current_user()
+    return user.role if user else None
+
+
+def _unit_areas() -> dict[str, str]:
+    """unit_id -> service area of the published warehouse, once per request."""
+    if "bms_unit_areas" not in flask.g:
+        from dashboard import data
+
+        units = data.units(data.current_reader())
+        flask.g.bms_unit_areas = (
+            {str(u): str(a) for u, a in zip(units["unit_id"], units["service_area"], strict=True)}
+            if not units.empty
+            else {}
+        )
+    return flask.g.bms_unit_areas
+
+
+def _same(a: str | None, b: str | None) -> bool:
+    return (a or "").strip().casefold() == (b or "").strip().casefold()
+
+
 def visible_unit_ids(all_unit_ids: set[str]) -> set[str]:
     """The unit ids (of `all_unit_ids`) the current user may see."""
-    return set(all_unit_ids)
+    return {u for u in all_unit_ids if may_see_unit(u)}
 
 
 def may_see_unit(unit_id: str) -> bool:
     """True when the current user may see one unit's figures."""
-    return True
+    if _trusted():
+        return True
+    user = current_user()
+    if user is None:
+        return False
+    if user.role in ("radmann", "analytiker"):
+        return True
+    if user.role == "leder":
+        return any(_same(unit_id, u) for u in user.scopes)
+    if user.role == "kommunalsjef":
+        area = _unit_areas().get(str(unit_id))
+        return area is not None and any(_same(area, a) for a in user.scopes)
+    return False
 
 
 def may_see_area(area: str) -> bool:
     """True when the current user may see a service area (its units side by side)."""
-    return True
+    if _trusted() or _role() in ("radmann", "analytiker"):
+        return True
+    user = current_user()
+    return bool(user and user.role == "kommunalsjef" and any(_same(area, a) for a in user.scopes))
 
 
 def may_see_kommune() -> bool:
     """True when the current user may see the whole kommune's figures."""
-    return True
+    return _trusted() or current_user() is not None
 
 
 def may_use_data_page() -> bool:
     """True when the current user may see loaded/refused files and upload new ones (analysts, rådmann)."""
-    return True
+    return _trusted() or _role() in ("radmann", "analytiker")
+
+
+def may_write_unit(unit_id: str) -> bool:
+    """True when the current user may write vurderinger and tiltak for a unit (its leader, the rådmann)."""
+    user = current_user()
+    if user is None:
+        return False
+    return user.role == "radmann" or (user.role == "leder" and any(_same(unit_id, u) for u in user.scopes))
+
+
+def may_write_ledersamtale(unit_id: str) -> bool:
+    """True when the current user may write a unit's ledersamtale points (the rådmann)."""
+    return _role() == "radmann"
+
+
+def may_see_audit() -> bool:
+    """True when the current user may read the audit log (rådmann, analysts)."""
+    return _role() in ("radmann", "analytiker")
+
+
+def home_path() -> str:
+    """Where the current user lands after logging in: a leader on the own unit, others on the overview."""
+    user = current_user()
+    if user and user.role == "leder" and user.scopes:
+        return f"/?enhet={user.scopes[0]}"
+    return "/"
 
 
 def require_unit(unit_id: str) -> None:
@@ -55,3 +141,48 @@ def abort_unless(allowed: bool) -> None:
     """In a Flask route: answer 403 unless allowed."""
     if not allowed:
         flask.abort(403)
+
+
+def hide_small_n(frame: pd.DataFrame) -> pd.DataFrame:
+    """The anonymity rule again at the edge: a unit row with fewer answers than its minimum loses every figure.
+
+    Whatever the role and whatever the warehouse holds, a survey value behind fewer than `min_n` answers never
+    leaves the server for a unit. Rows need `scope`, `n` and `min_n`; frames without them pass unchanged."""
+    if frame.empty or not {"scope", "n", "min_n"} <= set(frame.columns):
+        return frame
+    small = (frame["scope"] == "enhet") & frame["n"].notna() & frame["min_n"].notna() & (frame["n"] < frame["min_n"])
+    if not small.any():
+        return frame
+    frame = frame.copy()
+    figures = [c for c in frame.columns if c in FIGURE_COLUMNS]
+    for col in figures:
+        frame[col] = frame[col].astype("object").where(~small, None)
+    if "status" in frame:
+        frame.loc[small, "status"] = "grey"
+    if "status_reason" in frame:
+        frame.loc[small, "status_reason"] = "for få svar"
+    return frame
+
+
+# The columns that carry (or let one work out) a figure: blanked where too few answered.
+FIGURE_COLUMNS = (
+    "value",
+    "numerator",
+    "denominator",
+    "previous_value",
+    "same_period_last_year",
+    "ci_low",
+    "ci_high",
+    "change_noise",
+    "mean",
+    "n",
+)
+
+
+def audit(action: str, target: str = "", detail: str = "") -> None:
+    """Write one line to the audit log for the current user (uploads, downloads, writes, account changes)."""
+    from dashboard.security import current_store
+
+    user: Any = current_user()
+    address = flask.request.remote_addr if flask.has_request_context() else None
+    current_store().audit(user.username if user else None, action, target, detail, address)

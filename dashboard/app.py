@@ -15,9 +15,9 @@ from pathlib import Path
 import dash
 import dash_bootstrap_components as dbc
 import flask
-from dash import _callback, html
+from dash import _callback, dcc, html
 
-from dashboard import components, data, downloads, guards
+from dashboard import access, components, data, downloads, guards, security
 from etl.errors import BmsError
 from etl.settings import load_settings
 from etl.store.warehouse import WarehouseReader
@@ -57,9 +57,13 @@ def create_app(data_dir: str | Path | None = None) -> dash.Dash:
     app.server.config[data.SETTINGS_KEY] = settings
     app.layout = shell
     _claim_page_callbacks(app)
+    from dashboard import dialogue  # the leaders' own words: the vurdering panel's callback, the dialogue exports
+
+    dialogue.register_callbacks(app)
     _add_routes(app.server)
     downloads.add_routes(app.server)
     guards.install(app.server, settings)
+    security.install(app, settings)  # last: every route above and Dash's own now need a login
     return app
 
 
@@ -74,24 +78,55 @@ def shell() -> html.Div:
     links = [
         (page["name"], page["relative_path"])
         for page in dash.page_registry.values()
-        if not page["module"].endswith("not_found_404") and not page.get("path_template")
+        if not page["module"].endswith("not_found_404") and not page.get("path_template") and _page_allowed(page)
     ]
     return html.Div(
         [
             components.navbar(meta.get("kommune_name") or settings.kommune_name, links),
             components.demo_banner() if demo else None,
+            _user_bar(),
             dbc.Container(
                 [
                     dbc.Alert(id=ERROR_ID, is_open=False, color="danger", dismissable=True, className="mt-3"),
                     dash.page_container,
                 ],
                 fluid="xxl",
+                tag="main",
                 className="bms-main",
             ),
             components.footer(data.built_at(meta), meta.get("version")),
         ],
         className="bms-shell",
     )
+
+
+def _page_allowed(page: dict) -> bool:
+    """A page lists itself for some roles only with `allowed=<function>` in its register_page call."""
+    allowed = page.get("allowed")
+    return allowed() if callable(allowed) else True
+
+
+def _user_bar() -> html.Div | None:
+    """Who is signed in, in which role, and the logout button (a POST form with the CSRF token)."""
+    user = access.current_user()
+    if user is None:
+        return None
+    return html.Div(
+        html.Form(
+            [
+                html.Span(f"Innlogget som {user.username} ({ROLE_NAMES.get(user.role, user.role)})", id="bms-user"),
+                dcc.Input(type="hidden", name="csrf_token", value=flask.g.get("csrf") or ""),
+                html.Button("Logg ut", type="submit", id="bms-logout", className="btn btn-sm btn-outline-dark"),
+            ],
+            method="POST",
+            action="/logout",
+            className="d-flex gap-3 align-items-center justify-content-end",
+        ),
+        className="bms-userbar container-xxl py-1 small",
+    )
+
+
+ROLE_NAMES = {"radmann": "rådmann", "kommunalsjef": "kommunalsjef", "leder": "leder", "analytiker": "analytiker"}
 
 
 def _claim_page_callbacks(app: dash.Dash) -> None:
@@ -108,7 +143,11 @@ def _claim_page_callbacks(app: dash.Dash) -> None:
 
 
 def _on_callback_error(err: Exception) -> None:
-    """Any failing callback: log the trace on the server, show the user a Norwegian alert and no trace."""
+    """Any failing callback: log the trace on the server, show the user a Norwegian alert and no trace.
+
+    A request for what the user may not see (`access.Forbidden`) is answered 403, with nothing in it."""
+    if isinstance(err, access.Forbidden):
+        flask.abort(403)
     log.error("Feil i en callback", exc_info=err)
     dash.set_props(
         ERROR_ID, {"is_open": True, "children": [html.Strong("Siden kunne ikke oppdateres. "), CALLBACK_ERROR_TEXT]}

@@ -11,6 +11,7 @@ import datetime as dt
 import flask
 import pandas as pd
 
+from dashboard import access
 from etl.norsk import FOCUS_AREAS
 from etl.settings import Settings
 from etl.store.warehouse import WarehouseReader
@@ -82,9 +83,9 @@ def units(reader: WarehouseReader) -> pd.DataFrame:
 
 def scorecard(reader: WarehouseReader, scope: str, scope_code: str) -> pd.DataFrame:
     """The newest value of every indicator for one scope, with its definition, in focus-area order."""
-    return reader.df(
+    frame = reader.df(
         """
-        SELECT s.*, i.description, i.formula, i.comparison, g.group_name, g.group_value
+        SELECT s.*, i.description, i.formula, i.comparison, i.min_n, g.group_name, g.group_value
         FROM scorecard_latest s
         LEFT JOIN indicators i USING (indicator_id)
         LEFT JOIN dashboard_kostra_group g USING (indicator_id, scope, scope_code)
@@ -93,6 +94,7 @@ def scorecard(reader: WarehouseReader, scope: str, scope_code: str) -> pd.DataFr
     """,
         {"scope": scope, "code": scope_code, "areas": list(FOCUS_AREAS)},
     )
+    return access.hide_small_n(frame)  # the anonymity rule again, at the edge
 
 
 def trends(reader: WarehouseReader, scope: str, scope_code: str) -> pd.DataFrame:
@@ -109,7 +111,9 @@ def trends(reader: WarehouseReader, scope: str, scope_code: str) -> pd.DataFrame
         SELECT s.indicator_id, s.period, s.period_type, s.value
         FROM scorecard s
         JOIN latest l USING (indicator_id, period_type)
+        JOIN indicators i USING (indicator_id)
         WHERE s.scope = $scope AND s.scope_code = $code
+          AND NOT (s.scope = 'enhet' AND s.n IS NOT NULL AND s.n < i.min_n)  -- anonymity, again at the edge
           AND s.period > l.last_period - to_months(CASE s.period_type
                 WHEN 'year' THEN $year WHEN 'tertial' THEN $tertial WHEN 'quarter' THEN $quarter ELSE $month END)
         ORDER BY s.indicator_id, s.period

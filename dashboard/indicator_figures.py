@@ -57,6 +57,7 @@ def history_figure(
     band: tuple[float, float, float, str, str | None] | None = None,
     ci: tuple[Sequence[float | None], Sequence[float | None]] | None = None,
     y_title: str = "",
+    yearly: bool = False,
 ) -> go.Figure:
     """The time series with its target line, the newest target's green/yellow/red bands and survey intervals.
 
@@ -104,6 +105,8 @@ def history_figure(
         plot_bgcolor="#fff",
         paper_bgcolor="rgba(0,0,0,0)",
         separators=", ",
+        # numbers only on the axis: plotly's month names are English
+        xaxis={"tickformat": "%Y", "dtick": "M12"} if yearly else {"tickformat": "%m.%Y"},
     )
     return fig
 

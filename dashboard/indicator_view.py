@@ -82,19 +82,25 @@ def by_unit(reader: WarehouseReader, indicator_id: str, unit_ids: set[str]) -> p
     if frame.empty:
         return frame
     frame = frame[frame["scope_code"].isin(unit_ids)].copy()
-    frame["value_text"] = [
-        format_value(r["value"], r["unit_of_measure"] or "", int(r["decimals"]))
-        if present(r["value"])
-        else (r["status_reason"] if present(r["status_reason"]) else "–")
-        for r in frame.to_dict("records")
-    ]
+    frame["value_text"] = [unit_value_text(r) for r in frame.to_dict("records")]
     return frame
+
+
+def unit_value_text(row: dict[str, Any]) -> str:
+    """A unit's value as shown, or why there is none (`for få svar`): a held-back unit never gets a number."""
+    if present(row.get("status_reason")) and row.get("status") == "grey" and not present(row.get("value")):
+        return str(row["status_reason"])
+    if row.get("status_reason") in ("for få svar", "skjult av personvernhensyn"):
+        return str(row["status_reason"])
+    if present(row.get("value")):
+        return format_value(row["value"], row.get("unit_of_measure") or "", int(row.get("decimals") or 0))
+    return "–"
 
 
 def comparison(reader: WarehouseReader, indicator_id: str, scope: str, code: str) -> dict[str, Any] | None:
     """The newest KOSTRA comparison row (rank, group, county, country, peers), or None."""
     frame = reader.df(
-        """SELECT * FROM kostra_comparison WHERE indicator_id = $id AND scope = $scope AND scope_code = $code
+        """SELECT * FROM dashboard_kostra_comparison WHERE indicator_id = $id AND scope = $scope AND scope_code = $code
            AND value IS NOT NULL ORDER BY year DESC LIMIT 1""",
         {"id": indicator_id, "scope": scope, "code": code},
     )
@@ -103,7 +109,7 @@ def comparison(reader: WarehouseReader, indicator_id: str, scope: str, code: str
 
 def peers_frame(row: dict[str, Any], subject: str) -> pd.DataFrame:
     """Heim, each peer, the KOSTRA group, the county and the country as rows (name, role, value, symbol)."""
-    items = [{"name": subject, "role": "Heim (valgt)", "value": row["value"], "status_symbol": row["status_symbol"]}]
+    items = [{"name": subject, "role": "valgt", "value": row["value"], "status_symbol": row["status_symbol"]}]
     for p in row.get("peers") if row.get("peers") is not None else []:
         items.append(
             {
@@ -113,31 +119,32 @@ def peers_frame(row: dict[str, Any], subject: str) -> pd.DataFrame:
                 "status_symbol": p["status_symbol"],
             }
         )
-    for code, role, value in (
-        (row.get("group_name") or row.get("group_code"), "KOSTRA-gruppe", row.get("group_value")),
-        (row.get("county_code"), "fylket", row.get("county_value")),
-        (row.get("country_code"), "landet uten Oslo", row.get("country_value")),
-    ):
-        if present(code):
-            items.append({"name": _region_name(str(code), role), "role": role, "value": value, "status_symbol": None})
+    roles = {
+        row.get("group_code"): "KOSTRA-gruppe",
+        row.get("county_code"): "fylket",
+        row.get("country_code"): "landet uten Oslo",
+    }
+    for r in row.get("regions") if row.get("regions") is not None else []:
+        items.append(
+            {
+                "name": r["name"] or r["code"],
+                "role": roles.get(r["code"], "region"),
+                "value": r["value"],
+                "status_symbol": r["status_symbol"],
+            }
+        )
     frame = pd.DataFrame(items)
     frame["decimals"] = int(row["decimals"])
     frame["period_type"] = "year"
     return frame
 
 
-def _region_name(code: str, role: str) -> str:
-    if role == "landet uten Oslo":
-        return "Landet uten Oslo"
-    if role == "fylket":
-        return f"Fylket ({code})"
-    return code
-
-
 def provenance(reader: WarehouseReader, ind: dict[str, Any]) -> dict[str, pd.DataFrame]:
     """Where the numbers come from: the files loaded for its source, and for KOSTRA the SSB table queried."""
     files = reader.df("SELECT * FROM dashboard_source_files WHERE source = $s", {"s": ind["source"]})
     kostra = reader.df("SELECT * FROM dashboard_kostra_sources WHERE indicator_id = $id", {"id": ind["indicator_id"]})
+    if not kostra.empty and not files.empty:  # only the SSB table this indicator is read from
+        files = files[files["file_name"].isin(set(kostra["file"]))]
     return {"files": files, "kostra": kostra}
 
 
@@ -148,10 +155,14 @@ def definition_list(ind: dict[str, Any], targets: pd.DataFrame) -> html.Dl:
     last = targets.dropna(subset=["target"]).iloc[-1] if not targets.empty and targets["target"].notna().any() else None
     if last is not None:
         kind = "% av målet" if last.get("tolerance") == "relativ" else ("%-poeng" if unit == "%" else unit or "")
+        green = (
+            "grønn når målet er nådd"
+            if not last["green"]
+            else f"grønn innenfor {format_number(last['green'], decimals)} {kind} fra målet"
+        )
         target_text = (
-            f"{format_value(last['target'], unit, decimals)} ({last['period'].year}); grønn innenfor "
-            f"{format_number(last['green'], decimals)} {kind}, "
-            f"rød utenfor {format_number(last['red'], decimals)} {kind}"
+            f"{format_value(last['target'], unit, decimals)} ({last['period'].year}); {green}, "
+            f"rød mer enn {format_number(last['red'], decimals)} {kind} fra målet"
         )
     items = [
         ("Hva den måler", ind.get("description")),
@@ -189,6 +200,7 @@ def history_section(frame: pd.DataFrame, ind: dict[str, Any], params: dict[str, 
             band=band,
             ci=([_num(v) for v in frame["ci_low"]], [_num(v) for v in frame["ci_high"]]) if has_ci else None,
             y_title=ind.get("unit_of_measure") or "",
+            yearly=frame["period_type"].iloc[-1] == "year",
         )
         chart = html.Figure(
             [

@@ -74,6 +74,6 @@ def data_table(
     table = html.Table(
         [html.Caption(caption), head, body],
         className="table table-sm table-striped bms-table",
-        id=table_id,
+        **({"id": table_id} if table_id else {}),
     )
     return html.Div([html.Div(table, className="table-responsive"), links], className="bms-table-wrap")

@@ -8,6 +8,7 @@ Examples:
     bms status --data-dir /srv/bms
     bms fetch kostra              # KOSTRA for Heim, its KOSTRA group, the peers, EKA50 and EAKUO, then load
     bms fetch klass               # only Klass: kommuner, fylker, KOSTRA groups, changed kommune numbers
+    bms report tjenesterapport --year 2025 --area oppvekst --format pdf --output oppvekst.pdf
 """
 
 from __future__ import annotations
@@ -121,7 +122,32 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     _refuse_demo_over_real_data(settings)
     summary = load(settings, demo_files(), origin="demo", progress=_say)
     print_summary(summary, settings)
+    if not summary.rejected:
+        _demo_accounts(settings)
     return 1 if summary.rejected else 0
+
+
+def _demo_accounts(settings: Settings) -> None:
+    """Log-in accounts for every demo role and unit (dashboard.admin)."""
+    from dashboard.admin import demo_accounts
+    from etl.store.warehouse import WarehouseReader
+
+    units = WarehouseReader(settings.current).df("SELECT unit_id, service_area FROM units ORDER BY unit_id")
+    demo_accounts(settings, list(zip(units["unit_id"], units["service_area"], strict=True)))
+
+
+def cmd_users(settings: Settings, args: argparse.Namespace) -> int:
+    """Manage the dashboard's accounts and roles (add, list, disable, enable, set-password, set-role)."""
+    from dashboard.admin import cmd_users as run
+
+    return run(settings, args)
+
+
+def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
+    """A consistent copy of the application store (accounts, vurderinger, tiltak, audit), also while serving."""
+    from dashboard.admin import cmd_backup as run
+
+    return run(settings, args)
 
 
 def _refuse_demo_over_real_data(settings: Settings) -> None:
@@ -319,6 +345,26 @@ def _print_fetch(report: FetchReport, settings: Settings) -> None:
         print(f"  merk: {note}")
 
 
+def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
+    """Write a report as .docx, .pdf or .xlsx from the published warehouse.
+
+    Example: bms report tjenesterapport --year 2025 --area oppvekst --format docx --output oppvekst.docx"""
+    # Imported here: the ETL never imports the dashboard at module level (data flows one way).
+    from dashboard.reports import ReportRequest, build_report, open_reader
+    from dashboard.reports.dialogue import open_store
+
+    fmt = args.format or (Path(args.output).suffix.lstrip(".").lower() or "docx")
+    request = ReportRequest(args.kind, args.year, fmt, args.tertial, args.area, args.unit)
+    content = build_report(open_reader(settings.current), request, store=open_store(settings.data_dir))
+    output = Path(args.output or request.file_name())
+    try:
+        output.write_bytes(content)
+    except OSError as e:
+        raise BmsError(f"Kunne ikke skrive {output}: {e.strerror}. Velg en annen mappe med --output.") from None
+    print(f"Skrev {output} ({format_number(len(content) / 1024)} kB).")
+    return 0
+
+
 COMMANDS = {
     "init": (cmd_init, "opprett en datamappe med innboks, arkiv, katalog og innstillinger"),
     "load": (cmd_load, "last filene i innboksen (eller de oppgitte filene) og publiser datavarehuset"),
@@ -327,6 +373,12 @@ COMMANDS = {
     "rebuild": (cmd_rebuild, "bygg datavarehuset på nytt fra arkivet (archive/), i den rekkefølgen filene ble lastet"),
     "status": (cmd_status, "vis hva som er lastet, hvor ferskt det er, og hva som er avvist"),
     "fetch": (cmd_fetch, "hent KOSTRA eller Klass fra SSB til data/kostra/ og last det inn"),
+    "report": (
+        cmd_report,
+        "lag tjenesterapport, arbeidsgiverrapport, tertialrapport, vedtaksrapport eller ledersamtale",
+    ),
+    "users": (cmd_users, "administrer brukerkontoer og roller for dashbordet"),
+    "backup": (cmd_backup, "ta en sikker kopi av applikasjonslageret (kontoer, vurderinger, tiltak, logg)"),
 }
 
 
@@ -348,6 +400,12 @@ def parser() -> argparse.ArgumentParser:
             s.add_argument("--host", help="adressen å lytte på (standard 127.0.0.1)")
             s.add_argument("--port", type=int, help="porten (standard 8050)")
             s.add_argument("--workers", type=int, help="antall serverprosesser (standard 2)")
+        if name == "users":
+            from dashboard.admin import add_user_arguments
+
+            add_user_arguments(s)
+        if name == "backup":
+            s.add_argument("target", nargs="?", help="fila kopien skrives til (standard: data/backup/bms-<tid>.sqlite)")
         if name == "fetch":
             s.add_argument("source", choices=("kostra", "klass"), help="kostra (med Klass) eller bare klass")
             s.add_argument(
@@ -359,7 +417,22 @@ def parser() -> argparse.ArgumentParser:
             s.add_argument("--api", dest="ssb_api", choices=("v2", "v0"), help="PxWebApi-versjon (standard v2)")
             s.add_argument("--refresh", action="store_true", help="hent på nytt selv om svaret finnes i data/kostra/")
             s.add_argument("--query", metavar="FIL", help="kjør en lagret v0-spørring fra statistikkbanken (JSON)")
+        if name == "report":
+            _report_arguments(s)
     return p
+
+
+REPORT_KINDS = ("tjenesterapport", "arbeidsgiverrapport", "tertialrapport", "vedtaksrapport", "ledersamtale")
+
+
+def _report_arguments(s: argparse.ArgumentParser) -> None:
+    s.add_argument("kind", choices=REPORT_KINDS, metavar="RAPPORT", help=", ".join(REPORT_KINDS))
+    s.add_argument("--year", type=int, required=True, help="året rapporten gjelder, for eksempel 2025")
+    s.add_argument("--tertial", type=int, choices=(1, 2, 3), help="tertialet (tertialrapporten: til og med)")
+    s.add_argument("--area", help="tjenesteområdet, for eksempel oppvekst")
+    s.add_argument("--unit", help="enheten, for eksempel E21 (ledersamtalen krever den)")
+    s.add_argument("--format", choices=("docx", "pdf", "xlsx"), help="filformat (standard: fra --output, ellers docx)")
+    s.add_argument("--output", help="fila som skrives (standard: et navn som sier hva rapporten er)")
 
 
 def main(argv: list[str] | None = None) -> int:

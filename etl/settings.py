@@ -105,6 +105,14 @@ RULES = {
     "max_request_mb": "et tall over 0 (megabyte)",
     "max_upload_mb": "et tall over 0 (megabyte)",
     "employee_survey_every_years": "et helt tall, minst 1 (år)",
+    "secure_cookies": "true eller false",
+    "session_hours": "et tall over 0 (timer)",
+    "idle_minutes": "et tall over 0 (minutter)",
+    "login_account_limit": "et helt tall, minst 1",
+    "login_address_limit": "et helt tall, minst 1",
+    "login_cooldown_seconds": "et tall over 0 (sekunder)",
+    "login_slow_after": "et helt tall, 0 eller mer",
+    "login_delay_seconds": "et tall, 0 eller mer (sekunder)",
     **{
         name: 'en dato i året som "dd.mm" (for eksempel "15.06"), eller en liste av slike'
         for name in (
@@ -147,6 +155,16 @@ class Settings(BaseModel):
     # the largest request body the dashboard reads (uploads have their own limit)
     max_request_mb: Annotated[Number, Field(gt=0)] = 2.0
     max_upload_mb: Annotated[Number, Field(gt=0)] = 50.0  # the largest upload (a file sent to an upload route)
+    # Logins (dashboard/security.py): cookies only over TLS when served behind HTTPS; how long a session lasts;
+    # failed logins per account / per address within the cooling period before 429, and the slowing before it.
+    secure_cookies: bool = False
+    session_hours: Annotated[Number, Field(gt=0)] = 10.0  # a session ends this long after login
+    idle_minutes: Annotated[Number, Field(gt=0)] = 120.0  # … or after this long without a request
+    login_account_limit: Annotated[Whole, Field(ge=1)] = 5
+    login_address_limit: Annotated[Whole, Field(ge=1)] = 20
+    login_cooldown_seconds: Annotated[Number, Field(gt=0)] = 900.0
+    login_slow_after: Annotated[Whole, Field(ge=0)] = 2  # failures after which every further attempt is slowed
+    login_delay_seconds: Annotated[Number, Field(ge=0)] = 0.5  # added per failure beyond that (at most 5 s)
     watch_seconds: Annotated[Number, Field(gt=0)] = 2.0
     # Comparison kommuner and why each is there: see the comment in data/settings.toml.
     peers: Codes = ("5056", "5014", "5059", "1576", "1566", "5061")

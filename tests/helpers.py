@@ -186,12 +186,45 @@ def refuse(data_dir: Path, file: Path, *expected: str, **settings: object) -> st
     return report
 
 
+TEST_PASSWORD = "testpassord-123"  # the password of the accounts tests make (never of demo accounts)
+
+
+def ensure_account(store, username: str, role: str, scopes: list[str] | None = None) -> str:
+    """An account in an application store for a test (made once), returning its password."""
+    from dashboard import accounts
+
+    if not store.one("SELECT 1 FROM users WHERE username = ?", (username,)):
+        accounts.add_user(store, username, TEST_PASSWORD, role, scopes or [], "Testkonto")
+    return TEST_PASSWORD
+
+
+def signed_in_client(app, username: str, role: str, scopes: list[str] | None = None):
+    """A Flask test client holding a real server-side session for an account (made if missing).
+
+    The session is started as a login would start it; Dash's POSTs get the session's CSRF header, as the
+    Dash renderer sends it in a browser."""
+    from dashboard import accounts
+    from dashboard.security import STORE_KEY
+
+    store = app.server.config[STORE_KEY]
+    ensure_account(store, username, role, scopes)
+    user = accounts.authenticate(store, username, TEST_PASSWORD)
+    assert user is not None, username
+    token, csrf = accounts.start_session(store, user, "127.0.0.1", 3600)
+    client = app.server.test_client()
+    with client.session_transaction() as session:
+        session["sid"], session["csrf"] = token, csrf
+        session.permanent = True
+    client.environ_base["HTTP_X_CSRFTOKEN"] = csrf
+    return client
+
+
 def app_client(app):
     """A Flask test client for a dashboard app, signed in as a user who may see everything (the rådmann).
 
-    Tests written before logins existed, and tests that are not about access, use this one helper; the
-    logins issue makes it sign in, so those tests keep meaning what they meant."""
-    return app.server.test_client()
+    Tests written before logins existed, and tests that are not about access, use this one helper, so
+    those tests keep meaning what they meant."""
+    return signed_in_client(app, "test-radmann", "radmann")
 
 
 class FreshWarehouse:
@@ -234,3 +267,22 @@ class FreshWarehouse:
     def query(self, sql: str, params: list | None = None) -> list[tuple]:
         """Rows of a query on the built warehouse."""
         return self.con.execute(sql, params or []).fetchall()
+
+
+def login_session(base_url: str, data_dir: Path, username: str = "test-radmann", role: str = "radmann", scopes=None):
+    """A `requests.Session` logged in through the real login form of a running server (made account if missing);
+    its POSTs carry the CSRF header as the Dash renderer sends it."""
+    import re
+
+    import requests
+
+    from dashboard.store import AppStore
+
+    password = ensure_account(AppStore.for_data_dir(data_dir), username, role, scopes)
+    s = requests.Session()
+    form = s.get(f"{base_url}/login", timeout=30).text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
+    r = s.post(f"{base_url}/login", data={"username": username, "password": password, "csrf_token": token}, timeout=30)
+    assert r.status_code == 200 and "/login" not in r.url, r.text[:300]
+    s.headers["X-CSRFToken"] = s.cookies.get("_csrf_token")
+    return s

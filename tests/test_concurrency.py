@@ -14,7 +14,7 @@ import requests
 from werkzeug.serving import make_server
 
 from dashboard.app import create_app
-from tests.helpers import query, write_xlsx
+from tests.helpers import login_session, query, write_xlsx
 
 
 @pytest.fixture
@@ -26,9 +26,9 @@ def served(demo_copy: Path):
     server.shutdown()
 
 
-def page_request(base: str) -> tuple[str, dict]:
+def page_request(base: str, session: requests.Session) -> tuple[str, dict]:
     """The Dash Pages routing callback, found from the app's own dependency list (as the browser does)."""
-    deps = requests.get(f"{base}/_dash-dependencies", timeout=10).json()
+    deps = session.get(f"{base}/_dash-dependencies", timeout=10).json()
     cb = next(d for d in deps if "_pages_content" in d["output"])
 
     def arg(spec: dict, search: str) -> dict:
@@ -55,13 +55,16 @@ def _outputs(output: str) -> list[dict] | dict:
 
 def test_rebuilds_while_threads_query_the_app(served):
     base, data_dir = served
-    url, payloads = page_request(base)
+    signed_in = login_session(base, data_dir)
+    url, payloads = page_request(base, signed_in)
     errors: list[str] = []
     counts = {"requests": 0}
     done = threading.Event()
 
     def client(which: str) -> None:
         with requests.Session() as s:
+            s.cookies.update(signed_in.cookies)
+            s.headers.update(signed_in.headers)
             while not done.is_set():
                 try:
                     r = s.post(url, json=payloads[which], timeout=30)
@@ -102,5 +105,5 @@ def test_rebuilds_while_threads_query_the_app(served):
     assert int(query(data_dir, "SELECT value FROM meta WHERE key = 'version'")[0][0]) == first + 5
     # and the app now shows the newest version
     time.sleep(1.1)
-    layout = requests.get(f"{base}/_dash-layout", timeout=30).text
+    layout = signed_in.get(f"{base}/_dash-layout", timeout=30).text
     assert f"versjon {first + 5}" in layout

@@ -15,6 +15,7 @@ from dashboard import components
 from dashboard.app import create_app
 from dashboard.figures import sparkline
 from etl.norsk import FOCUS_AREAS
+from tests.helpers import app_client
 
 
 def walk(node: Any) -> Iterator[Any]:
@@ -243,7 +244,7 @@ def test_wsgi_server_uses_bms_data_dir(demo_dir: Path, monkeypatch: pytest.Monke
 
 
 def test_template_download_and_unknown_kind(demo_dir: Path) -> None:
-    client = create_app(demo_dir).server.test_client()
+    client = app_client(create_app(demo_dir))
     ok = client.get("/maler/enheter.xlsx")
     assert ok.status_code == 200
     assert ok.data[:2] == b"PK"  # an xlsx is a zip
@@ -260,7 +261,7 @@ def test_server_error_is_a_norwegian_page_without_a_trace(demo_dir: Path) -> Non
         raise RuntimeError("hemmelig detalj")
 
     app.server.add_url_rule("/test-feil", "test_feil", boom)
-    response = app.server.test_client().get("/test-feil")
+    response = app_client(app).get("/test-feil")
     body = response.get_data(as_text=True)
     assert response.status_code == 500
     assert "Noe gikk galt" in body
@@ -268,7 +269,7 @@ def test_server_error_is_a_norwegian_page_without_a_trace(demo_dir: Path) -> Non
 
 
 def test_no_bootstrap_from_a_cdn(demo_dir: Path) -> None:
-    html = create_app(demo_dir).server.test_client().get("/").get_data(as_text=True)
+    html = app_client(create_app(demo_dir)).get("/").get_data(as_text=True)
     assert '<html lang="nb">' in html
     assert "/assets/bootstrap.min.css" in html
     assert html.index("bootstrap.min.css") < html.index("bms.css")  # ours overrides Bootstrap

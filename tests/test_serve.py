@@ -12,7 +12,7 @@ from pathlib import Path
 
 import requests
 
-from tests.helpers import query, units_file, write_xlsx
+from tests.helpers import login_session, query, units_file, write_xlsx
 
 
 def free_port() -> int:
@@ -62,7 +62,8 @@ def test_serve_answers_and_loads_files_dropped_while_running(data_dir: Path):
         assert query(data_dir, "SELECT value FROM manual_values") == [(42.5,)]
         (data_dir / "inbox" / "feil.csv").write_text("hei;hallo\n1;2\n", encoding="utf-8")
         wait_for(lambda: list((data_dir / "rejected").glob("*feil.csv.feil.txt")), timeout=30)
-        assert requests.get(f"http://127.0.0.1:{port}/maler/enheter.xlsx", timeout=10).content[:2] == b"PK"
+        signed_in = login_session(f"http://127.0.0.1:{port}", data_dir)
+        assert signed_in.get(f"http://127.0.0.1:{port}/maler/enheter.xlsx", timeout=10).content[:2] == b"PK"
     finally:
         proc.send_signal(signal.SIGTERM)
         out, _ = proc.communicate(timeout=30)

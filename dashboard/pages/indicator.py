@@ -9,6 +9,7 @@ import dash
 from dash import dcc, html
 
 from dashboard import access, data, indicator_view, page_messages, unit_view
+from dashboard.dialogue import unit_vurdering
 
 dash.register_page(
     __name__, path_template="/indikator/<indicator_id>", name="Indikator", title="Indikator – Heim BMS", order=12
@@ -51,6 +52,8 @@ def layout(indicator_id: str | None = None, enhet: str | None = None, **_query: 
         html.H2("Utvikling", className="h4"),
         indicator_view.history_section(history, ind, params),
     ]
+    if scope == "enhet":  # the leader's vurdering of the newest result, as on the card
+        sections += [html.H2("Vurdering", className="h4 mt-4"), unit_vurdering(reader, ind["indicator_id"], code)]
     if ind["source"] == "KOSTRA":
         row = indicator_view.comparison(reader, ind["indicator_id"], scope, code)
         sections += [

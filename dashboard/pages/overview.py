@@ -8,7 +8,7 @@ import dash
 import pandas as pd
 from dash import Input, Output, callback, clientside_callback, dcc, html
 
-from dashboard import data
+from dashboard import access, data
 from dashboard.components import (
     KOMMUNE_LEAD,
     no_data_alert,
@@ -18,6 +18,8 @@ from dashboard.components import (
     unit_lead,
     unit_options,
 )
+from dashboard.dialogue import with_vurderinger
+from dashboard.tables import download_links
 from etl.settings import Settings
 from etl.store.warehouse import WarehouseReader
 
@@ -59,20 +61,28 @@ def overview(reader: WarehouseReader, settings: Settings, enhet: str | None = No
     """The whole page for a reader: title, unit picker, legend and the four panels."""
     if not data.is_published(reader):
         return html.Div(no_data_alert(), className="bms-page")
-    units = data.units(reader)
+    all_units = data.units(reader)
+    units = _visible(all_units)
+    if not enhet and (_is_leader() or not access.may_see_kommune()) and not units.empty:
+        enhet = str(units["unit_id"].iloc[0])  # a leader lands on the own unit
+    if enhet in _unit_ids(all_units) and enhet not in _unit_ids(units):
+        return html.Div(forbidden_alert(), className="bms-page")
     selected = enhet if enhet in _unit_ids(units) else data.KOMMUNE
     note = None
     if enhet and selected != enhet:
         note = html.Div(
-            f"Fant ingen enhet med koden «{enhet}». Viser målekartet for hele kommunen.",
+            f"Fant ingen enhet med koden «{enhet}» som du har tilgang til. Viser et annet målekart.",
             className="alert alert-warning py-2",
             role="status",
         )
     meta = data.meta(reader)
     title, body = scorecard_view(reader, settings, units, selected)
+    options = unit_options(units, meta.get("kommune_name") or settings.kommune_name)
+    if not access.may_see_kommune():
+        options = [o for o in options if o.get("value") != data.KOMMUNE]
     picker = dcc.Dropdown(
         id=UNIT_ID,
-        options=unit_options(units, meta.get("kommune_name") or settings.kommune_name),
+        options=options,
         value=selected,
         clearable=False,
         searchable=True,
@@ -106,6 +116,10 @@ def scorecard_view(reader: WarehouseReader, settings: Settings, units: pd.DataFr
     """The heading and the four panels for the kommune (`selected == "kommune"`) or one unit id."""
     meta = data.meta(reader)
     unit = units[units["unit_id"] == selected] if selected in _unit_ids(units) else None
+    if selected != data.KOMMUNE:
+        access.require_unit(selected)  # a crafted callback for another unit gets 403, never the figures
+    elif not access.may_see_kommune():
+        raise access.Forbidden(selected)
     if unit is None:
         scope, code = "kommune", meta.get("kommune_code") or settings.kommune_code
         heading = scorecard_heading(f"{meta.get('kommune_name') or settings.kommune_name} kommune", KOMMUNE_LEAD)
@@ -113,7 +127,37 @@ def scorecard_view(reader: WarehouseReader, settings: Settings, units: pd.DataFr
         first = unit.iloc[0]
         scope, code = "enhet", selected
         heading = scorecard_heading(str(first["name"]), unit_lead(selected, first["service_area"], first["service"]))
-    return heading, scorecard_grid(data.scorecard(reader, scope, code), data.trends(reader, scope, code))
+        heading.append(
+            dcc.Link(
+                "Åpne enhetssiden: avvik, vedtak og datagrunnlag", href=f"/enhet/{selected}", id="overview-unit-link"
+            )
+        )
+    heading.append(download_links("malekort", {"enhet": code if scope == "enhet" else None}, "Målekartet"))
+    rows = data.scorecard(reader, scope, code)
+    grid = scorecard_grid(rows, data.trends(reader, scope, code))
+    if scope == "enhet":  # the leader's vurdering beside each card
+        grid = with_vurderinger(grid, code, rows.to_dict("records") if not rows.empty else [])
+    return heading, grid
+
+
+def _visible(units: pd.DataFrame) -> pd.DataFrame:
+    """The units the current user may see."""
+    if units.empty:
+        return units
+    allowed = access.visible_unit_ids(set(units["unit_id"]))
+    return units[units["unit_id"].isin(allowed)]
+
+
+def _is_leader() -> bool:
+    user = access.current_user()
+    return bool(user and user.role == "leder")
+
+
+def forbidden_alert() -> html.Div:
+    """What a page shows instead of a unit the user may not see: no figures, no names."""
+    return html.Div(
+        "Du har ikke tilgang til dette målekartet.", className="alert alert-warning", role="alert", id="bms-forbidden"
+    )
 
 
 def _unit_ids(units: pd.DataFrame) -> set[str]:
@@ -129,7 +173,7 @@ def _unit_ids(units: pd.DataFrame) -> set[str]:
 def show_unit(value: str | None) -> tuple[list, Any]:
     """The picker changed: the heading and panels for the chosen unit (or the kommune)."""
     reader = data.current_reader()
-    return scorecard_view(reader, data.current_settings(), data.units(reader), value or data.KOMMUNE)
+    return scorecard_view(reader, data.current_settings(), _visible(data.units(reader)), value or data.KOMMUNE)
 
 
 clientside_callback(

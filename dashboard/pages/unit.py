@@ -10,6 +10,7 @@ from dash import html
 
 from dashboard import access, data, page_messages, unit_view
 from dashboard.components import scorecard_grid, status_legend
+from dashboard.dialogue import with_vurderinger
 from dashboard.tables import download_links
 
 dash.register_page(__name__, path_template="/enhet/<unit_id>", name="Enhet", title="Enhet – Heim BMS", order=10)
@@ -27,7 +28,9 @@ def layout(unit_id: str | None = None, **_query: Any) -> html.Div:
     if unit is None:
         return page_messages.unknown_unit(unit_id)
     rows = data.scorecard(reader, "enhet", unit_id)
-    body: Any = scorecard_grid(rows, data.trends(reader, "enhet", unit_id))
+    body: Any = with_vurderinger(  # the leader's vurdering beside each card
+        scorecard_grid(rows, data.trends(reader, "enhet", unit_id)), unit_id, rows.to_dict("records")
+    )
     if rows.empty:
         body = html.P(
             "Enheten har ingen indikatorer i balansehåndboken ennå. Be en analytiker legge inn hvilke indikatorer "

@@ -1,12 +1,17 @@
 -- What several dashboard pages need, computed once per build: the KOSTRA group beside each card, each
 -- scope's coverage per source, and where each source's figures come from (files or SSB tables).
 
+-- kostra_comparison once per build: the view takes seconds, and the cards and indicator pages read it on
+-- every request.
+CREATE TABLE dashboard_kostra_comparison AS
+SELECT * FROM kostra_comparison;
+
 -- The KOSTRA group's value for the year of each newest scorecard value (the group from Klass, per year).
-CREATE VIEW dashboard_kostra_group AS
+CREATE TABLE dashboard_kostra_group AS
 SELECT s.indicator_id, s.scope, s.scope_code, c.year, c.group_code, c.group_name, c.group_value,
        c.group_status_symbol
 FROM scorecard_latest s
-JOIN kostra_comparison c ON c.indicator_id = s.indicator_id AND c.scope = s.scope
+JOIN dashboard_kostra_comparison c ON c.indicator_id = s.indicator_id AND c.scope = s.scope
      AND c.scope_code = s.scope_code AND c.year = year(s.period)
 WHERE s.period_type = 'year' AND c.group_code IS NOT NULL;
 
@@ -19,7 +24,7 @@ END;
 
 -- Per scope (kommune or unit) and source: the periods its figures cover and how many indicators have them.
 -- A source the scope should have but has no figure from is a row with no periods.
-CREATE VIEW dashboard_scope_sources AS
+CREATE TABLE dashboard_scope_sources AS
 WITH expected AS (
     SELECT DISTINCT 'enhet' AS scope, iu.unit_id AS scope_code, i.source
     FROM indicator_units iu JOIN indicators i USING (indicator_id)
@@ -49,7 +54,7 @@ ORDER BY s.source, l.loaded_at DESC, l.file_name;
 
 -- Per KOSTRA indicator: the SSB table, the content code and what was asked for (regions, years), with
 -- the vintage and the file it was read from.
-CREATE VIEW dashboard_kostra_sources AS
+CREATE TABLE dashboard_kostra_sources AS
 SELECT i.indicator_id, k.table_id, k.contents_code, any_value(k.contents_label) AS contents_label,
        list(DISTINCT k.region_code ORDER BY k.region_code) AS regions, min(k.year) AS first_year,
        max(k.year) AS last_year, max(k.updated) AS updated, arg_max(k.vintage_text, k.year) AS vintage,

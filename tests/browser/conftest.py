@@ -8,10 +8,12 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import Browser, Page, expect
 from werkzeug.serving import make_server
 
 from dashboard.app import create_app
+from dashboard.store import AppStore
+from tests.helpers import ensure_account
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -33,10 +35,68 @@ def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
     return {**browser_type_launch_args, "executable_path": CHROMIUM, "headless": True, "args": CHROMIUM_ARGS}
 
 
+WINDOW = {"viewport": {"width": 1440, "height": 900}, "locale": "nb-NO"}  # a laptop, in Norwegian
+
+
 @pytest.fixture(scope="session")
-def browser_context_args(browser_context_args: dict) -> dict:
-    """A laptop-sized window with Norwegian locale."""
-    return {**browser_context_args, "viewport": {"width": 1440, "height": 900}, "locale": "nb-NO"}
+def anonymous_context_args() -> dict:
+    """A laptop-sized window with Norwegian locale, signed in as nobody."""
+    return dict(WINDOW)
+
+
+def log_in(page: Page, base_url: str, username: str, password: str) -> None:
+    """Log in through the login form as a person would, and wait until the dashboard has taken over."""
+    page.goto(f"{base_url}/login")
+    page.fill("#username", username)
+    page.fill("#password", password)
+    page.click("button[type=submit]")
+    page.wait_for_url(lambda url: "/login" not in url)
+    page.wait_for_load_state("networkidle")  # nothing of this page load left in flight for the test to see
+
+
+@pytest.fixture(scope="session")
+def radmann_state(browser: Browser, anonymous_context_args: dict, dash_url: str, demo_dir: Path) -> dict:
+    """The rådmann's login to the demo dashboard, made once per session and reused by every `page`."""
+    password = ensure_account(AppStore.for_data_dir(demo_dir), "test-radmann", "radmann")
+    context = browser.new_context(**anonymous_context_args)
+    try:
+        log_in(context.new_page(), dash_url, "test-radmann", password)
+        return context.storage_state()
+    finally:
+        context.close()
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args: dict, radmann_state: dict) -> dict:
+    """Every `page` is signed in as the rådmann (who may see everything) unless a test asks otherwise."""
+    return {**browser_context_args, **WINDOW, "storage_state": radmann_state}
+
+
+@pytest.fixture
+def anonymous_page(browser: Browser, anonymous_context_args: dict) -> Iterator[Page]:
+    """A page in a fresh browser context where nobody is signed in."""
+    context = browser.new_context(**anonymous_context_args)
+    yield context.new_page()
+    context.close()
+
+
+@pytest.fixture
+def page_as(browser: Browser, anonymous_context_args: dict, dash_url: str, demo_dir: Path):
+    """`page_as("leder", ["E21"])`: a page in its own context, logged in to the demo as a test account of a role."""
+    contexts = []
+
+    def open_as(role: str, scopes: list[str] | None = None, username: str | None = None) -> Page:
+        name = username or "test-" + "-".join([role, *(scopes or [])])
+        password = ensure_account(AppStore.for_data_dir(demo_dir), name, role, scopes)
+        context = browser.new_context(**anonymous_context_args)
+        contexts.append(context)
+        page = context.new_page()
+        log_in(page, dash_url, name, password)
+        return page
+
+    yield open_as
+    for context in contexts:
+        context.close()
 
 
 @contextmanager
@@ -60,9 +120,10 @@ def dash_url(demo_dir: Path) -> Iterator[str]:
 
 
 @pytest.fixture
-def empty_url(data_dir: Path) -> Iterator[str]:
-    """The dashboard over an initialised data folder where nothing is published yet."""
+def empty_url(data_dir: Path, page: Page) -> Iterator[str]:
+    """The dashboard over an initialised data folder where nothing is published yet (`page` signed in to it)."""
     with serve(data_dir) as url:
+        log_in(page, url, "test-radmann", ensure_account(AppStore.for_data_dir(data_dir), "test-radmann", "radmann"))
         yield url
 
 
@@ -83,3 +144,8 @@ def problems(page: Page) -> list[str]:
     page.on("requestfailed", lambda req: seen.append(f"requestfailed: {req.url} {req.failure}"))
     page.on("response", lambda res: seen.append(f"http {res.status}: {res.url}") if res.status >= 400 else None)
     return seen
+
+
+# A page is built on the server and drawn by plotly in the browser: on a busy 2-core machine (CI, several
+# sessions at once) that takes longer than Playwright's default 5 s now and then.
+expect.set_options(timeout=20_000)

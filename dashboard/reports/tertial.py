@@ -1,0 +1,262 @@
+"""Tertialrapport (budget vs actual, forecast, sick leave, avvik) and vedtaksrapport (decisions by utvalg)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from dashboard.reports import queries, text
+from dashboard.reports.employer import sick_leave_section
+from dashboard.reports.model import Section, Table
+from dashboard.reports.queries import Reader
+from dashboard.reports.request import ReportRequest, Subject
+from etl.norsk import MONTH_NAMES, format_date
+
+ECONOMY_COLUMNS = [
+    "Enhet",
+    "Tjenesteområde",
+    "Regnskap hittil",
+    "Budsjett hittil",
+    "Avvik kr",
+    "Avvik %",
+    "Prognose avvik årsslutt kr",
+]
+
+
+def last_tertial(reader: Reader, year: int) -> int:
+    """The newest tertial of the year with booked accounts (1 when none)."""
+    frame = reader.df(
+        "SELECT max(month(period)) AS m FROM accounting WHERE year(period) = $y AND actual <> 0", {"y": year}
+    )
+    month = text.number(frame["m"].iloc[0]) if not frame.empty else None
+    return 1 if month is None else min(3, (int(month) - 1) // 4 + 1)
+
+
+def economy(reader: Reader, year: int, tertial: int) -> pd.DataFrame:
+    """Actual and budget year to date (booked months up to the tertial's end) and the forecast deviation,
+    per unit; `deviation` positive is overspending."""
+    return reader.df(
+        """
+        WITH ytd AS (
+            SELECT unit_id, sum(actual) AS actual, sum(budget) AS budget FROM accounting
+            WHERE year(period) = $y AND month(period) <= $m AND unit_id IS NOT NULL GROUP BY unit_id
+        ),
+        forecast AS (
+            SELECT scope_code AS unit_id, arg_max(numerator, period) AS forecast_deviation
+            FROM measures_accounting
+            WHERE source_ref = 'accounting:forecast_pct' AND scope = 'enhet' AND year(period) = $y
+              AND month(period) <= $m
+            GROUP BY scope_code
+        )
+        SELECT y.unit_id, u.name, u.service_area, y.actual, y.budget, y.actual - y.budget AS deviation,
+               (y.actual - y.budget) / nullif(abs(y.budget), 0) * 100 AS deviation_pct, f.forecast_deviation
+        FROM ytd y JOIN units u USING (unit_id) LEFT JOIN forecast f USING (unit_id)
+        ORDER BY abs(y.actual - y.budget) DESC
+        """,
+        {"y": year, "m": 4 * tertial},
+    )
+
+
+def _economy_status(pct: object) -> str | None:
+    value = text.number(pct)
+    if value is None:
+        return None
+    return "green" if value <= 0 else ("yellow" if value <= 2 else "red")
+
+
+def economy_section(reader: Reader, who: Subject, year: int, tertial: int, loaded: pd.DataFrame) -> Section | None:
+    """Budget vs actual and the year-end forecast per unit and per service area, largest deviations first."""
+    frame = economy(reader, year, tertial)
+    frame = frame[frame["unit_id"].isin(who.unit_ids)] if not frame.empty else frame
+    if frame.empty:
+        return None
+
+    def row(name: str, area: str, r: pd.Series) -> list:
+        return [
+            text.text_cell(name[:1].upper() + name[1:]),
+            text.text_cell(area[:1].upper() + area[1:]),
+            text.value_cell(r["actual"], "kr"),
+            text.value_cell(r["budget"], "kr"),
+            text.value_cell(r["deviation"], "kr"),
+            text.value_cell(r["deviation_pct"], "%", 1, _economy_status(r["deviation_pct"])),
+            text.value_cell(r["forecast_deviation"], "kr"),
+        ]
+
+    units = [row(r["name"], r["service_area"], r) for _, r in frame.iterrows()]
+    areas = frame.groupby("service_area", as_index=False)[["actual", "budget", "deviation"]].sum(min_count=1)
+    areas["deviation_pct"] = areas["deviation"] / areas["budget"].abs() * 100
+    fc = frame.groupby("service_area")["forecast_deviation"].sum(min_count=1)
+    areas["forecast_deviation"] = areas["service_area"].map(fc)
+    areas = areas.reindex(areas["deviation"].abs().sort_values(ascending=False).index)
+    area_rows = [row(r["service_area"], "", r)[:1] + row(r["service_area"], "", r)[2:] for _, r in areas.iterrows()]
+    total_dev, total_budget = frame["deviation"].sum(), frame["budget"].sum()
+    largest = frame.iloc[0]
+    para = (
+        f"Hittil i år (til og med {MONTH_NAMES[4 * tertial - 1]} {year}) er regnskapet "
+        f"{text.value_cell(abs(total_dev), 'kr').text} {'over' if total_dev > 0 else 'under'} budsjettet "
+        f"({text.value_cell(total_dev / abs(total_budget) * 100 if total_budget else None, '%', 1).text}). "
+        f"Størst avvik har {largest['name']} med {text.value_cell(largest['deviation'], 'kr').text} "
+        f"({text.value_cell(largest['deviation_pct'], '%', 1).text}). Positive avvik er merforbruk."
+    )
+    source = text.internal_source(["regnskap"], loaded)
+    return Section(
+        heading="Økonomi: regnskap mot budsjett og prognose",
+        paragraphs=[para],
+        tables=[
+            Table("Avvik per enhet, største først", ECONOMY_COLUMNS, units, source, sheet="Økonomi per enhet"),
+            Table(
+                "Avvik per tjenesteområde, største først",
+                ["Tjenesteområde"] + ECONOMY_COLUMNS[2:],
+                area_rows,
+                source,
+                sheet="Økonomi per område",
+            ),
+        ],
+    )
+
+
+def deviations_section(reader: Reader, who: Subject, year: int, tertial: int, loaded: pd.DataFrame) -> Section | None:
+    """Avvik per unit: reported in the tertial, closed, open at its end and overdue."""
+    start, end = pd.Timestamp(year, 4 * tertial - 3, 1).date(), queries.period_end(year, tertial)
+    frame = reader.df(
+        """
+        SELECT unit_id,
+               count(*) FILTER (WHERE reported_on >= $start AND reported_on < $end) AS reported,
+               count(*) FILTER (WHERE closed_on >= $start AND closed_on < $end) AS closed,
+               count(*) FILTER (WHERE reported_on < $end AND (closed_on IS NULL OR closed_on >= $end)) AS open,
+               count(*) FILTER (WHERE reported_on < $end AND (closed_on IS NULL OR closed_on >= $end)
+                                AND due_on < $end) AS overdue
+        FROM deviations GROUP BY unit_id
+        """,
+        {"start": start, "end": end},
+    )
+    frame = frame[frame["unit_id"].isin(who.unit_ids)] if not frame.empty else frame
+    if frame.empty:
+        return None
+    frame = frame.sort_values(["overdue", "open"], ascending=False)
+    rows = [
+        [
+            text.text_cell(who.unit_names[r["unit_id"]]),
+            text.value_cell(r["reported"]),
+            text.value_cell(r["closed"]),
+            text.value_cell(r["open"]),
+            text.value_cell(r["overdue"], "", 0, "red" if r["overdue"] else "green"),
+        ]
+        for _, r in frame.iterrows()
+    ]
+    para = (
+        f"I tertialet ble det meldt {int(frame['reported'].sum())} avvik og lukket {int(frame['closed'].sum())}. "
+        f"Ved utgangen av tertialet var {int(frame['open'].sum())} åpne, {int(frame['overdue'].sum())} av dem "
+        "over fristen."
+    )
+    return Section(
+        heading="Avvik",
+        paragraphs=[para],
+        tables=[
+            Table(
+                "Avvik per enhet",
+                ["Enhet", "Meldt i tertialet", "Lukket i tertialet", "Åpne", "Over frist"],
+                rows,
+                text.internal_source(["avvik"], loaded),
+                sheet="Avvik",
+            )
+        ],
+    )
+
+
+def tertialrapport(reader: Reader, request: ReportRequest, who: Subject) -> list[Section]:
+    """Budget vs actual and forecast, sick leave for the tertial, avvik status."""
+    tertial = request.tertial or last_tertial(reader, request.year)
+    loaded = queries.source_files(reader, request.year)
+    kommune = queries.meta(reader).get("kommune_name", "Kommunen")
+    months = (4 * tertial - 3, 4 * tertial)
+    label = f"{tertial}. tertial {request.year}"
+    parts = [
+        economy_section(reader, who, request.year, tertial, loaded),
+        sick_leave_section(reader, who, request.year, kommune, loaded, months, label),
+        deviations_section(reader, who, request.year, tertial, loaded),
+    ]
+    return [p for p in parts if p is not None]
+
+
+DECISION_STATUS = {"iverksatt": "green", "pågår": "yellow", "ikke startet": "grey"}
+
+
+def decisions(reader: Reader, year: int) -> pd.DataFrame:
+    """The year's decisions and every older one not yet carried out, with days overdue as of the register."""
+    return reader.df(
+        """
+        SELECT d.committee, d.meeting_date, d.case_no, d.title, d.unit_id, u.name AS unit_name, d.due_on,
+               d.status, d.comment, o.days_overdue, (SELECT as_of FROM decisions_as_of) AS as_of
+        FROM decisions d
+        LEFT JOIN units u USING (unit_id)
+        LEFT JOIN decisions_overdue o USING (case_no, committee)
+        WHERE year(d.meeting_date) = $y OR (d.status <> 'iverksatt' AND year(d.meeting_date) < $y)
+        ORDER BY d.committee, o.days_overdue DESC NULLS LAST, d.meeting_date, d.case_no
+        """,
+        {"y": year},
+    )
+
+
+def vedtaksrapport(reader: Reader, request: ReportRequest, who: Subject) -> list[Section]:
+    """Every political decision by utvalg, overdue first, with the responsible unit and status."""
+    frame = decisions(reader, request.year)
+    if frame.empty:
+        return []
+    if who.dialogue_scope is None or who.dialogue_scope[0] != "kommune":
+        frame = frame[frame["unit_id"].isin(who.unit_ids)]
+    source = text.internal_source(["vedtak"], queries.source_files(reader, request.year))
+    as_of = frame["as_of"].dropna()
+    sections = []
+    for committee, part in frame.groupby("committee", sort=True):
+        rows = [
+            [
+                text.text_cell(format_date(r["meeting_date"])),
+                text.text_cell(r["case_no"]),
+                text.text_cell(r["title"]),
+                text.text_cell(r["unit_name"] or r["unit_id"] or "–"),
+                text.text_cell(format_date(r["due_on"]) if pd.notna(r["due_on"]) else "–"),
+                text.text_cell(r["status"], DECISION_STATUS.get(str(r["status"]))),
+                text.value_cell(r["days_overdue"], "", 0, "red" if text.present(r["days_overdue"]) else None),
+                text.text_cell(r["comment"] if text.present_text(r["comment"]) else ""),
+            ]
+            for _, r in part.iterrows()
+        ]
+        counts = part["status"].value_counts()
+        overdue = int(part["days_overdue"].notna().sum())
+        para = (
+            f"{committee} har {len(part)} vedtak i rapporten: {int(counts.get('iverksatt', 0))} iverksatt, "
+            f"{int(counts.get('pågår', 0))} pågår og {int(counts.get('ikke startet', 0))} ikke startet. "
+            f"{overdue} er over fristen" + (f" per {format_date(as_of.iloc[0])}." if len(as_of) else ".")
+        )
+        sections.append(
+            Section(
+                heading=str(committee),
+                paragraphs=[para],
+                tables=[
+                    Table(
+                        f"Vedtak i {committee}",
+                        [
+                            "Møtedato",
+                            "Saksnr",
+                            "Tittel",
+                            "Ansvarlig enhet",
+                            "Frist",
+                            "Status",
+                            "Dager over frist",
+                            "Kommentar",
+                        ],
+                        rows,
+                        source,
+                        sheet=str(committee)[:31],
+                    )
+                ],
+            )
+        )
+    intro = Section(
+        heading="Om rapporten",
+        paragraphs=[
+            f"Rapporten viser alle vedtak fra {request.year} og eldre vedtak som ennå ikke er iverksatt, "
+            "gruppert etter utvalg. Vedtak over fristen står først."
+        ],
+    )
+    return [intro, *sections]

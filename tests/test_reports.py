@@ -1,0 +1,285 @@
+"""Reports (issue 9): built once per session through the real `bms report`, opened as a reader would open
+them (python-docx, pypdf, openpyxl), and their numbers checked against the warehouse queried here."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from docx import Document
+from openpyxl import load_workbook
+from pypdf import PdfReader
+
+from etl.cli import main as bms
+from etl.norsk import FOCUS_AREAS, STATUS_LABELS, format_number, format_value
+from tests.helpers import query
+
+YEAR = 2025
+# (name, kind, format, extra options): each built once for the whole session
+BUILDS = {
+    "tjeneste.docx": ("tjenesterapport", "docx", []),
+    "tjeneste.pdf": ("tjenesterapport", "pdf", []),
+    "tjeneste.xlsx": ("tjenesterapport", "xlsx", []),
+    "oppvekst-2022.xlsx": ("tjenesterapport", "xlsx", ["--area", "oppvekst", "--year", "2022"]),
+    "arbeidsgiver.docx": ("arbeidsgiverrapport", "docx", []),
+    "tertial.xlsx": ("tertialrapport", "xlsx", ["--tertial", "2"]),
+    "vedtak.xlsx": ("vedtaksrapport", "xlsx", []),
+    "leder-E22-2022.docx": ("ledersamtale", "docx", ["--unit", "E22", "--year", "2022"]),
+}
+
+
+@pytest.fixture(scope="session")
+def reports(demo_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Every report the tests read, written once by the CLI over the demo installation."""
+    out = tmp_path_factory.mktemp("reports")
+    for name, (kind, fmt, extra) in BUILDS.items():
+        year = [] if "--year" in extra else ["--year", str(YEAR)]
+        args = ["report", kind, *year, *extra, "--format", fmt, "--output", str(out / name)]
+        assert bms([*args, "--data-dir", str(demo_dir)]) == 0, name
+    return {name: out / name for name in BUILDS}
+
+
+def docx_tables(path: Path) -> list[list[list[str]]]:
+    """Every table of a .docx as rows of cell texts (the heading row first)."""
+    return [[[c.text for c in row.cells] for row in t.rows] for t in Document(str(path)).tables]
+
+
+def sheet_rows(path: Path, sheet: str) -> list[list[object]]:
+    """A sheet's rows below the title: the heading row, the data rows, then the blank and source lines."""
+    return [list(r) for r in load_workbook(path)[sheet].iter_rows(min_row=2, values_only=True)]
+
+
+def newest_kommune_values(demo_dir: Path, year: int) -> dict[str, tuple]:
+    """Each indicator's newest value in the year for the kommune, straight from the scorecard."""
+    rows = query(
+        demo_dir,
+        """
+        SELECT name, value, unit_of_measure, decimals, target, status FROM scorecard
+        WHERE scope = 'kommune' AND year = ?
+        QUALIFY row_number() OVER (PARTITION BY indicator_id ORDER BY period DESC, period_type) = 1
+        """,
+        [year],
+    )
+    return {r[0]: r[1:] for r in rows}
+
+
+def test_word_report_has_cover_contents_headings_tables_charts_sources_and_page_numbers(reports, demo_dir):
+    doc = Document(str(reports["tjeneste.docx"]))
+    texts = [p.text for p in doc.paragraphs]
+    assert "Tjenesterapport" in texts[:5] and any("DEMODATA" in t for t in texts[:6])
+    headings = [p.text for p in doc.paragraphs if p.style.name == "Heading 1"]
+    assert headings[:4] == list(FOCUS_AREAS)
+    assert "Sammenligning med KOSTRA-gruppen og sammenligningskommunene" in headings
+    body = doc.element.body.xml
+    assert "TOC \\o" in body, "a table of contents field"
+    assert "PAGE" in doc.sections[0].footer._element.xml, "page numbers in the footer"
+    assert len(doc.tables) == 5 and len(doc.inline_shapes) >= 5, "real tables and the charts as pictures"
+    sources = [t for t in texts if t.startswith("Kilde:")]
+    assert len(sources) == len(doc.tables) + len(doc.inline_shapes), "a source line under each table and chart"
+    table_ids = {
+        r[0]
+        for r in query(
+            demo_dir, "SELECT DISTINCT split_part(source_ref, '/', 1) FROM indicators WHERE source = 'KOSTRA'"
+        )
+    }
+    assert any(f"Kilde: SSB, KOSTRA, tabell {sorted(table_ids)[0]}" in s and "endelige tall per" in s for s in sources)
+    sick_file, loaded = query(demo_dir, "SELECT file_name, loaded_at FROM load_log WHERE kind = 'sykefravær'")[0]
+    assert any(f"sykefravær, fil {sick_file}, lastet {loaded:%d.%m.%Y %H:%M}" in s for s in sources)
+
+
+def test_word_tables_show_the_warehouse_numbers_with_status(reports, demo_dir):
+    expected = newest_kommune_values(demo_dir, YEAR)
+    checked = 0
+    for table in docx_tables(reports["tjeneste.docx"])[:4]:
+        assert table[0][:5] == ["Indikator", "Periode", "Verdi", "Mål", "Status"]
+        for name, _period, value, target, status, *_ in table[1:]:
+            if name not in expected:
+                continue
+            v, unit, dec, t, s = expected[name]
+            assert value == format_value(v, unit, int(dec)), name
+            assert target == format_value(t, unit, int(dec)), name
+            assert status.startswith(STATUS_LABELS[s]), name
+            checked += 1
+    assert checked >= len(expected) - 1 >= 10
+
+
+def test_kostra_table_shows_rank_group_and_median_from_the_warehouse(reports, demo_dir):
+    table = docx_tables(reports["tjeneste.docx"])[4]
+    rows = query(
+        demo_dir,
+        "SELECT name, rank, rank_of, group_value, peer_median, unit_of_measure, decimals "
+        "FROM kostra_comparison WHERE scope = 'kommune' AND year = ?",
+        [YEAR],
+    )
+    assert len(table) - 1 == len(rows)
+    by_name = {r[0]: r for r in table[1:]}
+    for name, rank, rank_of, group, median, unit, dec in rows:
+        assert by_name[name][2] == f"{rank} av {rank_of}"
+        assert by_name[name][3] == format_value(group, unit, dec)
+        assert by_name[name][4] == format_value(median, unit, dec)
+
+
+def test_each_section_opens_with_a_drafted_paragraph_from_the_numbers(reports, demo_dir):
+    doc = Document(str(reports["tjeneste.docx"]))
+    text = "\n".join(p.text for p in doc.paragraphs)
+    v, unit, dec, t, _ = newest_kommune_values(demo_dir, YEAR)["Sykefravær totalt"]
+    before = query(
+        demo_dir,
+        "SELECT same_period_last_year FROM scorecard WHERE scope = 'kommune' AND "
+        "indicator_id = 'sykefravaer' AND year = ? ORDER BY period DESC LIMIT 1",
+        [YEAR],
+    )[0][0]
+    word = "høyere" if v > before else "lavere"
+    assert f"Sykefravær totalt var {format_value(v, unit, dec)} i desember {YEAR}, " in text
+    assert f"{format_number(abs(v - before), dec)} prosentpoeng {word} enn året før" in text
+    assert f"målet på {format_value(t, unit, dec)}" in text
+    noisy = query(
+        demo_dir,
+        """
+        SELECT name, value, same_period_last_year, change_noise, decimals FROM scorecard
+        WHERE scope = 'kommune' AND year = ? AND change_noise IS NOT NULL AND same_period_last_year IS NOT NULL
+        QUALIFY row_number() OVER (PARTITION BY indicator_id ORDER BY period DESC) = 1
+        """,
+        [YEAR],
+    )
+    assert noisy, "the demo has survey figures with a noise band"
+    for name, value, before, noise, dec in noisy:
+        within = "innenfor" if abs(value - before) <= noise + 1e-9 else "større enn"
+        assert f"({within} støyen på ±{format_number(noise, max(dec, 1))})" in text, name
+    statuses = query(demo_dir, "SELECT count(*) FROM indicators WHERE focus_area = 'Økonomi' AND level <> 'enhet'")
+    assert f"Av {statuses[0][0]} indikatorer er" in text
+
+
+def test_pdf_is_a4_with_page_numbers_and_selectable_text(reports):
+    pdf = PdfReader(str(reports["tjeneste.pdf"]))
+    assert len(pdf.pages) >= 6
+    width, height = float(pdf.pages[0].mediabox.width), float(pdf.pages[0].mediabox.height)
+    assert abs(width - 595.3) < 2 and abs(height - 841.9) < 2, "A4"
+    text = "\n".join(p.extract_text() for p in pdf.pages)
+    assert f"side 2 av {len(pdf.pages)}" in text
+    for words in ("DEMODATA", "Innhold", *FOCUS_AREAS, "Kilde: SSB, KOSTRA, tabell", "Sykefravær totalt"):
+        assert words in text, words
+
+
+def test_excel_has_one_sheet_per_table_with_status_fills(reports, demo_dir):
+    book = load_workbook(reports["tjeneste.xlsx"])
+    assert book.sheetnames == ["Om rapporten", *FOCUS_AREAS, "KOSTRA"]
+    expected = newest_kommune_values(demo_dir, YEAR)
+    fills = {"Grønn": "C8E6C9", "Gul": "FFE9A8", "Rød": "F5C2BD", "Grå": "E3E6EA"}
+    seen = set()
+    for area in FOCUS_AREAS:
+        sheet = book[area]
+        for row in sheet.iter_rows(min_row=3):
+            if row[0].value in expected:
+                label = str(row[4].value).split(" ")[0]
+                assert row[4].fill.fgColor.rgb.endswith(fills[label]), row[0].value
+                value = expected[row[0].value][0]
+                assert row[2].value == pytest.approx(value), row[0].value  # the number itself, not text
+                seen.add(label)
+    assert {"Grønn", "Gul"} <= seen
+
+
+def test_held_back_survey_units_say_for_few_answers_and_show_no_number(reports, demo_dir):
+    held = query(
+        demo_dir,
+        "SELECT h.scope_code, i.name FROM held_back h JOIN indicators i USING (indicator_id) "
+        "WHERE h.scope = 'enhet' AND year(h.period) = 2022",
+    )
+    assert held, "the demo holds a unit back in 2022"
+    names = dict(query(demo_dir, "SELECT unit_id, name FROM units"))
+    rows = sheet_rows(reports["oppvekst-2022.xlsx"], "Brukere")
+    area_units = {r[0] for r in query(demo_dir, "SELECT name FROM units WHERE service_area = 'oppvekst'")}
+    listed = {r[1] for r in rows[1:] if r and r[1]}
+    assert listed and listed <= area_units, "an area's report lists only the area's units"
+    for unit_id, indicator in held:
+        row = next(r for r in rows if r[0] == indicator and r[1] == names[unit_id])
+        assert row[3] == "for få svar" and row[2] == "–"
+        assert not any(isinstance(c, (int, float)) for c in row[3:5])
+    leader = Document(str(reports["leder-E22-2022.docx"]))
+    cells = [[c.text for c in r.cells] for t in leader.tables for r in t.rows]
+    held_rows = [r for r in cells if r[0] in {i for u, i in held if u == "E22"}]
+    assert held_rows and all(r[2] == "for få svar" and not re.search(r"\d", r[2] + r[4]) for r in held_rows)
+
+
+def test_employer_report_sick_leave_per_unit_equals_the_warehouse(reports, demo_dir):
+    doc = Document(str(reports["arbeidsgiver.docx"]))
+    headings = [p.text for p in doc.paragraphs if p.style.name == "Heading 1"]
+    assert headings == [
+        "Sykefravær",
+        "Årsverk, ansatte, turnover, heltid og kjønnsbalanse",
+        "10-FAKTOR medarbeiderundersøkelse",
+    ]
+    rows = query(
+        demo_dir,
+        "SELECT u.name, sum(lost_days_self + lost_days_doctor) / sum(possible_days) * 100 "
+        "FROM sick_leave s JOIN units u USING (unit_id) WHERE year(period) = ? GROUP BY u.name",
+        [YEAR],
+    )
+    table = {r[0]: r for r in docx_tables(reports["arbeidsgiver.docx"])[0][1:]}
+    for name, value in rows:
+        assert table[name][1] == format_value(value, "%", 1), name
+    factors = docx_tables(reports["arbeidsgiver.docx"])[2]
+    assert len(factors) == 11 and factors[0][0] == "Faktor"
+
+
+def test_tertial_report_puts_the_largest_deviations_first_with_the_warehouse_sums(reports, demo_dir):
+    rows = sheet_rows(reports["tertial.xlsx"], "Økonomi per enhet")
+    assert rows[0][:5] == ["Enhet", "Tjenesteområde", "Regnskap hittil", "Budsjett hittil", "Avvik kr"]
+    data = [r for r in rows[1:] if r[0] and isinstance(r[4], (int, float))]
+    deviations = [abs(r[4]) for r in data]
+    assert deviations == sorted(deviations, reverse=True) and len(data) >= 5
+    expected = dict(
+        query(
+            demo_dir,
+            "SELECT u.name, sum(actual) - sum(budget) FROM accounting a JOIN units u "
+            "USING (unit_id) WHERE year(period) = ? AND month(period) <= 8 GROUP BY u.name",
+            [YEAR],
+        )
+    )
+    for r in data:
+        assert r[4] == pytest.approx(expected[r[0]])
+    assert {"Sykefravær", "Avvik"} <= set(load_workbook(reports["tertial.xlsx"]).sheetnames)
+
+
+def test_decisions_report_groups_by_committee_with_overdue_first(reports, demo_dir):
+    book = load_workbook(reports["vedtak.xlsx"])
+    committees = [r[0] for r in query(demo_dir, "SELECT DISTINCT committee FROM decisions ORDER BY 1")]
+    assert book.sheetnames[1:] == [c[:31] for c in committees]
+    overdue = dict(query(demo_dir, "SELECT case_no, days_overdue FROM decisions_overdue"))
+    for name in book.sheetnames[1:]:
+        rows = [r for r in sheet_rows(reports["vedtak.xlsx"], name)[1:] if r[1]]
+        days = [r[6] for r in rows]
+        late = [d for d in days if isinstance(d, (int, float))]
+        assert days[: len(late)] == sorted(late, reverse=True), "overdue first, most overdue on top"
+        for r in rows:
+            assert r[6] == overdue.get(r[1], "–") or (r[6] == "–" and r[1] not in overdue)
+
+
+def test_leader_report_has_room_for_keep_and_improve_points(reports):
+    doc = Document(str(reports["leder-E22-2022.docx"]))
+    headings = [p.text for p in doc.paragraphs if p.style.name.startswith("Heading")]
+    assert "Åpne avvik" in headings and "Bevaringspunkter" in headings and "Forbedringspunkter" in headings
+    assert "Vinjeøra barnehage – 2022" in [p.text for p in doc.paragraphs[:5]]
+
+
+def test_a_year_without_data_says_so_in_norwegian(demo_dir, tmp_path, capsys):
+    out = tmp_path / "tom.docx"
+    assert bms(["report", "tjenesterapport", "--year", "2019", "--output", str(out), "--data-dir", str(demo_dir)]) == 0
+    assert "Det finnes ingen data for 2019 i datavarehuset." in [p.text for p in Document(str(out)).paragraphs]
+    code = bms(
+        [
+            "report",
+            "tjenesterapport",
+            "--year",
+            "2025",
+            "--area",
+            "havbruk",
+            "--output",
+            str(out),
+            "--data-dir",
+            str(demo_dir),
+        ]
+    )
+    err = capsys.readouterr().err
+    assert code == 2 and "Fant ikke tjenesteområdet «havbruk»" in err and "Traceback" not in err
