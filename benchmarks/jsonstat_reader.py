@@ -20,7 +20,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from etl.sources.jsonstat import kostra_frame, read_jsonstat  # noqa: E402
+from etl.ssb.jsonstat import kostra_frame, read_jsonstat  # noqa: E402
 
 
 def answer(cells: int, seed: int = 5055) -> str:
@@ -80,8 +80,8 @@ def main() -> None:
     theirs, other = best(lambda: pyjstat.Dataset.read(text).write("dataframe", naming="id"), args.repeat)
     assert len(frame) == len(other) == len(kostra) == args.cells
     assert np.isclose(np.nansum(frame["value"]), np.nansum(other["value"].astype(float)))
-    print(f"  etl.sources.jsonstat.read_jsonstat : {ours:6.3f} s")
-    print(f"  etl.sources.jsonstat.kostra_frame  : {rows:6.3f} s  (kostra_values-rader med dims, enhet, år)")
+    print(f"  etl.ssb.jsonstat.read_jsonstat : {ours:6.3f} s")
+    print(f"  etl.ssb.jsonstat.kostra_frame  : {rows:6.3f} s  (kostra_values-rader med dims, enhet, år)")
     print(f"  pyjstat 2.4 Dataset → DataFrame    : {theirs:6.3f} s")
     print(f"  forhold pyjstat / read_jsonstat    : {theirs / ours:6.1f}×")
     print(f"  forhold pyjstat / kostra_frame     : {theirs / rows:6.1f}×")

@@ -20,8 +20,8 @@ from dash import html
 from dashboard import components, data
 from etl.errors import BmsError
 from etl.settings import load_settings
+from etl.store.warehouse import WarehouseReader
 from etl.templates import template_bytes
-from etl.warehouse import WarehouseReader
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ import pandas as pd
 
 from etl.norsk import FOCUS_AREAS
 from etl.settings import Settings
-from etl.warehouse import WarehouseReader
+from etl.store.warehouse import WarehouseReader
 
 READER_KEY = "BMS_READER"
 SETTINGS_KEY = "BMS_SETTINGS"

@@ -25,12 +25,12 @@ import traceback
 from pathlib import Path
 
 from etl.errors import BmsError
-from etl.kostra_fetch import FetchReport, fetch_klass, fetch_kostra, fetch_query, klass_years, make_client
-from etl.loader import LoadSummary, inbox_files, load
+from etl.load import LoadSummary, inbox_files, load
 from etl.norsk import format_number
 from etl.settings import BUNDLED_DATA, CATALOGUE_FILE, SETTINGS_FILE, Settings, load_settings
 from etl.spec import stored_specs
-from etl.status import loaded_by_origin, peer_notes, status_text
+from etl.ssb.fetch import FetchReport, fetch_klass, fetch_kostra, fetch_query, klass_years, make_client
+from etl.store.status import loaded_by_origin, peer_notes, status_text
 
 DEMO_DIR = BUNDLED_DATA / "demo"
 

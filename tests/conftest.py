@@ -11,13 +11,7 @@ from etl.cli import main as bms
 from etl.settings import Settings, load_settings
 
 FIXTURES = Path(__file__).parent / "fixtures"
-SHARED_SSB = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "ssb"
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    # The real SSB responses the readers are tested on live in shared/, beside the repository (as in CI).
-    if not SHARED_SSB.is_dir():
-        raise pytest.UsageError(f"Fant ikke SSB-fixturene i {SHARED_SSB}: testene trenger shared/ ved siden av repoet.")
+SSB_FIXTURES = FIXTURES / "ssb"  # real SSB answers; where each came from: SOURCES.md there
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 from openpyxl import Workbook
 
-from etl.warehouse import DUCKDB_CONFIG
+from etl.store.warehouse import DUCKDB_CONFIG
 
 UNITS_HEADER = ["enhet_id", "enhet", "tjenesteområde", "tjeneste", "ansvar"]
 UNITS = [
@@ -160,7 +160,7 @@ def double_columns_holding(data_dir: Path, value: float) -> list[tuple[str, str]
 
 def load_ok(data_dir: Path, **kw):
     """Load a data folder's inbox (or `paths`) and assert that no file was refused."""
-    from etl.loader import load
+    from etl.load import load
     from etl.settings import load_settings
 
     summary = load(load_settings(data_dir), **kw)

@@ -162,7 +162,7 @@ class SsbReplay:
     """The server: `tables` {id: whole json-stat2}, `klass` {(classification, operation): answer}."""
 
     tables: dict[str, dict] = field(default_factory=dict)
-    klass: dict[tuple[str, str], Callable[[dict[str, str]], tuple[str, bytes]]] = field(default_factory=dict)
+    klass: dict[tuple[str, str], Callable[[Seen], tuple[str, bytes]]] = field(default_factory=dict)
     max_cells: int = 800_000
     log: list[Seen] = field(default_factory=list)
     faults: list[Fault] = field(default_factory=list)
@@ -247,7 +247,7 @@ class SsbReplay:
                     json.dumps({"error": "not found", "message": "ingen slik ressurs"}).encode(),
                     "application/json",
                 )
-            ctype, payload = answer(seen.params)
+            ctype, payload = answer(seen)  # the request whole: Klass answers as its Accept header asks
             return 200, payload, ctype
         if seen.path.startswith("/api/pxwebapi/v2/tables/"):
             if len(seen.raw_target) > MAX_URL:

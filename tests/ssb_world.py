@@ -1,5 +1,5 @@
 """The SSB the tests talk to: KOSTRA tables with every region Heim's comparison needs, and Klass answering
-with the real Latin-1 code lists from shared/fixtures/ssb plus KOSTRA groups and code changes set per test.
+with the real Latin-1 code lists from tests/fixtures/ssb plus KOSTRA groups and code changes set per test.
 
 Cell values follow `truth()`, a formula the tests use to know what a figure must be without reading the
 answers back through the code under test.
@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import json
 import zlib
+from collections.abc import Callable
 from pathlib import Path
 
-from tests.conftest import SHARED_SSB
-from tests.ssb_server import SsbReplay, make_table
+from tests.conftest import SSB_FIXTURES
+from tests.ssb_server import Seen, SsbReplay, make_table
 
 YEARS = [2019, 2020, 2021, 2022, 2023, 2024, 2025]
 PEERS = ["5056", "5014", "5059", "1576", "1566", "5061"]
@@ -75,6 +76,21 @@ def tables(updated: str = "2026-06-15T06:00:00Z") -> dict[str, dict]:
     return out
 
 
+# Names with Sámi letters outside Latin-1, which Klass's ISO-8859-1 export (the fixture) turned into «?»,
+# as Klass 131 gives them in UTF-8.
+SAMI_NAMES = {"1853": "Evenes - Evenášši", "5610": "Kárášjohka - Karasjok"}
+KLASS_FIXTURES = {"131": "klass131_kommuner_2024_latin1.csv", "104": "klass104_fylker_2024_latin1.csv"}
+
+
+def klass_codes_text(classification: str) -> str:
+    """Klass's code list (131 kommuner, 104 fylker) as text, every name exact."""
+    text = (SSB_FIXTURES / KLASS_FIXTURES[classification]).read_bytes().decode("iso-8859-1")
+    for code, name in SAMI_NAMES.items():
+        damaged = name.encode("iso-8859-1", errors="replace").decode("iso-8859-1")
+        text = text.replace(f'"{code}",,"1","{damaged}"', f'"{code}",,"1","{name}"')
+    return text
+
+
 class Klass:
     """Klass's answers: the real 131/104 lists, KOSTRA groups per kommune and date, and code changes."""
 
@@ -82,13 +98,20 @@ class Klass:
         self.groups = groups  # kommune -> [(group, valid from, valid to or None)]
         self.changes = list(changes)  # (old, old name, new, new name, date)
 
-    def codes(self, classification: str):
-        name = {"131": "klass131_kommuner_2024_latin1.csv", "104": "klass104_fylker_2024_latin1.csv"}[classification]
-        data = (SHARED_SSB / name).read_bytes()
-        return lambda params: ("text/csv;charset=ISO-8859-1", data)
+    def codes(self, classification: str) -> Callable[[Seen], tuple[str, bytes]]:
+        """The code list as Klass sends it: UTF-8 when the Accept header asks for it, else ISO-8859-1, where
+        a letter Latin-1 lacks becomes «?» (the real export in tests/fixtures/ssb was made that way)."""
+        text = klass_codes_text(classification)
 
-    def corresponds_at(self, params: dict[str, str]) -> tuple[str, bytes]:
-        day = params["date"]
+        def answer(seen: Seen) -> tuple[str, bytes]:
+            if "charset=utf-8" in seen.headers.get("Accept", "").replace(" ", "").lower():
+                return "text/csv;charset=UTF-8", text.encode("utf-8")
+            return "text/csv;charset=ISO-8859-1", text.encode("iso-8859-1", errors="replace")
+
+        return answer
+
+    def corresponds_at(self, seen: Seen) -> tuple[str, bytes]:
+        day = seen.params["date"]
         items = [
             {
                 "sourceCode": code,
@@ -106,7 +129,8 @@ class Klass:
         ]
         return "application/json", json.dumps({"correspondenceItems": items}, ensure_ascii=False).encode()
 
-    def changes_answer(self, params: dict[str, str]) -> tuple[str, bytes]:
+    def changes_answer(self, seen: Seen) -> tuple[str, bytes]:
+        params = seen.params
         items = [
             {
                 "oldCode": o,

@@ -10,7 +10,7 @@ import pytest
 from dashboard import data
 from etl.norsk import FOCUS_AREAS
 from etl.settings import load_settings
-from etl.warehouse import DUCKDB_CONFIG, WarehouseReader
+from etl.store.warehouse import DUCKDB_CONFIG, WarehouseReader
 
 
 @pytest.fixture(scope="module")

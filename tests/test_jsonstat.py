@@ -13,11 +13,11 @@ from itertools import product
 import pytest
 
 from etl.errors import FileRejected
-from etl.loader import load
-from etl.reader import read_file
+from etl.load import load
+from etl.read.reader import read_file
 from etl.settings import load_settings
-from etl.sources.jsonstat import kostra_frame, read_jsonstat
-from tests.conftest import SHARED_SSB
+from etl.ssb.jsonstat import kostra_frame, read_jsonstat
+from tests.conftest import SSB_FIXTURES
 from tests.helpers import query
 
 FIXTURES = {
@@ -28,7 +28,7 @@ FIXTURES = {
 
 
 def fixture(table: str) -> dict:
-    return json.loads((SHARED_SSB / FIXTURES[table]).read_text(encoding="utf-8"))
+    return json.loads((SSB_FIXTURES / FIXTURES[table]).read_text(encoding="utf-8"))
 
 
 def slow_cells(doc: dict) -> set[tuple]:
@@ -121,7 +121,7 @@ def test_a_broken_answer_is_refused_with_a_norwegian_reason(tmp_path):
 
 def test_real_answers_dropped_in_the_inbox_load_into_kostra_values_with_their_symbols(data_dir):
     for table in ("12367", "12191"):
-        (data_dir / "inbox" / FIXTURES[table]).write_bytes((SHARED_SSB / FIXTURES[table]).read_bytes())
+        (data_dir / "inbox" / FIXTURES[table]).write_bytes((SSB_FIXTURES / FIXTURES[table]).read_bytes())
     assert not load(load_settings(data_dir)).rejected
     counts = dict(query(data_dir, "SELECT table_id, count(*) FROM kostra_values GROUP BY 1"))
     assert counts == {"12367": 1250, "12191": 135}
@@ -253,7 +253,7 @@ def test_every_broken_variant_of_a_real_answer_is_refused_saying_what_is_wrong(t
 
 
 def test_a_document_describing_more_cells_than_the_reader_takes_is_refused_before_any_is_made(tmp_path, monkeypatch):
-    from etl.sources import jsonstat
+    from etl.ssb import jsonstat
 
     monkeypatch.setattr(jsonstat, "MAX_CELLS", 100)  # 135 cells in 12191; a sparse «value» costs nothing to write
     doc = fixture("12191")
@@ -307,7 +307,7 @@ def test_broken_answers_are_refused_one_by_one_and_the_rest_of_the_batch_loads(d
         change(doc)
         (inbox / f"{i}_ødelagt_{table}.json").write_text(json.dumps(doc), encoding="utf-8")
     for table in ("12367", "12191"):
-        (inbox / FIXTURES[table]).write_bytes((SHARED_SSB / FIXTURES[table]).read_bytes())
+        (inbox / FIXTURES[table]).write_bytes((SSB_FIXTURES / FIXTURES[table]).read_bytes())
     assert main(["load", "--data-dir", str(data_dir)]) == 1  # refused files: 1, never 3 (an unexpected fault)
     out = capsys.readouterr().out
     assert out.count("AVVIST") == 3 and "Publiserte datavarehus versjon" in out
@@ -342,7 +342,7 @@ def test_broken_answers_are_refused_one_by_one_and_the_rest_of_the_batch_loads(d
 )
 def test_ssb_json_that_holds_no_figures_is_refused_as_what_it_is(tmp_path, name, says, fix):
     path = tmp_path / name
-    path.write_bytes((SHARED_SSB / name).read_bytes())
+    path.write_bytes((SSB_FIXTURES / name).read_bytes())
     with pytest.raises(FileRejected) as e:
         read_file(path, 10**8, 10**8)
     assert says in e.value.report() and fix in e.value.report()

@@ -7,9 +7,9 @@ import datetime as dt
 import json
 import shutil
 
-from etl.loader import load
+from etl.load import load
 from etl.settings import load_settings
-from tests.conftest import SHARED_SSB
+from tests.conftest import SSB_FIXTURES
 from tests.helpers import query
 from tests.ssb_world import membership_spans
 
@@ -20,7 +20,7 @@ FYLKER_2024 = "klass104_fylker_2024_latin1.csv"
 
 def drop(data_dir, *names: str) -> None:
     for name in names:
-        shutil.copy(SHARED_SSB / name, data_dir / "inbox" / name)
+        shutil.copy(SSB_FIXTURES / name, data_dir / "inbox" / name)
     summary = load(load_settings(data_dir))
     assert not summary.rejected, [r.message for r in summary.rejected]
 

@@ -11,10 +11,19 @@ from pathlib import Path
 import pytest
 
 from etl.cli import main
-from tests.conftest import SHARED_SSB
+from tests.conftest import SSB_FIXTURES
 from tests.helpers import query
 from tests.ssb_server import make_table
-from tests.ssb_world import PEERS, REGIONS, membership_spans, quick_settings, replay, truth
+from tests.ssb_world import (
+    PEERS,
+    REGIONS,
+    SAMI_NAMES,
+    klass_codes_text,
+    membership_spans,
+    quick_settings,
+    replay,
+    truth,
+)
 
 KOSTRA_INDICATORS = {
     "netto_driftsresultat": "KOSAGD230000",
@@ -90,9 +99,8 @@ def test_raw_answers_are_cached_with_their_query_and_updated_stamp(fetch_dir):
     assert q["url"].replace("[", "%5B").replace("]", "%5D").endswith(next(t for t in sent if "12134" in t))
     assert q["selection"]["ContentsCode"] == ["KOSAGD230000", "KOSKG210000", "KOSKG320000"]
     assert json.loads(answers[0].read_bytes())["id"] == ["KOKkommuneregion0000", "ContentsCode", "Tid"]
-    assert (fetch_dir / "kostra" / "klass" / "131_codesAt_2026-01-01.csv").read_bytes() == (
-        SHARED_SSB / "klass131_kommuner_2024_latin1.csv"
-    ).read_bytes()
+    cached = (fetch_dir / "kostra" / "klass" / "131_codesAt_2026-01-01.csv").read_bytes()
+    assert cached == klass_codes_text("131").encode("utf-8")  # asked for, and kept, in UTF-8
 
 
 def test_an_interrupted_fetch_continues_without_fetching_again_what_is_cached(fetch_dir, capsys):
@@ -208,7 +216,7 @@ def test_the_v0_api_asks_with_post_bodies_and_gives_the_same_figures(fetch_dir):
 
 
 def test_a_bookmarked_v0_query_from_ssbs_web_pages_runs_and_loads(fetch_dir):
-    path = SHARED_SSB / "ssb_v0_query_export_07459.json"  # real: "API-spørring for denne tabellen"
+    path = SSB_FIXTURES / "ssb_v0_query_export_07459.json"  # real: "API-spørring for denne tabellen"
     export = json.loads(path.read_text(encoding="utf-8"))
     codes = {"Region": ["0", "0301"], "Alder": ["000", "001"], "ContentsCode": ["Personer1"], "Tid": ["2024", "2025"]}
     table = {
@@ -286,6 +294,41 @@ def test_fetch_klass_alone_loads_municipalities_counties_and_groups(fetch_dir):
         ("5055", "Heim", "50", "Trøndelag - Trööndelage", "EKG05"),
     ]
     assert REGIONS["EKA50"] == query(fetch_dir, "SELECT name FROM municipalities WHERE code = 'EKA50'")[0][0]
+    sami = dict(query(fetch_dir, "SELECT code, name FROM municipalities WHERE code IN ('1853', '5610')"))
+    assert sami == SAMI_NAMES  # not «Evená??i»: the code list came in UTF-8
+
+
+def test_a_year_klass_has_no_kostra_grouping_for_is_reported_and_the_fetch_goes_on(fetch_dir, capsys):
+    quick_settings(fetch_dir, kostra_years="2019-2025")
+    with replay() as server:
+        # Klass has no 131 → 112 correspondence before 2020 and answers 404, as the real one does
+        server.fail(
+            404,
+            body=json.dumps({"error": "Not Found", "message": "no correspondence table found"}).encode(),
+            when=lambda s: s.path.endswith("/correspondsAt") and s.params.get("date", "") < "2020",
+            times=-1,
+        )
+        assert fetch(fetch_dir, server, "kostra") == 0
+        asked = {s.params.get("date") for s in server.log if s.path.endswith("/correspondsAt")}
+    out = capsys.readouterr().out
+    assert "2019-01-01" in asked and "Klass har ingen KOSTRA-gruppering (131 → 112) for 2019-01-01" in out
+    assert "fant ikke KOSTRA-gruppen" not in out
+    got = dict(
+        query(
+            fetch_dir,
+            "SELECT year(period), value FROM indicator_values "
+            "WHERE indicator_id = 'netto_driftsresultat' AND scope_code = '5055'",
+        )
+    )
+    assert got == {y: truth("KOSAGD230000", "5055", y) for y in range(2019, 2026)}
+    groups = dict(
+        query(
+            fetch_dir,
+            "SELECT year, group_code FROM kostra_comparison "
+            "WHERE indicator_id = 'netto_driftsresultat' AND scope = 'kommune'",
+        )
+    )
+    assert groups[2019] is None and {groups[y] for y in range(2020, 2026)} == {"EKG05"}
 
 
 @pytest.mark.parametrize("api", ["v2", "v0"])

@@ -7,7 +7,7 @@ from itertools import product
 import pytest
 
 from etl.errors import BmsError
-from etl.kostra_plan import KostraRef, TableMeta, cells, choose_years, parse_years, regions_for, selection_for, split
+from etl.ssb.plan import KostraRef, TableMeta, cells, choose_years, parse_years, regions_for, selection_for, split
 
 
 def meta(**codes: list[str]) -> TableMeta:

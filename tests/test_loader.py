@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from etl.loader import load
+from etl.load import load
 from etl.settings import load_settings
 from tests.helpers import catalogue_size, patch_xlsx, query, snapshot, units_file, write_csv, write_xlsx
 

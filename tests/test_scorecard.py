@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from etl.loader import load
+from etl.load import load
 from etl.settings import load_settings
 from tests.helpers import catalogue_size, query, units_file, write_xlsx
 

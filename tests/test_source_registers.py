@@ -12,7 +12,7 @@ import pytest
 from openpyxl import load_workbook
 
 from etl.export import export_bytes
-from etl.warehouse import DUCKDB_CONFIG
+from etl.store.warehouse import DUCKDB_CONFIG
 from tests.helpers import load_ok as run
 from tests.helpers import query, rounded, snapshot, write_csv, write_xlsx
 from tests.test_refusals import refuse

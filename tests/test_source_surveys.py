@@ -14,7 +14,7 @@ import pytest
 from openpyxl import load_workbook
 
 from etl.export import export_bytes
-from etl.warehouse import DUCKDB_CONFIG
+from etl.store.warehouse import DUCKDB_CONFIG
 from tests.helpers import (
     assert_nothing_to_subtract,
     double_columns_holding,

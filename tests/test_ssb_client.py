@@ -3,13 +3,14 @@
 
 from __future__ import annotations
 
+import json
 import socket
 
 import pytest
 import requests
 
-from etl.ssb_client import RateLimiter, SsbClient, SsbError
-from tests.ssb_world import PEERS, replay, truth
+from etl.ssb.client import KLASS_CSV, RateLimiter, SsbClient, SsbError
+from tests.ssb_world import PEERS, SAMI_NAMES, replay, truth
 
 SELECTION = {"KOKkommuneregion0000": ["5055", "EAKUO"], "ContentsCode": ["KOSAGD230000"], "Tid": ["2024", "2025"]}
 
@@ -276,3 +277,35 @@ def test_klass_csv_comes_as_ssb_sends_it_in_latin_1():
     assert server.log[0].headers.get("Accept") == "text/csv"
     assert "Frøya".encode("iso-8859-1") in raw and "Frøya".encode() not in raw
     assert all(p in raw.decode("iso-8859-1") for p in PEERS)
+
+
+def test_klass_csv_is_asked_for_in_utf_8_so_sami_names_arrive_exact():
+    with replay() as server:
+        raw = client(server).klass("classifications/131/codesAt", {"date": "2026-01-01"}, KLASS_CSV)
+    assert server.log[0].headers.get("Accept") == "text/csv; charset=UTF-8"
+    text = raw.decode("utf-8")
+    assert all(f'"{code}",,"1","{name}"' in text for code, name in SAMI_NAMES.items()) and "?" not in text
+
+
+def test_every_request_says_who_asks_even_on_a_session_that_has_its_own_user_agent():
+    with replay() as server:
+        client(server, session=requests.Session()).v2_metadata("12134")
+        client(server).klass("classifications/104/codesAt", {"date": "2026-01-01"}, KLASS_CSV)
+    agents = [s.headers.get("User-Agent", "") for s in server.log]
+    assert len(agents) == 2 and all(a.startswith("heim-bms/") and "python-requests/" not in a for a in agents)
+
+
+def test_a_json_stat_answer_with_a_byte_order_mark_is_read():
+    with replay() as server:
+        meta, _ = client(server).v2_metadata("12134")
+        server.fail(200, body=b"\xef\xbb\xbf" + json.dumps(meta, ensure_ascii=False).encode("utf-8"))
+        again, raw = client(server).v2_metadata("12134")
+    assert raw.startswith(b"\xef\xbb\xbf") and again == meta
+
+
+def test_a_klass_404_speaks_of_the_classification_and_date_not_of_a_table_number():
+    with replay() as server, pytest.raises(SsbError) as e:
+        client(server).klass("classifications/999/codesAt", {"date": "2026-01-01"})
+    message = str(e.value)
+    assert e.value.status == 404 and "SSB fant ikke Klass classifications/999/codesAt (HTTP 404)" in message
+    assert "ssb.no/klass" in message and "tabellnummer" not in message and "statbank" not in message

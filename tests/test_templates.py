@@ -8,7 +8,7 @@ import pytest
 from openpyxl import load_workbook
 
 from etl.errors import BmsError
-from etl.reader import read_file
+from etl.read.reader import read_file
 from etl.spec import load_specs
 from etl.templates import template_bytes
 

@@ -14,9 +14,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from etl.loader import load
+from etl.load import load
 from etl.settings import load_settings
-from etl.warehouse import WarehouseReader, versions
+from etl.store.warehouse import WarehouseReader, versions
 from tests.helpers import catalogue_size, snapshot, units_file, write_csv, write_xlsx
 
 HEADER = ["indikator_id", "enhet_id", "periode", "verdi"]
@@ -135,7 +135,7 @@ def test_new_software_rebuilds_the_warehouse_without_new_files(data_dir, monkeyp
     assert load(settings).version == 1
     assert load(settings).version is None  # nothing new: nothing built
     # what an upgrade changes: the specs and SQL the warehouse is built with
-    monkeypatch.setattr("etl.loader.schema_fingerprint", lambda: "a-newer-release")
+    monkeypatch.setattr("etl.load.schema_fingerprint", lambda: "a-newer-release")
     summary = load(settings)
     assert summary.version == 2 and summary.results == []
     assert load(settings).version is None

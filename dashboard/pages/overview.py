@@ -19,7 +19,7 @@ from dashboard.components import (
     unit_options,
 )
 from etl.settings import Settings
-from etl.warehouse import WarehouseReader
+from etl.store.warehouse import WarehouseReader
 
 dash.register_page(__name__, path="/", name="Oversikt", title="Oversikt – Heim BMS", order=0)
 

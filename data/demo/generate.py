@@ -1336,7 +1336,7 @@ def held_back(df, group, min_n):
     """The survey cells (unit or None for the kommune, *group) never published: a unit with fewer answers
     than min_n, and, in its group, the smallest other units until the answers no shown unit accounts for
     are at least min_n (else its mean would be the kommune's less theirs); the kommune figure itself too if
-    it rests on fewer answers than that. The rule of etl/context.py, applied to the truth."""
+    it rests on fewer answers than that. The rule of etl/checks/context.py, applied to the truth."""
     held = set()
     for key, g in df.groupby(group, sort=True):
         key = key if isinstance(key, tuple) else (key,)

@@ -1,5 +1,8 @@
--- Helpers the source files (20–39) share: the tertial calendar, when each file was loaded, and the
--- confidence interval of a survey mean.
+-- Helpers the source files (20–39) share: the kommune's number, the tertial calendar, when each file was
+-- loaded, and the confidence interval of a survey mean.
+
+-- The kommune this warehouse is for (settings.toml, kept in meta by the load): its four-digit number.
+CREATE MACRO kommune_code() AS (SELECT value FROM meta WHERE key = 'kommune_code');
 
 -- A tertial is four months: January–April, May–August, September–December.
 CREATE MACRO tertial_start(d) AS make_date(year(d), ((month(d) - 1) // 4) * 4 + 1, 1);

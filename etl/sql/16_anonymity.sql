@@ -1,7 +1,7 @@
 -- Anonymity (domain §3): a unit's survey result with fewer answers than the minimum never reaches a
 -- reader, neither directly nor by subtraction from the kommune figure.
 --
--- The loader already held such cells back (etl/context.py): it stored a marker in their place, with no
+-- The loader already held such cells back (etl/checks/context.py): it stored a marker in their place, with no
 -- value (a blank mean or value), and held back with them the smallest other units of the group until
 -- the answers no shown unit accounts for were at least the minimum (their markers keep their own n,
 -- which is at least the minimum; a cell with too few answers keeps no n). This view applies the same

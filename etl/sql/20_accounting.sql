@@ -39,7 +39,7 @@ GROUP BY a.period, a.ansvar, a.art, a.funksjon, au.unit_id;
 -- scope gets no forecast deviation for that tertial: it is never extrapolated from the months so far.
 CREATE VIEW measures_accounting AS
 WITH kommune AS (
-    SELECT value AS code FROM meta WHERE key = 'kommune_code'
+    SELECT kommune_code() AS code
 ),
 vintage AS (
     SELECT 'regnskap lastet ' || strftime(max(loaded_on), '%d.%m.%Y') AS text

@@ -21,18 +21,18 @@ WITH scoped AS (
            sum(possible_days) AS possible, sum(lost_days_self) AS self, sum(lost_days_doctor) AS doctor
     FROM sick_leave WHERE unit_id IS NOT NULL GROUP BY ALL
     UNION ALL
-    SELECT 'kommune', (SELECT value FROM meta WHERE key = 'kommune_code'), period, period_type,
+    SELECT 'kommune', kommune_code(), period, period_type,
            sum(possible_days), sum(lost_days_self), sum(lost_days_doctor)
     FROM sick_leave GROUP BY period, period_type
 ),
-kinds AS (
-    SELECT 'total' AS kind UNION ALL SELECT 'self' UNION ALL SELECT 'doctor'
+measures AS (  -- the catalogue's kilde_ref, written out whole so that a search for it finds this file
+    SELECT 'sick_leave:total' AS source_ref UNION ALL SELECT 'sick_leave:self' UNION ALL SELECT 'sick_leave:doctor'
 )
-SELECT 'sick_leave:' || k.kind AS source_ref, s.scope, s.scope_code, s.period, s.period_type,
+SELECT m.source_ref, s.scope, s.scope_code, s.period, s.period_type,
        lost / nullif(s.possible, 0) * 100 AS value, lost AS numerator, s.possible AS denominator,
        (SELECT 'sykefravær lastet ' || strftime(max(loaded_on), '%d.%m.%Y')
         FROM file_loaded WHERE sha256 IN (SELECT _sha FROM sick_leave)) AS vintage
 FROM scoped s
-CROSS JOIN kinds k
-CROSS JOIN LATERAL (SELECT CASE k.kind WHEN 'self' THEN s.self WHEN 'doctor' THEN s.doctor
-                                       ELSE s.self + s.doctor END AS lost);
+CROSS JOIN measures m
+CROSS JOIN LATERAL (SELECT CASE m.source_ref WHEN 'sick_leave:self' THEN s.self WHEN 'sick_leave:doctor' THEN s.doctor
+                                             ELSE s.self + s.doctor END AS lost);

@@ -73,7 +73,7 @@ scoped AS (
            CASE WHEN year_end_only THEN 1 ELSE 0 END AS year_end_only, 1 AS units
     FROM known WHERE unit_id IS NOT NULL
     UNION ALL
-    SELECT 'kommune', (SELECT value FROM meta WHERE key = 'kommune_code'), year, ref, sum(num), sum(den),
+    SELECT 'kommune', kommune_code(), year, ref, sum(num), sum(den),
            count(*) FILTER (WHERE year_end_only), count(*)
     FROM known GROUP BY year, ref
 ),

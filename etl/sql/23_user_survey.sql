@@ -60,7 +60,7 @@ rows AS (
     SELECT 'kommune', NULL, * FROM from_units
 )
 SELECT 'user_survey:' || service || '/' || dimension AS source_ref, scope,
-       coalesce(scope_code, (SELECT value FROM meta WHERE key = 'kommune_code')) AS scope_code,
+       coalesce(scope_code, kommune_code()) AS scope_code,
        make_date(year, 1, 1) AS period, 'year' AS period_type, mean AS value, respondents AS n,
        greatest(mean - survey_ci_half(mean, sd, respondents, scale_max), 1) AS ci_low,
        least(mean + survey_ci_half(mean, sd, respondents, scale_max), scale_max) AS ci_high,

@@ -68,7 +68,7 @@ rows AS (
     SELECT * FROM factors UNION ALL SELECT * FROM overall
 )
 SELECT 'employee_survey:' || factor AS source_ref, scope,
-       coalesce(scope_code, (SELECT value FROM meta WHERE key = 'kommune_code')) AS scope_code,
+       coalesce(scope_code, kommune_code()) AS scope_code,
        make_date(year, 1, 1) AS period, 'year' AS period_type, mean AS value, respondents AS n,
        greatest(mean - survey_ci_half(mean, sd, respondents, 5), 1) AS ci_low,
        least(mean + survey_ci_half(mean, sd, respondents, 5), 5) AS ci_high,

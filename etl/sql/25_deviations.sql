@@ -37,7 +37,7 @@ ORDER BY d.due_on, d.deviation_id;
 --                                  gets one for every tertial from the first avvik to `as_of`
 CREATE VIEW measures_deviations AS
 WITH kommune AS (
-    SELECT value AS code FROM meta WHERE key = 'kommune_code'
+    SELECT kommune_code() AS code
 ),
 tertials AS (
     SELECT t::DATE AS start, tertial_end(t) AS "end", least(tertial_end(t), a.as_of) AS at, a.as_of

@@ -49,7 +49,7 @@ WITH due AS (
       AND tertial_start(d.due_on) <= tertial_start(a.as_of - 1)
 ),
 scoped AS (
-    SELECT 'kommune' AS scope, (SELECT value FROM meta WHERE key = 'kommune_code') AS scope_code, period,
+    SELECT 'kommune' AS scope, kommune_code() AS scope_code, period,
            count(*) FILTER (WHERE in_time) AS done, count(*) AS total
     FROM due GROUP BY period
     UNION ALL

@@ -215,7 +215,7 @@ WITH mapped AS (
     WHERE regexp_full_match(coalesce(v.time_code, ''), '\d{4}') AND v.region_code IS NOT NULL
 )
 SELECT ref AS source_ref,
-       CASE WHEN code = (SELECT value FROM meta WHERE key = 'kommune_code') THEN 'kommune' ELSE 'region' END AS scope,
+       CASE WHEN code = kommune_code() THEN 'kommune' ELSE 'region' END AS scope,
        code AS scope_code, make_date(year, 1, 1) AS period, 'year' AS period_type, value,
        NULL::DOUBLE AS numerator, NULL::DOUBLE AS denominator, NULL::BIGINT AS n,
        status AS status_symbol, vintage_text AS vintage

@@ -11,7 +11,7 @@
 -- for anonymity below must not be reachable by any query.
 CREATE TEMP TABLE candidate_values AS
 WITH kommune AS (
-    SELECT value AS code FROM meta WHERE key = 'kommune_code'
+    SELECT kommune_code() AS code
 ),
 loaded AS (
     SELECT sha256, min(loaded_at) AS loaded_at FROM load_log WHERE status = 'loaded' GROUP BY sha256
@@ -83,7 +83,7 @@ SELECT * EXCLUDE (too_few) FROM candidate_values WHERE NOT too_few;
 -- A unit's 10-FAKTOR total (employee_survey:all) is held back with any of its ten factors.
 CREATE TABLE held_back AS
 WITH kommune AS (
-    SELECT value AS code FROM meta WHERE key = 'kommune_code'
+    SELECT kommune_code() AS code
 ),
 cells AS (
     SELECT source, ref, period, period_type, unit_id, reason FROM anonymity_held

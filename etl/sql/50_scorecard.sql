@@ -90,7 +90,7 @@ FROM compared;
 -- and as a view each read would recompute the newest value of every indicator and scope.
 CREATE TABLE scorecard_latest AS
 WITH expected AS (
-    SELECT indicator_id, 'kommune' AS scope, (SELECT value FROM meta WHERE key = 'kommune_code') AS scope_code
+    SELECT indicator_id, 'kommune' AS scope, kommune_code() AS scope_code
     FROM indicators WHERE level IN ('kommune', 'begge')
     UNION ALL
     SELECT indicator_id, 'enhet', unit_id FROM indicator_units

@@ -63,7 +63,7 @@ LEFT JOIN municipalities cur ON cur.code = r.code;
 
 CREATE VIEW kostra_comparison AS
 WITH setting AS (
-    SELECT (SELECT value FROM meta WHERE key = 'kommune_code') AS kommune,
+    SELECT kommune_code() AS kommune,
            list_filter(string_split(coalesce((SELECT value FROM meta WHERE key = 'comparison_regions'), ''), ','),
                        lambda x: trim(x) <> '') AS regions
 ),

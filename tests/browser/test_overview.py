@@ -13,7 +13,7 @@ from dashboard import data
 from dashboard.components import DEMO_TEXT, NO_DATA_TEXT
 from etl.norsk import FOCUS_AREAS, STATUS_LABELS, format_date, format_value
 from etl.settings import load_settings
-from etl.warehouse import DUCKDB_CONFIG, WarehouseReader
+from etl.store.warehouse import DUCKDB_CONFIG, WarehouseReader
 
 pytestmark = pytest.mark.browser
 

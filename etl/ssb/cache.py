@@ -20,7 +20,7 @@ import os
 from pathlib import Path
 
 from etl.settings import Settings
-from etl.sources.ssb import sidecar
+from etl.ssb.documents import sidecar
 
 KLASS = "klass"
 _PART = ".part"

@@ -1,6 +1,6 @@
 """SSB documents as tables of a kind: json-stat2 answers (KOSTRA) and Klass JSON (codes, groups, changes).
 
-`etl.reader.read_file` hands every JSON file here. A document fetched by `bms fetch` has the query that
+`etl.read.reader.read_file` hands every JSON file here. A document fetched by `bms fetch` has the query that
 fetched it beside it (`<name>.query.json`): the table number, and for Klass the date and classification
 asked for, which the answer itself does not repeat.
 """
@@ -15,10 +15,10 @@ import pandas as pd
 
 from etl.errors import FileRejected, Problem
 from etl.norsk import format_number
-from etl.reader import Table
-from etl.sources.jsonstat import JsonStatError, kostra_frame, looks_like_dataset, table_id
-from etl.sources.klass import changes_frame, codes_frame, correspondence_frame
+from etl.read.table import Table
 from etl.spec import load_specs, ssb_specs
+from etl.ssb.jsonstat import JsonStatError, kostra_frame, looks_like_dataset, table_id
+from etl.ssb.klass import changes_frame, codes_frame, correspondence_frame
 
 FETCH_AGAIN = (
     "Fila er ikke slik SSB sendte den (endret for hånd, avkortet eller laget av et annet program?). Hent svaret "

@@ -10,7 +10,8 @@ import pandas as pd
 
 from etl.errors import Problem
 from etl.norsk import KOMMUNE_WORDS, normalise_header
-from etl.reader import Table, duplicate_problems
+from etl.read.reader import duplicate_problems
+from etl.read.table import Table
 
 _SCALE = re.compile(r"\((\d+)\s*[–-]\s*(\d+)\)")
 

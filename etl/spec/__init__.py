@@ -1,4 +1,4 @@
-"""File-kind specs: each input kind declared as data in `specs/*.toml` (columns, types, aliases, checks)."""
+"""File-kind specs: each input kind declared as data in `*.toml` beside it (columns, types, aliases, checks)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 from etl.norsk import normalise_header
 
-SPEC_DIR = Path(__file__).parent / "specs"
+SPEC_DIR = Path(__file__).parent  # the kinds are declared as TOML beside this module
 
 # Column types and the DuckDB type each is stored as.
 SQL_TYPES = {
@@ -193,7 +193,7 @@ def _check_duplicates(spec: Spec) -> None:
         # a number kept from one line of several would lose the others' part without a word
         raise ValueError(f"{spec.kind}: duplicates.sum must list every number field outside the key; missing {unsaid}")
     if any(c.fills for c in spec.columns):
-        # the unit check in etl.context finds rows of one unit again after names are resolved, and refuses them
+        # the unit check in etl.checks.context finds rows of one unit again after names are resolved, and refuses them
         raise ValueError(f"{spec.kind}: same_key = 'sum' cannot have a column that fills another (fills)")
 
 
@@ -206,7 +206,7 @@ def load_specs() -> dict[str, Spec]:
 
 @functools.cache
 def ssb_specs() -> dict[str, Spec]:
-    """Kinds that arrive as SSB documents (json-stat2, Klass JSON), read by `etl.sources`, never by headers."""
+    """Kinds that arrive as SSB documents (json-stat2, Klass JSON), read by `etl.ssb`, never by headers."""
     specs = [parse_spec(p.read_text(encoding="utf-8")) for p in sorted((SPEC_DIR / "ssb").glob("*.toml"))]
     return {s.kind: s for s in sorted(specs, key=lambda s: (s.order, s.kind))}
 

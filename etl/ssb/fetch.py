@@ -1,5 +1,5 @@
 """`bms fetch kostra` and `bms fetch klass`: ask SSB for what the catalogue and the settings need and keep
-every answer under `data/kostra/` (see etl/kostra_cache.py); the CLI then loads them.
+every answer under `data/kostra/` (see etl/ssb/cache.py); the CLI then loads them.
 
 KOSTRA: metadata first (which codes and years each table has, and when it was updated), then Klass for
 those years (the kommune's KOSTRA group and county, renumbered peers), then the data, split to stay
@@ -16,11 +16,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import duckdb
-
-from etl import kostra_cache as cache
 from etl.errors import BmsError, FileRejected
-from etl.kostra_plan import (
+from etl.norsk import format_number
+from etl.read.reader import read_file
+from etl.settings import Settings
+from etl.ssb import cache
+from etl.ssb.client import KLASS_CSV, SsbClient, SsbError
+from etl.ssb.plan import (
     KostraRef,
     TableMeta,
     cells,
@@ -31,11 +33,7 @@ from etl.kostra_plan import (
     selection_for,
     split,
 )
-from etl.norsk import format_number
-from etl.reader import read_file
-from etl.settings import Settings
-from etl.ssb_client import SsbClient, SsbError
-from etl.warehouse import DUCKDB_CONFIG, published
+from etl.store.warehouse import open_published
 
 Progress = Callable[[str], None]
 
@@ -48,12 +46,14 @@ class FetchReport:
     cached: int = 0
     notes: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    no_group_years: list[int] = field(default_factory=list)  # years Klass has no KOSTRA grouping for
 
     def add(self, other: FetchReport) -> None:
         self.fetched += other.fetched
         self.cached += other.cached
         self.notes += other.notes
         self.problems += other.problems
+        self.no_group_years += other.no_group_years
 
     def summary(self, cache_dir: Path | str = "kostra/") -> str:
         """One Norwegian line: how many answers were fetched and how many were already in the cache folder."""
@@ -108,27 +108,25 @@ def klass_years(settings: Settings, today: dt.date | None = None) -> list[int]:
     return years or list(range(this_year - 5, this_year))
 
 
-def fetch_klass(
-    settings: Settings, client: SsbClient, years: list[int], progress: Progress, refresh: bool = False
-) -> FetchReport:
-    """Kommuner (131) and fylker (104) valid at the Klass date, KOSTRA group membership (131 → 112) on
-    1 January of each year, and the kommune-number changes since the first year."""
+def _klass_asks(settings: Settings, years: list[int]) -> list[tuple[str, str, dict[str, str], str, dict]]:
+    """What to ask Klass, each as (cache name, path, parameters, Accept, what to keep beside the answer)."""
     date = default_klass_date(settings.klass_date)
     after = (dt.date.fromisoformat(date) + dt.timedelta(days=1)).isoformat()
     first = f"{min(years)}-01-01" if years else date
-    asks = [
-        (f"131_codesAt_{date}.csv", "classifications/131/codesAt", {"date": date}, "text/csv", {}),
-        (f"104_codesAt_{date}.csv", "classifications/104/codesAt", {"date": date}, "text/csv", {}),
-        *(
-            (
-                f"131-112_correspondsAt_{y}-01-01.json",
-                "classifications/131/correspondsAt",
-                {"targetClassificationId": "112", "date": f"{y}-01-01"},
-                "application/json",
-                {"targetClassificationId": "112", "date": f"{y}-01-01"},
-            )
-            for y in years
-        ),
+    groups = [
+        (
+            f"131-112_correspondsAt_{y}-01-01.json",
+            "classifications/131/correspondsAt",
+            {"targetClassificationId": "112", "date": f"{y}-01-01"},
+            "application/json",
+            {"targetClassificationId": "112", "date": f"{y}-01-01"},
+        )
+        for y in years
+    ]
+    return [
+        (f"131_codesAt_{date}.csv", "classifications/131/codesAt", {"date": date}, KLASS_CSV, {}),
+        (f"104_codesAt_{date}.csv", "classifications/104/codesAt", {"date": date}, KLASS_CSV, {}),
+        *groups,
         (
             f"131_changes_{first}_{after}.json",
             "classifications/131/changes",
@@ -137,6 +135,17 @@ def fetch_klass(
             {},
         ),
     ]
+
+
+def fetch_klass(
+    settings: Settings, client: SsbClient, years: list[int], progress: Progress, refresh: bool = False
+) -> FetchReport:
+    """Kommuner (131) and fylker (104) valid at the Klass date, KOSTRA group membership (131 → 112) on
+    1 January of each year, and the kommune-number changes since the first year.
+
+    A year Klass has no KOSTRA grouping for (it answers 404, as for years before 2020) is reported and
+    skipped: the kommune has no KOSTRA group that year, and the rest is fetched."""
+    asks = _klass_asks(settings, years)
     report = FetchReport()
     for i, (name, path, params, accept, extra) in enumerate(asks, 1):
         target = cache.klass_path(settings, name)
@@ -145,7 +154,18 @@ def fetch_klass(
             progress(f"[Klass {i}/{len(asks)}] {name}: allerede hentet")
             continue
         progress(f"[Klass {i}/{len(asks)}] henter {path} {' '.join(f'{k}={v}' for k, v in params.items())}")
-        raw = client.klass(path, params, accept)
+        try:
+            raw = client.klass(path, params, accept)
+        except SsbError as e:
+            if e.status != 404 or not path.endswith("/correspondsAt"):
+                raise
+            year = int(params["date"][:4])
+            report.no_group_years.append(year)
+            report.notes.append(
+                f"Klass har ingen KOSTRA-gruppering (131 → 112) for {params['date']}: kommunene har ingen "
+                f"KOSTRA-gruppe i {year}, og sammenligningen med gruppen står tom det året"
+            )
+            continue
         cache.store(target, raw, {"source": "klass", "path": path, "params": params, "accept": accept, **extra})
         report.fetched += 1
     return report
@@ -162,12 +182,10 @@ class _Facts:
 def _facts(settings: Settings, years: list[int]) -> _Facts:
     """What the published warehouse knows from Klass: the kommune's KOSTRA group per year, its county,
     and older numbers of the kommune and the peers (the SQL in 30_kostra.sql is the one place for these)."""
-    target = published(settings.current)
     facts = _Facts({}, None, {})
-    if target is None:
-        return facts
-    con = duckdb.connect(str(target), read_only=True, config=DUCKDB_CONFIG)
-    try:
+    with open_published(settings.current) as con:
+        if con is None:
+            return facts
         for y in years:
             row = con.execute(
                 "SELECT kostra_group FROM kostra_group_membership WHERE code = ? "
@@ -182,8 +200,6 @@ def _facts(settings: Settings, years: list[int]) -> _Facts:
         for old, new in con.execute("SELECT old_code, current_code FROM municipality_code_map").fetchall():
             facts.predecessors.setdefault(new, []).append(old)
             facts.current[old] = new
-    finally:
-        con.close()
     return facts
 
 
@@ -259,7 +275,7 @@ def fetch_kostra(
     load_klass()
     facts = _facts(settings, years)
     wants_group = any(t.strip().lower() == "kostragruppe" for t in settings.comparison_regions)
-    missing_groups = [y for y in years if y not in facts.groups]
+    missing_groups = [y for y in years if y not in facts.groups and y not in report.no_group_years]
     if wants_group and missing_groups:
         report.problems.append(
             f"fant ikke KOSTRA-gruppen til kommune {settings.kommune_code} i Klass for "

@@ -14,6 +14,8 @@ import os
 import re
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,7 +25,7 @@ import pandas as pd
 from etl import __version__
 from etl.spec import SPEC_DIR, Spec, stored_specs
 
-SQL_DIR = Path(__file__).parent / "sql"
+SQL_DIR = Path(__file__).resolve().parent.parent / "sql"  # etl/sql: one file per derived relation
 _VERSION = re.compile(r"^bms-(\d{6})\.duckdb$")
 DUCKDB_CONFIG = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
 
@@ -73,6 +75,28 @@ def versions(warehouse_dir: Path) -> list[tuple[int, Path]]:
 def published(current: Path) -> Path | None:
     """The version file `current.duckdb` points at, or None when nothing is published yet."""
     return Path(os.path.realpath(current)) if current.exists() else None
+
+
+def connect_read_only(version: Path) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to one warehouse version file (extensions never fetched nor loaded)."""
+    return duckdb.connect(str(version), read_only=True, config=DUCKDB_CONFIG)
+
+
+@contextmanager
+def open_published(current: Path) -> Iterator[duckdb.DuckDBPyConnection | None]:
+    """The one way to read the published warehouse once: a read-only connection, closed on leaving the
+    `with` block, or None when nothing is published yet.
+
+    Example: `with open_published(settings.current) as con: rows = con.execute(...) if con else []`."""
+    target = published(current)
+    if target is None:
+        yield None
+        return
+    con = connect_read_only(target)
+    try:
+        yield con
+    finally:
+        con.close()
 
 
 def build(
@@ -221,7 +245,7 @@ class WarehouseReader:
                 target = published(self.current)
                 if target is not None and target != self._target:
                     try:
-                        self._con = duckdb.connect(str(target), read_only=True, config=DUCKDB_CONFIG)
+                        self._con = connect_read_only(target)
                         self._target = target
                     except duckdb.IOException:
                         if self._con is None:  # pruned between readlink and open: try next time

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 
 from etl.errors import BmsError
-from etl.sources.jsonstat import dimensions, region_dimension
+from etl.ssb.jsonstat import dimensions, region_dimension
 
 REF = re.compile(r"^\s*(\d{5})/([A-Za-z0-9_]+)(?::(.+))?\s*$")
 NEWEST_YEARS = 5  # the default span: the trend over five years

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import duckdb
 
-from etl.loader import inbox_files
+from etl.load import inbox_files
 from etl.norsk import format_number
 from etl.settings import Settings
-from etl.warehouse import DUCKDB_CONFIG, published
+from etl.store.warehouse import open_published
 
 RELATIONS = (
     "units",
@@ -30,16 +30,12 @@ RELATIONS = (
 
 def loaded_by_origin(settings: Settings) -> dict[str, int]:
     """How many loaded files the published warehouse holds per origin (innboks, demo, katalog)."""
-    target = published(settings.current)
-    if target is None:
-        return {}
-    con = duckdb.connect(str(target), read_only=True, config=DUCKDB_CONFIG)
-    try:
+    with open_published(settings.current) as con:
+        if con is None:
+            return {}
         return dict(
             con.execute("SELECT origin, count(*) FROM load_log WHERE status = 'loaded' GROUP BY origin").fetchall()
         )
-    finally:
-        con.close()
 
 
 def _kostra_lines(con: duckdb.DuckDBPyConnection) -> list[str]:
@@ -68,56 +64,18 @@ def _peer_notes(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 def peer_notes(settings: Settings) -> list[str]:
     """The peers' notes from the published warehouse (none when nothing is published)."""
-    target = published(settings.current)
-    if target is None:
-        return []
-    con = duckdb.connect(str(target), read_only=True, config=DUCKDB_CONFIG)
-    try:
-        return _peer_notes(con)
-    finally:
-        con.close()
+    with open_published(settings.current) as con:
+        return _peer_notes(con) if con is not None else []
 
 
 def status_text(settings: Settings) -> str:
     """A plain-text status report in Norwegian."""
     lines = [f"Datamappe: {settings.data_dir}"]
-    target = published(settings.current)
-    if target is None:
-        lines.append("Ingen datavarehus er publisert ennå. Kjør «bms load» eller «bms demo».")
-    else:
-        con = duckdb.connect(str(target), read_only=True, config=DUCKDB_CONFIG)
-        try:
-            meta = dict(con.execute("SELECT key, value FROM meta").fetchall())
-            demo = con.execute("SELECT count(*) FROM load_log WHERE origin = 'demo' AND status = 'loaded'").fetchone()[
-                0
-            ]
-            built = meta.get("built_at", "").replace("T", " kl. ")
-            lines.append(f"Publisert versjon {meta.get('version')} bygget {built}" + (" – DEMODATA" if demo else ""))
-            lines.append(f"Åpnes skrivebeskyttet fra {settings.current}")
-            lines.append("")
-            lines.append("Innhold:")
-            for rel in RELATIONS:
-                try:
-                    n = con.execute(f"SELECT count(*) FROM {rel}").fetchone()[0]
-                    lines.append(f"  {rel:18} {format_number(n):>10} rader")
-                except duckdb.CatalogException:  # built by an older version of the software
-                    lines.append(f"  {rel:18} {'mangler':>10}  (kjør «bms load» for å bygge på nytt)")
-            lines += _kostra_lines(con)
-            if notes := _peer_notes(con):
-                lines += ["", "Merk:", *(f"  {note}" for note in notes)]
-            lines.append("")
-            lines.append("Siste filer:")
-            for name, kind, rows, st, when, msg in con.execute(
-                "SELECT file_name, kind, rows, status, loaded_at, message FROM load_log "
-                "ORDER BY loaded_at DESC, file_name LIMIT 25"
-            ).fetchall():
-                label = {"loaded": "lastet", "rejected": "AVVIST"}.get(st, st)
-                lines.append(
-                    f"  {when:%d.%m.%Y %H:%M}  {label:7} {name}"
-                    + (f" ({kind}, {format_number(rows)} rader)" if st == "loaded" else f": {msg}")
-                )
-        finally:
-            con.close()
+    with open_published(settings.current) as con:
+        if con is None:
+            lines.append("Ingen datavarehus er publisert ennå. Kjør «bms load» eller «bms demo».")
+        else:
+            lines += _published_lines(con, settings)
     waiting = inbox_files(settings)
     lines.append("")
     names = ": " + ", ".join(p.name for p in waiting) if waiting else ""
@@ -125,3 +83,37 @@ def status_text(settings: Settings) -> str:
     reports = sorted(settings.rejected.glob("*.feil.txt")) if settings.rejected.exists() else []
     lines.append(f"Avviste filer med feilrapport i {settings.rejected}: {len(reports)}")
     return "\n".join(lines)
+
+
+def _published_lines(con: duckdb.DuckDBPyConnection, settings: Settings) -> list[str]:
+    """The published version: when it was built, what it holds, and the files loaded last."""
+    meta = dict(con.execute("SELECT key, value FROM meta").fetchall())
+    demo = con.execute("SELECT count(*) FROM load_log WHERE origin = 'demo' AND status = 'loaded'").fetchone()[0]
+    built = meta.get("built_at", "").replace("T", " kl. ")
+    lines = [f"Publisert versjon {meta.get('version')} bygget {built}" + (" – DEMODATA" if demo else "")]
+    lines += [f"Åpnes skrivebeskyttet fra {settings.current}", "", "Innhold:"]
+    for rel in RELATIONS:
+        try:
+            n = con.execute(f"SELECT count(*) FROM {rel}").fetchone()[0]
+            lines.append(f"  {rel:18} {format_number(n):>10} rader")
+        except duckdb.CatalogException:  # built by an older version of the software
+            lines.append(f"  {rel:18} {'mangler':>10}  (kjør «bms load» for å bygge på nytt)")
+    lines += _kostra_lines(con)
+    if notes := _peer_notes(con):
+        lines += ["", "Merk:", *(f"  {note}" for note in notes)]
+    return lines + ["", "Siste filer:", *_recent_files(con)]
+
+
+def _recent_files(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The 25 files loaded or rejected last, newest first."""
+    lines = []
+    for name, kind, rows, st, when, msg in con.execute(
+        "SELECT file_name, kind, rows, status, loaded_at, message FROM load_log "
+        "ORDER BY loaded_at DESC, file_name LIMIT 25"
+    ).fetchall():
+        label = {"loaded": "lastet", "rejected": "AVVIST"}.get(st, st)
+        lines.append(
+            f"  {when:%d.%m.%Y %H:%M}  {label:7} {name}"
+            + (f" ({kind}, {format_number(rows)} rader)" if st == "loaded" else f": {msg}")
+        )
+    return lines

@@ -28,11 +28,17 @@ from urllib.parse import urlsplit
 import requests
 import urllib3.exceptions
 
+from etl import __version__
 from etl.errors import BmsError
 
 RETRY_STATUS = {429, 502, 503, 504}
 DEFAULT_BASE_URL = "https://data.ssb.no"
 QUICK_RETRY_SECONDS = 1.0  # the one retry after a refused connection or an unknown host
+USER_AGENT = f"heim-bms/{__version__} (balansert målstyring for kommuner; python-requests)"
+# Klass sends CSV as ISO-8859-1 unless asked otherwise, and Sámi letters outside Latin-1 become «?».
+KLASS_CSV = "text/csv; charset=UTF-8"
+KLASS_NOT_FOUND = "Sjekk klassifikasjonen og datoen på www.ssb.no/klass"
+STATBANK_NOT_FOUND = "Sjekk at tabellnummeret finnes på ssb.no/statbank"
 
 
 def resume_hint(cache_dir: str | Path | None) -> str:
@@ -42,7 +48,13 @@ def resume_hint(cache_dir: str | Path | None) -> str:
 
 
 class SsbError(BmsError):
-    """SSB could not be reached, or answered with an error; the message says what to do."""
+    """SSB could not be reached, or answered with an error; the message says what to do.
+
+    `status` is the HTTP status of SSB's error answer (None when no answer came at all)."""
+
+    def __init__(self, message: str, status: int | None = None):
+        super().__init__(message)
+        self.status = status
 
 
 class RateLimiter:
@@ -121,7 +133,8 @@ class SsbClient:
         self.wall = wall
         self.progress = progress
         self.session = session or requests.Session()
-        self.session.headers.setdefault("User-Agent", "heim-bms (balansert målstyring; requests)")
+        # assigned, not setdefault: requests.Session already carries its own User-Agent
+        self.session.headers["User-Agent"] = USER_AGENT
         self.requests = 0
 
     # ------------------------------------------------------------------ PxWebApi v2
@@ -169,21 +182,28 @@ class SsbClient:
 
     # ------------------------------------------------------------------ Klass
     def klass(self, path: str, params: dict[str, str], accept: str = "application/json") -> bytes:
-        """A Klass answer's bytes; CSV comes as ISO-8859-1, Klass's default for CSV."""
+        """A Klass answer's bytes, as `accept` asks (KLASS_CSV: CSV in UTF-8, so Sámi names are exact)."""
         url = f"{self.base_url}/api/klass/v1/{path}"
         query = "&".join(f"{k}={v}" for k, v in params.items())
-        return self._send("GET", f"{url}?{query}" if query else url, headers={"Accept": accept}, what=f"Klass {path}")
+        target = f"{url}?{query}" if query else url
+        return self._send("GET", target, headers={"Accept": accept}, what=f"Klass {path}", not_found=KLASS_NOT_FOUND)
 
     # ------------------------------------------------------------------ sending
     def _json(self, method: str, url: str, body: dict | None = None, what: str = "") -> tuple[dict, bytes]:
         raw = self._send(method, url, body=body, what=what)
         try:
-            return json.loads(raw.decode("utf-8")), raw
+            return json.loads(raw.decode("utf-8-sig")), raw  # a byte-order mark is not an error
         except (UnicodeDecodeError, ValueError):
             raise SsbError(f"SSB svarte med noe som ikke er JSON ({what}). Prøv igjen senere. {self.hint}") from None
 
     def _send(
-        self, method: str, url: str, body: dict | None = None, headers: dict | None = None, what: str = ""
+        self,
+        method: str,
+        url: str,
+        body: dict | None = None,
+        headers: dict | None = None,
+        what: str = "",
+        not_found: str = STATBANK_NOT_FOUND,
     ) -> bytes:
         attempt = 0
         while True:
@@ -206,7 +226,8 @@ class SsbClient:
                 attempt += 1
                 continue
             if r.status_code >= 400:
-                raise SsbError(error_message(r, what, self.retries, self.hint, self._custom_url()))
+                message = error_message(r, what, self.retries, self.hint, self._custom_url(), not_found)
+                raise SsbError(message, r.status_code)
             return r.content
 
     def _custom_url(self) -> str | None:
@@ -294,7 +315,7 @@ def _reason(e: Exception) -> str:
 
 def _detail(r: requests.Response) -> str:
     """SSB's explanation: PxWebApi v2 puts it in `title` (and sometimes `detail`), others in text."""
-    text = r.content.decode("utf-8", errors="replace").strip()
+    text = r.content.decode("utf-8-sig", errors="replace").strip()
     try:
         body = json.loads(text)
     except ValueError:
@@ -306,10 +327,16 @@ def _detail(r: requests.Response) -> str:
 
 
 def error_message(
-    r: requests.Response, what: str, retries: int, hint: str | None = None, custom_url: str | None = None
+    r: requests.Response,
+    what: str,
+    retries: int,
+    hint: str | None = None,
+    custom_url: str | None = None,
+    not_found: str = STATBANK_NOT_FOUND,
 ) -> str:
     """One Norwegian line for an error answer: what SSB said and what to do about it. `hint` says where
-    what was fetched is kept; `custom_url` is the mirror or test server asked instead of SSB, if any."""
+    what was fetched is kept; `custom_url` is the mirror or test server asked instead of SSB, if any;
+    `not_found` what to check after a 404 (a statbank table, or a Klass classification and date)."""
     hint = hint or resume_hint(None)
     detail = _detail(r)
     said = f": «{detail}»" if detail else ""
@@ -322,7 +349,7 @@ def error_message(
             "(kilde_ref) mot tabellen på ssb.no/statbank; SSB bytter iblant ut innholdskoder."
         )
     if code == 404:
-        return f"SSB fant ikke {what} (HTTP 404){said}. Sjekk at tabellnummeret finnes på ssb.no/statbank" + (
+        return f"SSB fant ikke {what} (HTTP 404){said}. {not_found}" + (
             f", og at {custom_url} er riktig adresse til SSB eller speilet." if custom_url else "."
         )
     if code == 429:

@@ -9,14 +9,13 @@ import datetime as dt
 import math
 import numbers
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from etl.errors import FileRejected, Problem
-from etl.files import Formula, Sheet, open_file
 from etl.norsk import (
     PERIOD_TYPE_EXAMPLES,
     PERIOD_TYPE_LABELS,
@@ -28,21 +27,13 @@ from etl.norsk import (
     parse_number,
     parse_period,
 )
+from etl.read.files import Formula, Sheet, open_file
+from etl.read.table import Table
 from etl.spec import Column, Spec, load_specs
+from etl.ssb.documents import read_document
 
 HEADER_SEARCH_ROWS = 15
 TEMPLATE_HINT = "Last ned malen for filtypen fra dashbordet (Data → Maler) og bruk kolonnenavnene der."
-
-
-@dataclass
-class Table:
-    """The parsed rows of one sheet of a known kind: English field names, typed values, `_row` numbers."""
-
-    spec: Spec
-    sheet: str | None
-    frame: pd.DataFrame
-    ignored_columns: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
 
 
 class _SheetProblems(Exception):
@@ -73,8 +64,6 @@ def read_file(path: Path, max_bytes: int, max_unzipped: int, ignored_sheets: tup
     """Read every data sheet of a file into Tables, or raise FileRejected listing every problem."""
     opened = open_file(path, max_bytes, max_unzipped)
     if opened.json is not None:  # SSB's json-stat2 answers and Klass lists have their own reader
-        from etl.sources.ssb import read_document  # imported here: etl.sources builds on this module's Table
-
         return read_document(path, opened.json)
     ignored = {normalise_header(s) for s in ignored_sheets}
     problems: list[Problem] = []

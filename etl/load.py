@@ -16,15 +16,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import duckdb
 import pandas as pd
 
-from etl.context import Context, check_references
+from etl.checks.context import Context, check_references
 from etl.errors import BmsError, FileRejected, Problem
-from etl.kostra_cache import cache_files
-from etl.reader import Table, read_file
+from etl.read.reader import read_file
+from etl.read.table import Table
 from etl.settings import Settings
-from etl.warehouse import DUCKDB_CONFIG, NewRows, build, published, schema_fingerprint
+from etl.ssb.cache import cache_files
+from etl.store.warehouse import NewRows, build, open_published, schema_fingerprint
 
 Progress = Callable[[str], None]
 
@@ -218,11 +218,9 @@ def _known(settings: Settings) -> tuple[Context, set[str], set[str], dict[str, s
     """What the published warehouse knows: units, indicators, the hashes loaded and rejected, and the
     facts it was built with (settings, schema), or None when nothing is published yet."""
     ctx = Context(default_min_n=settings.min_n, kommune_name=settings.kommune_name)
-    target = published(settings.current)
-    if target is None:
-        return ctx, set(), set(), None
-    con = duckdb.connect(str(target), read_only=True, config=DUCKDB_CONFIG)
-    try:
+    with open_published(settings.current) as con:
+        if con is None:
+            return ctx, set(), set(), None
         ctx.units = dict(con.execute("SELECT unit_id, name FROM units").fetchall())
         ctx.ansvar = dict(con.execute("SELECT unnest(ansvar_codes), unit_id FROM units ORDER BY unit_id").fetchall())
         catalogue = con.execute(
@@ -235,8 +233,6 @@ def _known(settings: Settings) -> tuple[Context, set[str], set[str], dict[str, s
         ctx.learn_scales((i, u) for i, _, u, *_ in catalogue)
         logged = con.execute("SELECT sha256, status FROM load_log").fetchall()
         built = dict(con.execute("SELECT key, value FROM meta").fetchall())
-    finally:
-        con.close()
     return ctx, {s for s, st in logged if st == "loaded"}, {s for s, st in logged if st == "rejected"}, built
 
 

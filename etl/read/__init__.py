@@ -1,0 +1,1 @@
+"""File → tables: open a file safely, find each sheet's kind and header, parse and check every cell."""

@@ -1,1 +1,0 @@
-"""Readers for documents that are not spreadsheets: SSB's json-stat2 answers and Klass code lists."""
