@@ -6,7 +6,7 @@ from pathlib import Path
 
 from benchmarks.measure import bms, median_time
 from etl.settings import load_settings
-from etl.warehouse import WarehouseReader, build
+from etl.store.warehouse import WarehouseReader, build
 
 BUILD_FACTS = ("version", "built_at", "bms_version")
 

@@ -15,7 +15,7 @@ import python_calamine
 from benchmarks.jsonstat_reader import answer
 from benchmarks.measure import bms, median_time
 from benchmarks.national import Files
-from etl.sources.jsonstat import kostra_frame, read_jsonstat
+from etl.ssb.jsonstat import kostra_frame, read_jsonstat
 
 
 def excel(files: Files, base: Path, repeat: int, openpyxl_repeat: int = 1) -> dict[str, float]:

@@ -194,7 +194,7 @@ def sql_time(folder: Path, unit: str, repeat: int) -> float:
     """The median time of the queries the overview callbacks run (kommune and one unit), in-process."""
     from dashboard import data
     from etl.settings import load_settings
-    from etl.warehouse import WarehouseReader
+    from etl.store.warehouse import WarehouseReader
 
     settings = load_settings(folder)
     reader = WarehouseReader(settings.current)

@@ -18,10 +18,13 @@ import plotly.graph_objects as go
 
 from etl.cli import main as bms
 from etl.export import SCORECARD, to_xlsx
-from etl.loader import LoadSummary, load
+from etl.load import LoadSummary, load
 from etl.norsk import format_number, format_plain_number
 from etl.settings import CATALOGUE_FILE, load_settings
-from etl.warehouse import WarehouseReader
+from etl.ssb.client import SsbClient
+from etl.ssb.fetch import make_client
+from etl.ssb.jsonstat import kostra_frame
+from etl.store.warehouse import WarehouseReader
 
 # The catalogue's `kilde` → the file kind (load_log.kind) its figures come from.
 SOURCE_KINDS = {"KOSTRA": "kostra", "manuell": "indikatorverdier"}
@@ -273,3 +276,14 @@ def write_excel(frame: pd.DataFrame, path: Path, title: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(to_xlsx(frame, SCORECARD, "Tjenesterapport", title))
     return path
+
+
+def ssb_client(folder: Path, base_url: str | None = None) -> SsbClient:
+    """The project's SSB client as `bms fetch` makes it for a data folder (rate limit, retries), optionally
+    against another address (a mirror, or the tests' local SSB server)."""
+    return make_client(load_settings(folder, ssb_base_url=base_url), progress=print)
+
+
+def ssb_cells(doc: dict) -> pd.DataFrame:
+    """An SSB json-stat2 answer as one row per cell, read as a load reads it (codes, value, status symbol)."""
+    return kostra_frame(doc)

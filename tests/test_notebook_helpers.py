@@ -130,3 +130,26 @@ def test_service_area_figures_and_their_excel_file(demo_dir, wh, tmp_path):
     back = pd.read_excel(path, engine="calamine", skiprows=2)
     assert list(back["Gjelder"]) == list(figures["scope_name"])
     assert ((back["Verdi"] - figures["value"]).abs().fillna(0) < 1e-9).all()
+
+
+def test_the_ssb_client_fetches_a_table_from_a_server_and_keeps_its_symbols(data_dir):
+    from tests.ssb_server import SsbReplay, make_table
+
+    regions = {"5055": "Heim", "5014": "Frøya"}
+    table = make_table(
+        "12870",
+        regions,
+        {"KOSx": ("x", "prosent", 1)},
+        [2024, 2025],
+        lambda c, r, y: None if r == "5014" and y == 2025 else y - 2000 + 0.5,
+        status=lambda c, r, y: ":" if r == "5014" and y == 2025 else None,
+    )
+    with SsbReplay(tables={"12870": table}) as server:
+        client = nb.ssb_client(data_dir, base_url=server.url)
+        doc, _, asked = client.v2_data(
+            "12870", {"KOKkommuneregion0000": list(regions), "ContentsCode": ["KOSx"], "Tid": ["2024", "2025"]}
+        )
+    assert asked["url"].startswith(server.url)
+    cells = nb.ssb_cells(doc).set_index(["region_code", "year"])
+    assert cells.loc[("5055", 2025), "value"] == 25.5 and cells.loc[("5014", 2024), "value"] == 24.5
+    assert pd.isna(cells.loc[("5014", 2025), "value"]) and cells.loc[("5014", 2025), "status"] == ":"
