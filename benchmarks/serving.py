@@ -5,6 +5,7 @@ and the workers' memory afterwards."""
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import statistics
@@ -20,6 +21,7 @@ import requests
 from benchmarks.measure import ROOT, bms, children, median_time, percentile, rss_mb
 
 FAILED_TEXT = "Siden kunne ikke oppdateres"
+NOT_FOUND_TEXT = "Fant ikke siden"
 COMPARISON_WORDS = ("sammenlign", "kostra")
 
 
@@ -87,7 +89,8 @@ def session(url: str) -> requests.Session:
     page = s.get(url + "/login", timeout=30, allow_redirects=False)
     if page.status_code == 200 and 'name="password"' in page.text:  # Dash answers any path with its index
         user, password = credentials()
-        r = s.post(url + "/login", data={"username": user, "password": password}, timeout=30)
+        hidden = dict(re.findall(r'<input[^>]*type="hidden"[^>]*name="([^"]+)"[^>]*value="([^"]*)"', page.text))
+        r = s.post(url + "/login", data={**hidden, "username": user, "password": password}, timeout=30)
         if r.status_code >= 400 or "/login" in r.url:
             raise RuntimeError(f"kunne ikke logge inn som {user} (sett BMS_BENCH_USER og BMS_DEMO_PASSWORD)")
     return s
@@ -125,9 +128,16 @@ def targets(s: requests.Session, url: str, unit: str) -> dict[str, dict]:
     """The page callbacks a visit makes: the overview, a unit's overview and, when it exists, the comparison."""
     deps = s.get(url + "/_dash-dependencies", timeout=60).json()
     pages = next(d for d in deps if "_pages_content.children" in d["output"])
-    found = {}
-    for label, path, search in (("oversikt", "/", ""), ("enhet", "/", f"?enhet={unit}")):
-        found[label] = callback_body(pages, {"_pages_location.pathname": path, "_pages_location.search": search})
+    found = {"oversikt": callback_body(pages, {"_pages_location.pathname": "/", "_pages_location.search": ""})}
+    # a unit's own page where the dashboard has one (/enhet/E21), else the overview opened on the unit
+    own = callback_body(pages, {"_pages_location.pathname": f"/enhet/{unit}", "_pages_location.search": ""})
+    answer = s.post(url + "/_dash-update-component", json=own, timeout=120)
+    if answer.status_code == 200 and NOT_FOUND_TEXT not in answer.text:
+        found["enhet"] = own
+    else:
+        found["enhet"] = callback_body(
+            pages, {"_pages_location.pathname": "/", "_pages_location.search": f"?enhet={unit}"}
+        )
     links = _links(s.get(url + "/_dash-layout", timeout=60).json())
     comparison = next((h for h in links if any(w in h.lower() for w in COMPARISON_WORDS)), None)
     if comparison:
