@@ -60,9 +60,13 @@ def report_s(folder: Path) -> float | None:
         return None
     target = folder.parent / "tjenesterapport.docx"
     seconds, _, code = bms(
-        ["report", "tjenesterapport", "--data-dir", str(folder), "--område", "oppvekst", "--ut", str(target)]
+        ["report", "tjenesterapport", "--data-dir", str(folder), "--year", "2025", "--area", "oppvekst"]
+        + ["--format", "docx", "--output", str(target)]
     )
-    return seconds if code == 0 else None
+    if code != 0:
+        _say(f"bms report tjenesterapport feilet (kode {code}); report_s er ikke målt")
+        return None
+    return seconds
 
 
 def run(quick: bool, seed: int, repeat: int, workdir: Path) -> dict[str, object]:
