@@ -1,5 +1,5 @@
 # The two commands: `make run` (set up, build the demo installation, serve the dashboard) and
-# `make test` (dev tools, Debian's Chromium when missing, ruff and the whole pytest suite).
+# `make test` (dev tools, Debian's Chromium when missing, ruff, mypy and the whole pytest suite).
 
 PYTHON ?= python3
 VENV   := .venv
@@ -30,6 +30,7 @@ test: $(DEV) chromium lint
 lint: $(DEV)
 	$(VENV)/bin/ruff check etl dashboard tests benchmarks data/demo/generate.py
 	$(VENV)/bin/ruff format --check etl dashboard tests benchmarks data/demo/generate.py
+	$(VENV)/bin/mypy
 
 # Browser tests drive Debian's Chromium through Playwright; they are never skipped.
 chromium:

@@ -16,11 +16,14 @@ import datetime as dt
 import io
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import cast
 
 import duckdb
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
 
 from etl.errors import BmsError
 from etl.norsk import STATUS_LABELS, format_date, format_period, format_plain_number
@@ -197,7 +200,7 @@ def to_csv(frame: pd.DataFrame, columns: tuple[ExportColumn, ...]) -> bytes:
 def to_xlsx(frame: pd.DataFrame, columns: tuple[ExportColumn, ...], sheet: str = "Eksport", title: str = "") -> bytes:
     """An .xlsx with an optional title line, bold headers and typed cells; text is always text."""
     wb = Workbook()
-    ws = wb.active
+    ws = cast(Worksheet, wb.active)  # a new workbook's one sheet
     ws.title = sheet[:31]
     if title:
         ws.append([title])
@@ -217,7 +220,7 @@ def to_xlsx(frame: pd.DataFrame, columns: tuple[ExportColumn, ...], sheet: str =
             elif col.kind == "date":
                 cell.number_format = "dd.mm.yyyy"
     for j, col in enumerate(columns, 1):
-        ws.column_dimensions[ws.cell(row=1, column=j).column_letter].width = max(10, min(50, len(col.header) + 4))
+        ws.column_dimensions[get_column_letter(j)].width = max(10, min(50, len(col.header) + 4))
     wb.properties.creator = "Heim BMS"
     out = io.BytesIO()
     wb.save(out)

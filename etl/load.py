@@ -65,6 +65,18 @@ class _Candidate:
     result: FileResult | None = None
     error: FileRejected | None = None
 
+    @property
+    def outcome(self) -> FileResult:
+        """The file's result, once it has one (read, checked or refused)."""
+        assert self.result is not None, self.path
+        return self.result
+
+    @property
+    def destination(self) -> Path:
+        """Where the file is filed away, once that is decided."""
+        assert self.outcome.stored_as is not None, self.path
+        return self.outcome.stored_as
+
 
 def sha256(path: Path) -> str:
     """The content hash that makes reloading the same file a no-op."""
@@ -111,6 +123,35 @@ def _load(settings: Settings, paths: list[Path] | None, origin: str, progress: P
     for folder in (settings.inbox, settings.archive, settings.rejected, settings.warehouse_dir):
         folder.mkdir(parents=True, exist_ok=True)
     ctx, loaded_shas, rejected_shas, built = _known(settings)
+    candidates = _candidates(settings, paths, origin, loaded_shas, rejected_shas)
+    _read_all(settings, candidates, loaded_shas, progress)
+    _check_all(candidates, ctx)
+    for c in candidates:
+        if c.error is not None:
+            c.result = FileResult(c.path.name, "rejected", message=str(c.error))
+    todo = [c for c in candidates if c.result is not None]
+    meta = _build_facts(settings)
+    # e.g. new peers, or new SQL after an upgrade: rebuild even without new files
+    settings_changed = built is not None and any(built.get(k) != v for k, v in meta.items())
+    if not todo and not settings_changed:
+        return LoadSummary([])
+    version = None
+    if settings_changed or any(c.outcome.status != "unchanged" for c in todo):
+        version = _publish(settings, todo, meta, progress)
+    now = dt.datetime.now()
+    for c in todo:
+        if c.outcome.status == "unchanged" and not c.move:
+            continue  # a named file or the catalogue whose content was archived when first loaded
+        if c.outcome.stored_as is None:
+            c.outcome.stored_as = _destination(settings, c, now)
+        _file_away(c)
+    return LoadSummary([c.outcome for c in todo], version)
+
+
+def _candidates(
+    settings: Settings, paths: list[Path] | None, origin: str, loaded_shas: set[str], rejected_shas: set[str]
+) -> list[_Candidate]:
+    """The files this load considers: the catalogue, new SSB answers in the cache, and the inbox (or `paths`)."""
     candidates: list[_Candidate] = []
     catalogue = settings.catalogue
     # The catalogue is edited in place: it is read whenever its content changed, and a copy archived.
@@ -125,7 +166,11 @@ def _load(settings: Settings, paths: list[Path] | None, origin: str, progress: P
         if not p.exists():
             raise BmsError(f"Fant ikke fila {p}.")
         candidates.append(_Candidate(p, origin, sha256(p), move=p.resolve().parent == inbox))
+    return candidates
 
+
+def _read_all(settings: Settings, candidates: list[_Candidate], loaded_shas: set[str], progress: Progress) -> None:
+    """Read every file not loaded before into tables, or note why it is refused."""
     for n, c in enumerate(candidates, 1):
         if c.sha in loaded_shas:
             if c.origin != "katalog":
@@ -139,6 +184,9 @@ def _load(settings: Settings, paths: list[Path] | None, origin: str, progress: P
         except FileRejected as e:
             c.error = e
 
+
+def _check_all(candidates: list[_Candidate], ctx: Context) -> None:
+    """Check the references of every file read; what a file accepted teaches the files after it."""
     # Reference data first, so a batch holding both units and figures for them loads in one go.
     readable = [c for c in candidates if c.tables]
     readable.sort(key=lambda c: min(t.spec.order for t in c.tables))
@@ -158,11 +206,10 @@ def _load(settings: Settings, paths: list[Path] | None, origin: str, progress: P
         kinds = sorted({t.spec.kind for t in c.tables})
         c.result = FileResult(c.path.name, "loaded", ", ".join(kinds), sum(len(f) for f in c.frames), notes=notes)
 
-    for c in candidates:
-        if c.error is not None:
-            c.result = FileResult(c.path.name, "rejected", message=str(c.error))
-    todo = [c for c in candidates if c.result is not None]
-    meta = {
+
+def _build_facts(settings: Settings) -> dict[str, str]:
+    """What a warehouse is built with, kept in its meta table: a change rebuilds it."""
+    return {
         "kommune_code": settings.kommune_code,
         "kommune_name": settings.kommune_name,
         "min_n": str(settings.min_n),
@@ -170,48 +217,38 @@ def _load(settings: Settings, paths: list[Path] | None, origin: str, progress: P
         "comparison_regions": ",".join(settings.comparison_regions),
         "schema": schema_fingerprint(),  # specs and SQL of this code: an upgrade rebuilds the warehouse
     }
-    # e.g. new peers, or new SQL after an upgrade: rebuild even without new files
-    settings_changed = built is not None and any(built.get(k) != v for k, v in meta.items())
-    if not todo and not settings_changed:
-        return LoadSummary([])
 
-    version = None
-    if settings_changed or any(c.result.status != "unchanged" for c in todo):
-        progress("bygger nytt datavarehus")
-        now = dt.datetime.now()
-        new_rows = [
-            NewRows(t.spec, f, c.path.name, c.sha)
-            for c in todo
-            if c.result.status == "loaded"
-            for t, f in zip(c.tables, c.frames, strict=True)
-        ]
-        for c in todo:
-            c.result.stored_as = _destination(settings, c, now)
-        log = [
-            {
-                "file_name": c.path.name,
-                "sha256": c.sha,
-                "kind": c.result.kind,
-                "rows": c.result.rows,
-                "status": c.result.status,
-                "message": c.result.message or "; ".join(c.result.notes) or None,
-                "loaded_at": now,
-                "origin": c.origin,
-                "stored_as": str(c.result.stored_as.relative_to(settings.data_dir)),
-            }
-            for c in todo
-            if c.result.status != "unchanged"
-        ]
-        version, _ = build(settings.warehouse_dir, settings.current, new_rows, log, meta, settings.keep_versions)
-        progress(f"publisert versjon {version}")
+
+def _publish(settings: Settings, todo: list[_Candidate], meta: dict[str, str], progress: Progress) -> int:
+    """Build and publish the next version with the accepted rows and the load log; its version number."""
+    progress("bygger nytt datavarehus")
     now = dt.datetime.now()
+    new_rows = [
+        NewRows(t.spec, f, c.path.name, c.sha)
+        for c in todo
+        if c.outcome.status == "loaded"
+        for t, f in zip(c.tables, c.frames, strict=True)
+    ]
     for c in todo:
-        if c.result.status == "unchanged" and not c.move:
-            continue  # a named file or the catalogue whose content was archived when first loaded
-        if c.result.stored_as is None:
-            c.result.stored_as = _destination(settings, c, now)
-        _file_away(c)
-    return LoadSummary([c.result for c in todo], version)
+        c.outcome.stored_as = _destination(settings, c, now)
+    log = [
+        {
+            "file_name": c.path.name,
+            "sha256": c.sha,
+            "kind": c.outcome.kind,
+            "rows": c.outcome.rows,
+            "status": c.outcome.status,
+            "message": c.outcome.message or "; ".join(c.outcome.notes) or None,
+            "loaded_at": now,
+            "origin": c.origin,
+            "stored_as": str(c.destination.relative_to(settings.data_dir)),
+        }
+        for c in todo
+        if c.outcome.status != "unchanged"
+    ]
+    version, _ = build(settings.warehouse_dir, settings.current, new_rows, log, meta, settings.keep_versions)
+    progress(f"publisert versjon {version}")
+    return version
 
 
 def _known(settings: Settings) -> tuple[Context, set[str], set[str], dict[str, str] | None]:
@@ -237,9 +274,9 @@ def _known(settings: Settings) -> tuple[Context, set[str], set[str], dict[str, s
 
 
 def _destination(settings: Settings, c: _Candidate, now: dt.datetime) -> Path:
-    if c.origin == "ssb" and c.result.status == "loaded":
+    if c.origin == "ssb" and c.outcome.status == "loaded":
         return c.path  # the cache keeps SSB's answers: nothing to archive
-    folder = settings.rejected if c.result.status == "rejected" else settings.archive
+    folder = settings.rejected if c.outcome.status == "rejected" else settings.archive
     stem = f"{now:%Y%m%d-%H%M%S}_{c.path.name}"
     dest, i = folder / stem, 1
     while dest.exists():
@@ -250,7 +287,7 @@ def _destination(settings: Settings, c: _Candidate, now: dt.datetime) -> Path:
 
 def _file_away(c: _Candidate) -> None:
     """Move (inbox) or copy (named file, catalogue) into archive/ or rejected/, never deleting anything."""
-    dest = c.result.stored_as
+    dest = c.destination
     if dest == c.path:
         return
     if c.move:

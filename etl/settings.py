@@ -83,10 +83,10 @@ def _coerce(f: dataclasses.Field, raw: object) -> object:
     kind = f.type if isinstance(f.type, str) else getattr(f.type, "__name__", str(f.type))
     try:
         if kind.startswith("tuple"):
-            items = raw.split(",") if isinstance(raw, str) else list(raw)  # type: ignore[union-attr]
+            items = raw.split(",") if isinstance(raw, str) else list(raw)  # type: ignore[call-overload]
             return tuple(str(x).strip() for x in items if str(x).strip())
         if kind == "int":
-            return int(raw)  # type: ignore[arg-type]
+            return int(raw)  # type: ignore[call-overload]
         if kind == "float":
             return float(raw)  # type: ignore[arg-type]
         return str(raw)

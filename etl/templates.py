@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import io
+from typing import cast
 
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
 
 from etl.errors import BmsError
 from etl.spec import Spec, load_specs
@@ -31,7 +33,7 @@ def template_bytes(kind: str) -> bytes:
         raise BmsError(f"Ukjent filtype «{kind}». Kjente filtyper: {', '.join(specs)}.")
     spec = specs[kind]
     wb = Workbook()
-    data = wb.active
+    data = cast(Worksheet, wb.active)  # a new workbook's one sheet
     data.title = spec.kind.capitalize()
     bold = Font(bold=True)
     for j, col in enumerate(spec.columns, 1):

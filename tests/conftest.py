@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from etl.cli import main as bms
 from etl.settings import Settings, load_settings
+from tests.helpers import FreshWarehouse
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SSB_FIXTURES = FIXTURES / "ssb"  # real SSB answers; where each came from: SOURCES.md there
@@ -41,6 +43,14 @@ def demo_copy(demo_dir: Path, tmp_path: Path) -> Path:
     root = tmp_path / "demo"
     shutil.copytree(demo_dir, root, symlinks=True)
     return root
+
+
+@pytest.fixture
+def fresh_db() -> Iterator[FreshWarehouse]:
+    """A warehouse in memory, for a test of one SQL view that need not pay for a load (see FreshWarehouse)."""
+    db = FreshWarehouse()
+    yield db
+    db.con.close()
 
 
 @pytest.fixture

@@ -9,9 +9,10 @@ import zipfile
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 from openpyxl import Workbook
 
-from etl.store.warehouse import DUCKDB_CONFIG
+from etl.store.warehouse import DUCKDB_CONFIG, create_store, open_published, run_sql
 
 UNITS_HEADER = ["enhet_id", "enhet", "tjenesteområde", "tjeneste", "ansvar"]
 UNITS = [
@@ -81,11 +82,9 @@ def units_file(folder: Path, name: str = "enheter.xlsx") -> Path:
 
 def query(data_dir: Path, sql: str, params: list | None = None) -> list[tuple]:
     """Rows from the published warehouse of a data folder, read-only, as a notebook would."""
-    con = duckdb.connect(str(data_dir / "warehouse" / "current.duckdb"), read_only=True, config=DUCKDB_CONFIG)
-    try:
+    with open_published(data_dir / "warehouse" / "current.duckdb") as con:
+        assert con is not None, f"nothing is published in {data_dir}"
         return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()
 
 
 def snapshot(
@@ -168,9 +167,74 @@ def load_ok(data_dir: Path, **kw):
     return summary
 
 
+def refuse(data_dir: Path, file: Path, *expected: str, **settings: object) -> str:
+    """Load `file` from the inbox; assert it is refused with every `expected` text and nothing changed."""
+    from etl.load import load
+    from etl.settings import load_settings
+
+    before = snapshot(data_dir)
+    summary = load(load_settings(data_dir, **settings))
+    [result] = [r for r in summary.results if r.name == file.name]
+    assert result.status == "rejected", result
+    report = Path(f"{result.stored_as}.feil.txt").read_text(encoding="utf-8")
+    for text in expected:
+        assert text in report, f"{text!r} not in report:\n{report}"
+    assert result.stored_as.parent == data_dir / "rejected" and result.stored_as.exists()
+    assert not file.exists(), "the refused file must leave the inbox"
+    assert snapshot(data_dir) == before, "a refused file must not change the data"
+    assert ("rejected",) in set(_log_status(data_dir, file.name))
+    return report
+
+
+def _log_status(data_dir: Path, name: str) -> list[tuple]:
+    return query(data_dir, "SELECT status FROM load_log WHERE file_name = ?", [name])
+
+
 def app_client(app):
     """A Flask test client for a dashboard app, signed in as a user who may see everything (the rådmann).
 
     Tests written before logins existed, and tests that are not about access, use this one helper; the
     logins issue makes it sign in, so those tests keep meaning what they meant."""
     return app.server.test_client()
+
+
+class FreshWarehouse:
+    """A warehouse in memory for a test of the SQL alone: every raw table, empty, and the build facts a
+    load writes. Add raw rows with `add`, run etl/sql/ with `build`, then `query`: no files, no load, no
+    publish (sqlite-utils' `fresh_db`)."""
+
+    def __init__(self, **meta: str) -> None:
+        from etl.settings import Settings
+
+        defaults = Settings(Path("."))
+        self.meta = {
+            "kommune_code": defaults.kommune_code,
+            "kommune_name": defaults.kommune_name,
+            "min_n": str(defaults.min_n),
+            "peers": ",".join(defaults.peers),
+            "comparison_regions": ",".join(defaults.comparison_regions),
+            **meta,
+        }
+        self.con = duckdb.connect(":memory:", config=DUCKDB_CONFIG)
+        create_store(self.con)
+        self._seq = 0
+
+    def add(self, table: str, rows: list[dict], sha: str = "sha-test") -> None:
+        """Raw rows as a load would store them (one load sequence number per call)."""
+        self._seq += 1
+        frame = pd.DataFrame(rows).assign(_seq=self._seq, _file=f"{table}.xlsx", _sha=sha)
+        self.con.register("new_rows", frame)
+        try:
+            self.con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM new_rows")
+        finally:
+            self.con.unregister("new_rows")
+
+    def build(self) -> FreshWarehouse:
+        """Write the build facts and create every clean and derived relation, as a load does."""
+        self.con.executemany("INSERT INTO meta VALUES (?, ?)", list(self.meta.items()))
+        run_sql(self.con)
+        return self
+
+    def query(self, sql: str, params: list | None = None) -> list[tuple]:
+        """Rows of a query on the built warehouse."""
+        return self.con.execute(sql, params or []).fetchall()

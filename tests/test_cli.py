@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -58,7 +59,8 @@ def test_status_tells_what_is_loaded_and_what_was_rejected(data_dir):
     bms("load", "--data-dir", str(data_dir))
     out = bms("status", "--data-dir", str(data_dir)).stdout
     assert "Publisert versjon 1" in out
-    assert "units                       3 rader" in out
+    assert re.search(r"^  units +3 rader$", out, re.M)
+    assert re.search(r"^  sick_leave +0 rader$", out, re.M)  # every kind's relation is listed, from the specs
     assert "lastet  enheter.xlsx (enheter, 3 rader)" in out
     assert "AVVIST  tom.csv: tom.csv: fila er tom" in out
     assert "Avviste filer med feilrapport" in out and ": 1" in out

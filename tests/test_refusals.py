@@ -4,93 +4,60 @@ report (file, sheet, row, column, fix), logged, and the warehouse's data stays e
 from __future__ import annotations
 
 import zipfile
-from pathlib import Path
-
-import pytest
 
 from etl.load import load
 from etl.settings import load_settings
-from tests.helpers import UNITS_HEADER, patch_xlsx, snapshot, units_file, write_csv, write_xlsx
+from tests.helpers import UNITS_HEADER, patch_xlsx, refuse, snapshot, units_file, write_csv, write_xlsx
 
 VALUES_HEADER = ["indikator_id", "enhet_id", "periode", "verdi", "antall_svar"]
 
 
-@pytest.fixture
-def loaded(data_dir: Path) -> Path:
-    """A data folder with the catalogue and three units published."""
-    units_file(data_dir / "inbox")
-    assert not load(load_settings(data_dir)).rejected
-    return data_dir
-
-
-def refuse(data_dir: Path, file: Path, *expected: str, **settings: object) -> str:
-    """Load `file` from the inbox; assert it is refused with every `expected` text and nothing changed."""
-    before = snapshot(data_dir)
-    summary = load(load_settings(data_dir, **settings))
-    [result] = [r for r in summary.results if r.name == file.name]
-    assert result.status == "rejected", result
-    report = Path(f"{result.stored_as}.feil.txt").read_text(encoding="utf-8")
-    for text in expected:
-        assert text in report, f"{text!r} not in report:\n{report}"
-    assert result.stored_as.parent == data_dir / "rejected" and result.stored_as.exists()
-    assert not file.exists(), "the refused file must leave the inbox"
-    assert snapshot(data_dir) == before, "a refused file must not change the data"
-    assert ("rejected",) in set(_log_status(data_dir, file.name))
-    return report
-
-
-def _log_status(data_dir: Path, name: str) -> list[tuple]:
-    from tests.helpers import query
-
-    return query(data_dir, "SELECT status FROM load_log WHERE file_name = ?", [name])
-
-
-def test_empty_file(loaded):
-    f = loaded / "inbox" / "tom.xlsx"
+def test_empty_file(dd):
+    f = dd / "inbox" / "tom.xlsx"
     f.write_bytes(b"")
-    refuse(loaded, f, "fila er tom", "Slik retter du det")
+    refuse(dd, f, "fila er tom", "Slik retter du det")
 
 
-def test_corrupt_excel(loaded):
-    good = units_file(loaded / "tmp", "ok.xlsx").read_bytes()
-    f = loaded / "inbox" / "skadet.xlsx"
+def test_corrupt_excel(dd):
+    good = units_file(dd / "tmp", "ok.xlsx").read_bytes()
+    f = dd / "inbox" / "skadet.xlsx"
     f.write_bytes(good[: len(good) // 2])
-    refuse(loaded, f, "skadet")
+    refuse(dd, f, "skadet")
 
 
-def test_encrypted_excel(loaded):
+def test_encrypted_excel(dd):
     # Office encrypts .xlsx into an OLE compound file; this is its signature and sector layout.
-    f = loaded / "inbox" / "passord.xlsx"
+    f = dd / "inbox" / "passord.xlsx"
     f.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 4088)
-    refuse(loaded, f, "kryptert eller passordbeskyttet", "fjern passordet")
+    refuse(dd, f, "kryptert eller passordbeskyttet", "fjern passordet")
 
 
-def test_csv_named_xlsx(loaded):
-    f = loaded / "inbox" / "enheter.xlsx"
+def test_csv_named_xlsx(dd):
+    f = dd / "inbox" / "enheter.xlsx"
     f.write_text("enhet_id;enhet;tjenesteområde\nE50;Teknisk;teknisk\n", encoding="utf-8")
-    refuse(loaded, f, "er en tekstfil (CSV)", "endelsen .csv")
+    refuse(dd, f, "er en tekstfil (CSV)", "endelsen .csv")
 
 
-def test_excel_named_csv(loaded):
-    f = loaded / "inbox" / "enheter.csv"
-    other = write_xlsx(loaded / "tmp" / "x.xlsx", {"Enheter": [UNITS_HEADER, ["E50", "Teknisk", "teknisk", "", ""]]})
+def test_excel_named_csv(dd):
+    f = dd / "inbox" / "enheter.csv"
+    other = write_xlsx(dd / "tmp" / "x.xlsx", {"Enheter": [UNITS_HEADER, ["E50", "Teknisk", "teknisk", "", ""]]})
     f.write_bytes(other.read_bytes())
-    refuse(loaded, f, "er en Excel-fil", "endelsen .xlsx")
+    refuse(dd, f, "er en Excel-fil", "endelsen .xlsx")
 
 
-def test_unsupported_suffix(loaded):
-    f = loaded / "inbox" / "notat.docx"
+def test_unsupported_suffix(dd):
+    f = dd / "inbox" / "notat.docx"
     f.write_bytes(b"PK\x03\x04 whatever")
-    refuse(loaded, f, "filtypen «.docx» støttes ikke")
+    refuse(dd, f, "filtypen «.docx» støttes ikke")
 
 
-def test_too_large(loaded):
-    f = write_csv(loaded / "inbox" / "stor.csv", [UNITS_HEADER] + [["E9", "X" * 50, "teknisk", "", ""]] * 400)
-    refuse(loaded, f, "fila er for stor", "max_file_mb", max_file_mb=0.01)
+def test_too_large(dd):
+    f = write_csv(dd / "inbox" / "stor.csv", [UNITS_HEADER] + [["E9", "X" * 50, "teknisk", "", ""]] * 400)
+    refuse(dd, f, "fila er for stor", "max_file_mb", max_file_mb=0.01)
 
 
-def test_zip_bomb_is_refused_before_inflating(loaded):
-    f = loaded / "inbox" / "bombe.xlsx"
+def test_zip_bomb_is_refused_before_inflating(dd):
+    f = dd / "inbox" / "bombe.xlsx"
     with zipfile.ZipFile(f, "w", zipfile.ZIP_DEFLATED) as z:
         z.writestr("[Content_Types].xml", "<Types/>")
         with z.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as w:
@@ -98,13 +65,13 @@ def test_zip_bomb_is_refused_before_inflating(loaded):
             for _ in range(400):  # 400 MB of zeros in well under 1 MB on disk
                 w.write(chunk)
     assert f.stat().st_size < 2_000_000
-    refuse(loaded, f, "pakker seg ut til 419 MB", "over grensen")
+    refuse(dd, f, "pakker seg ut til 419 MB", "over grensen")
 
 
-def test_unknown_kind_lists_kinds_and_headers_seen(loaded):
-    f = write_xlsx(loaded / "inbox" / "noe.xlsx", {"Ark1": [["Fornavn", "Etternavn", "Telefon"], ["Ola", "N", 1]]})
+def test_unknown_kind_lists_kinds_and_headers_seen(dd):
+    f = write_xlsx(dd / "inbox" / "noe.xlsx", {"Ark1": [["Fornavn", "Etternavn", "Telefon"], ["Ola", "N", 1]]})
     report = refuse(
-        loaded,
+        dd,
         f,
         "fant ikke hvilken filtype",
         "«Fornavn», «Etternavn», «Telefon»",
@@ -114,16 +81,14 @@ def test_unknown_kind_lists_kinds_and_headers_seen(loaded):
     assert "ark «Ark1»" in report
 
 
-def test_missing_required_column_names_it_and_its_aliases(loaded):
-    f = write_xlsx(
-        loaded / "inbox" / "mål.xlsx", {"Mål": [["indikator_id", "mål", "enhet_id"], ["sykefravaer", 6, ""]]}
-    )
-    refuse(loaded, f, "ser ut som «Mål», men mangler kolonnen «år»", "godtatte varianter: ar, aar")
+def test_missing_required_column_names_it_and_its_aliases(dd):
+    f = write_xlsx(dd / "inbox" / "mål.xlsx", {"Mål": [["indikator_id", "mål", "enhet_id"], ["sykefravaer", 6, ""]]})
+    refuse(dd, f, "ser ut som «Mål», men mangler kolonnen «år»", "godtatte varianter: ar, aar")
 
 
-def test_unparsable_value_gives_sheet_row_column(loaded):
+def test_unparsable_value_gives_sheet_row_column(dd):
     f = write_xlsx(
-        loaded / "inbox" / "verdier.xlsx",
+        dd / "inbox" / "verdier.xlsx",
         {
             "Verdier": [
                 ["Manuelle tall 2025"],
@@ -134,29 +99,29 @@ def test_unparsable_value_gives_sheet_row_column(loaded):
             ]
         },
     )
-    refuse(loaded, f, "ark «Verdier», rad 5, kolonne D (verdi): «førti» er ikke et tall", "desimalkomma")
+    refuse(dd, f, "ark «Verdier», rad 5, kolonne D (verdi): «førti» er ikke et tall", "desimalkomma")
 
 
-def test_negative_count(loaded):
+def test_negative_count(dd):
     f = write_xlsx(
-        loaded / "inbox" / "verdier.xlsx", {"Ark1": [VALUES_HEADER, ["trivsel_skole", "E31", "2025", "4,2", -3]]}
+        dd / "inbox" / "verdier.xlsx", {"Ark1": [VALUES_HEADER, ["trivsel_skole", "E31", "2025", "4,2", -3]]}
     )
-    refuse(loaded, f, "rad 2, kolonne E (antall_svar): «-3» er negativt", "minst 0")
+    refuse(dd, f, "rad 2, kolonne E (antall_svar): «-3» er negativt", "minst 0")
 
 
-def test_out_of_scale_score(loaded):
-    f = write_xlsx(loaded / "inbox" / "verdier.xlsx", {"Ark1": [VALUES_HEADER, ["trivsel_skole", "", "2025", 7, 120]]})
-    refuse(loaded, f, "verdien 7 for trivsel_skole er utenfor skalaen 1–5", "rad 2")
+def test_out_of_scale_score(dd):
+    f = write_xlsx(dd / "inbox" / "verdier.xlsx", {"Ark1": [VALUES_HEADER, ["trivsel_skole", "", "2025", 7, 120]]})
+    refuse(dd, f, "verdien 7 for trivsel_skole er utenfor skalaen 1–5", "rad 2")
 
 
-def test_month_13(loaded):
-    f = write_csv(loaded / "inbox" / "verdier.csv", [VALUES_HEADER, ["sykefravaer", "E21", "2025-13", "6,1", ""]])
-    refuse(loaded, f, "rad 2, kolonne C (periode): «2025-13» har måned 13; en måned er 1–12")
+def test_month_13(dd):
+    f = write_csv(dd / "inbox" / "verdier.csv", [VALUES_HEADER, ["sykefravaer", "E21", "2025-13", "6,1", ""]])
+    refuse(dd, f, "rad 2, kolonne C (periode): «2025-13» har måned 13; en måned er 1–12")
 
 
-def test_contradicting_duplicates(loaded):
+def test_contradicting_duplicates(dd):
     f = write_xlsx(
-        loaded / "inbox" / "verdier.xlsx",
+        dd / "inbox" / "verdier.xlsx",
         {
             "Ark1": [
                 VALUES_HEADER,
@@ -167,15 +132,15 @@ def test_contradicting_duplicates(loaded):
         },
     )
     refuse(
-        loaded,
+        dd,
         f,
         "radene 2, 4 har samme nøkkel (indikator_id = sykefravaer, enhet_id = E21, periode = 2025-03), men ulike tall",
     )
 
 
-def test_unknown_unit_codes_are_listed(loaded):
+def test_unknown_unit_codes_are_listed(dd):
     f = write_xlsx(
-        loaded / "inbox" / "verdier.xlsx",
+        dd / "inbox" / "verdier.xlsx",
         {
             "Ark1": [
                 VALUES_HEADER,
@@ -185,62 +150,62 @@ def test_unknown_unit_codes_are_listed(loaded):
             ]
         },
     )
-    refuse(loaded, f, "ukjent enhet «E99» (rad 2, 3)", "ukjent enhet «X1» (rad 4)", "kjente: E21, E31, E41")
+    refuse(dd, f, "ukjent enhet «E99» (rad 2, 3)", "ukjent enhet «X1» (rad 4)", "kjente: E21, E31, E41")
 
 
-def test_unknown_indicator(loaded):
-    f = write_xlsx(loaded / "inbox" / "mål.xlsx", {"Mål": [["indikator_id", "år", "mål"], ["sykefravær", 2025, 6]]})
-    refuse(loaded, f, "ukjent indikator «sykefravær»", "balansehåndboka")
+def test_unknown_indicator(dd):
+    f = write_xlsx(dd / "inbox" / "mål.xlsx", {"Mål": [["indikator_id", "år", "mål"], ["sykefravær", 2025, 6]]})
+    refuse(dd, f, "ukjent indikator «sykefravær»", "balansehåndboka")
 
 
-def test_one_bad_sheet_refuses_the_whole_workbook(loaded):
+def test_one_bad_sheet_refuses_the_whole_workbook(dd):
     f = write_xlsx(
-        loaded / "inbox" / "arbeidsbok.xlsx",
+        dd / "inbox" / "arbeidsbok.xlsx",
         {
             "Verdier": [VALUES_HEADER, ["grunnskolepoeng", "E31", "2025", "41,2", 30]],
             "Mål": [["indikator_id", "år", "mål"], ["grunnskolepoeng", "tjuefem", 42]],
         },
     )
-    report = refuse(loaded, f, "ark «Mål», rad 2, kolonne B (år)")
+    report = refuse(dd, f, "ark «Mål», rad 2, kolonne B (år)")
     assert "Verdier" not in report  # the good sheet has no problem, but nothing of it is stored
     from tests.helpers import query
 
-    assert query(loaded, "SELECT count(*) FROM manual_values")[0][0] == 0
+    assert query(dd, "SELECT count(*) FROM manual_values")[0][0] == 0
 
 
-def test_every_problem_is_reported_not_just_the_first(loaded):
+def test_every_problem_is_reported_not_just_the_first(dd):
     rows = [VALUES_HEADER] + [["grunnskolepoeng", "E31", f"20{10 + i}", "x", 30] for i in range(5)]
-    f = write_xlsx(loaded / "inbox" / "verdier.xlsx", {"Ark1": rows})
-    report = refuse(loaded, f, "Fant 5 problemer")
+    f = write_xlsx(dd / "inbox" / "verdier.xlsx", {"Ark1": rows})
+    report = refuse(dd, f, "Fant 5 problemer")
     for row in range(2, 7):
         assert f"rad {row}, kolonne D (verdi)" in report
 
 
-def test_a_rejected_catalogue_keeps_the_published_one(loaded):
-    catalogue = loaded / "balansehandbok.csv"
+def test_a_rejected_catalogue_keeps_the_published_one(dd):
+    catalogue = dd / "balansehandbok.csv"
     text = catalogue.read_text(encoding="utf-8-sig").replace(";høyere;", ";oppover;", 1)
     catalogue.write_text(text, encoding="utf-8-sig")
-    before = snapshot(loaded)
-    summary = load(load_settings(loaded))
+    before = snapshot(dd)
+    summary = load(load_settings(dd))
     [result] = summary.rejected
     assert "«oppover» er ikke en gyldig verdi for retning (gyldige: høyere, lavere, intervall)" in result.message
-    assert snapshot(loaded) == before
+    assert snapshot(dd) == before
     assert catalogue.exists(), "the analyst's catalogue file is never moved or deleted"
 
 
 SICK_HEADER = ["periode", "enhet_id", "mulige_dagsverk", "tapte_dagsverk_egenmeldt", "tapte_dagsverk_legemeldt"]
 
 
-def test_checks_across_cells_run_on_the_rows_that_could_be_read(loaded):
+def test_checks_across_cells_run_on_the_rows_that_could_be_read(dd):
     rows = [
         SICK_HEADER,
         ["2025-03", "E21", "100", "60", "50"],  # more lost than possible days
         ["2025-03", "E31", "100", "-5", "10"],  # negative: cannot be read
         ["2025-03", "E41", "100", "5", "10"],
     ]
-    f = write_csv(loaded / "inbox" / "sykefravær.csv", rows)
+    f = write_csv(dd / "inbox" / "sykefravær.csv", rows)
     refuse(
-        loaded,
+        dd,
         f,
         "Fant 2 problemer",
         "rad 2, kolonne E (tapte_dagsverk_legemeldt): tapte dagsverk (60 egenmeldt + 50 legemeldt) er flere enn de "
@@ -249,26 +214,26 @@ def test_checks_across_cells_run_on_the_rows_that_could_be_read(loaded):
     )
 
 
-def test_duplicate_checks_run_beside_unreadable_cells(loaded):
+def test_duplicate_checks_run_beside_unreadable_cells(dd):
     rows = [
         VALUES_HEADER,
         ["grunnskolepoeng", "E31", "2025", "førti", 30],
         ["sykefravaer", "E21", "2025-03", "6,1", None],
         ["sykefravaer", "E21", "2025-03", "7,4", None],
     ]
-    f = write_xlsx(loaded / "inbox" / "verdier.xlsx", {"Ark1": rows})
-    refuse(loaded, f, "Fant 2 problemer", "rad 2, kolonne D (verdi): «førti» er ikke et tall", "radene 3, 4 har samme")
+    f = write_xlsx(dd / "inbox" / "verdier.xlsx", {"Ark1": rows})
+    refuse(dd, f, "Fant 2 problemer", "rad 2, kolonne D (verdi): «førti» er ikke et tall", "radene 3, 4 har samme")
 
 
-def test_dot_thousands_that_could_be_decimals_are_refused(loaded):
+def test_dot_thousands_that_could_be_decimals_are_refused(dd):
     rows = [
         ["periode", "ansvar", "art", "regnskap", "budsjett"],
         ["2025-01", "2100", "10100", "1.200", "1.500"],
         ["2025-01", "2100", "10200", "12.000", "900"],
     ]
-    f = write_csv(loaded / "inbox" / "regnskap.csv", rows)
+    f = write_csv(dd / "inbox" / "regnskap.csv", rows)
     refuse(
-        loaded,
+        dd,
         f,
         "Fant 3 problemer",
         "rad 2, kolonne D (regnskap): «1.200» kan bety 1,2 eller 1 200",
@@ -278,17 +243,17 @@ def test_dot_thousands_that_could_be_decimals_are_refused(loaded):
     )
 
 
-def test_a_number_from_a_formula_excel_never_saved_is_refused(loaded):
+def test_a_number_from_a_formula_excel_never_saved_is_refused(dd):
     rows = [
         VALUES_HEADER,
         ["grunnskolepoeng", "E31", "2025", "=40+1.5", 30],  # written by openpyxl: no saved value
         ["grunnskolepoeng", "E21", "2025", "=1/0", 30],
     ]
-    f = write_xlsx(loaded / "inbox" / "verdier.xlsx", {"Ark1": rows})
+    f = write_xlsx(dd / "inbox" / "verdier.xlsx", {"Ark1": rows})
     # as Excel saves a formula whose value is an error
     patch_xlsx(f, "xl/worksheets/sheet1.xml", ('<c r="D3"><f>1/0</f><v />', '<c r="D3" t="e"><f>1/0</f><v>#DIV/0!</v>'))
     refuse(
-        loaded,
+        dd,
         f,
         "rad 2, kolonne D (verdi): cellen D2 er formelen «=40+1.5», og formelen har ingen lagret verdi",
         "Åpne fila i Excel og lagre den (da lagres verdiene formlene viser), eller kopier cellene og lim inn som "
@@ -297,11 +262,11 @@ def test_a_number_from_a_formula_excel_never_saved_is_refused(loaded):
     )
 
 
-def test_a_sum_of_lines_is_checked_again(loaded):
+def test_a_sum_of_lines_is_checked_again(dd):
     rows = [
         ["periode", "enhet_id", "Stillingsgruppe", "ansatte", "årsverk", "deltid", "ufrivillig_deltid"],
         ["2025", "E21", "Fagarbeider", "10", "8", "", "3"],  # each line passes its checks …
         ["2025", "E21", "Assistent", "10", "9", "1", ""],
     ]
-    f = write_csv(loaded / "inbox" / "personal.csv", rows)
-    refuse(loaded, f, "summen av radene 2, 3: 3 i ufrivillig deltid er flere enn de 1 i deltid")  # … their sum not
+    f = write_csv(dd / "inbox" / "personal.csv", rows)
+    refuse(dd, f, "summen av radene 2, 3: 3 i ufrivillig deltid er flere enn de 1 i deltid")  # … their sum not

@@ -10,7 +10,7 @@ import pytest
 
 from etl.load import load
 from etl.settings import load_settings
-from tests.helpers import catalogue_size, query, units_file, write_xlsx
+from tests.helpers import catalogue_size, query, write_xlsx
 
 HEADER = ["indikator_id", "enhet_id", "periode", "verdi", "antall_svar"]
 
@@ -31,13 +31,6 @@ def status(data_dir: Path, indicator: str, period: str, scope_code: str = "5055"
         "WHERE indicator_id = ? AND scope_code = ? AND strftime(period, '%Y-%m') = ?",
         [indicator, scope_code, period],
     )[0]
-
-
-@pytest.fixture
-def dd(data_dir: Path) -> Path:
-    units_file(data_dir / "inbox")
-    assert not load(load_settings(data_dir)).rejected
-    return data_dir
 
 
 @pytest.mark.parametrize(

@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import load_ok as run
-from tests.helpers import query, rounded, snapshot, write_csv, write_xlsx
-from tests.test_refusals import refuse
+from tests.helpers import query, refuse, rounded, snapshot, write_csv, write_xlsx
 
 RELATIONS = ("units", "accounting", "indicator_values", "scorecard")
 HEADER = ["periode", "ansvar", "art", "funksjon", "regnskap", "budsjett", "prognose"]

@@ -6,8 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.helpers import load_ok as run
-from tests.helpers import query, rounded, snapshot, units_file, write_csv, write_xlsx
-from tests.test_refusals import refuse
+from tests.helpers import query, refuse, rounded, snapshot, units_file, write_csv, write_xlsx
 
 SICK_HEADER = ["periode", "enhet_id", "mulige_dagsverk", "tapte_dagsverk_egenmeldt", "tapte_dagsverk_legemeldt"]
 STAFF_HEADER = ["periode", "enhet_id", "ansatte", "årsverk", "kvinner", "menn", "deltid", "ufrivillig_deltid",

@@ -14,8 +14,7 @@ from openpyxl import load_workbook
 from etl.export import export_bytes
 from etl.store.warehouse import DUCKDB_CONFIG
 from tests.helpers import load_ok as run
-from tests.helpers import query, rounded, snapshot, write_csv, write_xlsx
-from tests.test_refusals import refuse
+from tests.helpers import query, refuse, rounded, snapshot, write_csv, write_xlsx
 
 AVVIK_HEADER = ["avvik_id", "enhet_id", "kategori", "alvorlighet", "meldt_dato", "frist", "lukket_dato", "beskrivelse"]
 VEDTAK_HEADER = ["saksnr", "utvalg", "møtedato", "tittel", "status", "ansvarlig_enhet", "frist", "iverksatt_dato"]

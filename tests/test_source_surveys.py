@@ -19,12 +19,12 @@ from tests.helpers import (
     assert_nothing_to_subtract,
     double_columns_holding,
     query,
+    refuse,
     rounded,
     snapshot,
     write_xlsx,
 )
 from tests.helpers import load_ok as run
-from tests.test_refusals import refuse
 
 USER_HEADER = ["år", "tjeneste", "enhet_id", "enhet", "dimensjon", "snitt", "antall_svar", "skala_maks", "landssnitt"]
 TF_HEADER = ["år", "enhet_id", "faktor", "snitt", "antall_svar", "svarprosent", "snitt_alle_kommuner"]

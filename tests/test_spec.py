@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from etl.norsk import normalise_header
-from etl.spec import SPEC_DIR, SQL_TYPES, load_specs, parse_spec
+from etl.spec import SPEC_DIR, SQL_TYPES, load_specs, parse_spec, stored_specs
+from tests.helpers import query
 
 SPECS = list(load_specs().values())
 
@@ -42,10 +43,18 @@ def test_kinds_whose_rows_are_parts_of_one_figure_declare_the_fields_to_add():
     for spec in (s for s in SPECS if s.duplicates == "sum"):
         numbers = {c.field for c in spec.columns if c.type in ("number", "integer")} - set(spec.key)
         assert set(spec.sum_fields) == numbers, spec.kind
-    text = (SPEC_DIR / "regnskap.toml").read_text(encoding="utf-8")
+    text = (SPEC_DIR / "accounting.toml").read_text(encoding="utf-8")
     with pytest.raises(ValueError, match="not a number field outside the key"):
         parse_spec(text.replace('sum = ["actual"', 'sum = ["ansvar", "actual"'))
     with pytest.raises(ValueError, match="must list every number field outside the key; missing \\['actual'\\]"):
         parse_spec(text.replace('sum = ["actual", ', "sum = ["))
     with pytest.raises(ValueError, match="same_key must be one of"):
         parse_spec(text.replace('same_key = "sum"', 'same_key = "merge"'))
+
+
+def test_each_kind_is_declared_in_a_file_named_after_the_relation_it_feeds_which_the_warehouse_has(demo_dir):
+    files = {p.stem for p in SPEC_DIR.rglob("*.toml")}
+    relations = {s.relation for s in stored_specs().values()}
+    assert relations == files and len(files) == len(stored_specs())
+    views = {name for (name,) in query(demo_dir, "SELECT table_name FROM information_schema.tables")}
+    assert relations <= views

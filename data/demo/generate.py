@@ -20,6 +20,7 @@ import json
 import zipfile
 import zlib
 from datetime import date, datetime, timedelta
+from functools import partial
 from itertools import product
 from pathlib import Path
 
@@ -933,38 +934,30 @@ def regnskap_rows(acc, y, period, amount, annual=False):
     ]
 
 
+# The accounting exports' headers: the template's own, and two systems' variants of it.
+REGNSKAP_CANONICAL = [
+    "periode", "ansvar", "ansvar_navn", "art", "art_navn", "funksjon", "regnskap", "budsjett",
+    "opprinnelig_budsjett", "prognose",
+]  # fmt: skip
+REGNSKAP_HEADERS_2021 = [
+    "Periode", "Ansvar", "Ansvarsnavn", "Art", "Artsnavn", "Funksjon", "Regnskap", "Revidert budsjett",
+    "Opprinnelig budsjett", "Prognose",
+]  # fmt: skip
+REGNSKAP_HEADERS_2022 = [
+    "Periode", "Ansvar nr.", "Ansvar navn", "Art", "Art navn", "Funksjon", "Regnskap", "Rev. budsjett",
+    "Oppr. budsjett", "Prognose",
+]  # fmt: skip
+
+
 def write_regnskap(acc):
     """One file per year, each in a different export shape."""
-    canonical = [
-        "periode",
-        "ansvar",
-        "ansvar_navn",
-        "art",
-        "art_navn",
-        "funksjon",
-        "regnskap",
-        "budsjett",
-        "opprinnelig_budsjett",
-        "prognose",
-    ]
     # 2021: Windows-1252, ';', periods 202101, amounts as Norwegian number text
     emit(
         "regnskap/regnskap_2021.csv",
         "regnskap",
         csv_bytes(
             ["Heim kommune – regnskap per måned 2021", DEMO, ""],
-            [
-                "Periode",
-                "Ansvar",
-                "Ansvarsnavn",
-                "Art",
-                "Artsnavn",
-                "Funksjon",
-                "Regnskap",
-                "Revidert budsjett",
-                "Opprinnelig budsjett",
-                "Prognose",
-            ],
+            REGNSKAP_HEADERS_2021,
             regnskap_rows(acc, 2021, lambda m: f"2021{m:02d}", no_number),
             ";",
             "cp1252",
@@ -977,18 +970,7 @@ def write_regnskap(acc):
         xlsx_bytes(
             "Regnskap 2022",
             ["Heim kommune", "Regnskapsrapport 2022 – ansvar, art og funksjon", DEMO, ""],
-            [
-                "Periode",
-                "Ansvar nr.",
-                "Ansvar navn",
-                "Art",
-                "Art navn",
-                "Funksjon",
-                "Regnskap",
-                "Rev. budsjett",
-                "Oppr. budsjett",
-                "Prognose",
-            ],
+            REGNSKAP_HEADERS_2022,
             regnskap_rows(acc, 2022, lambda m: f"{m:02d}.2022", int),
         ),
     )
@@ -998,7 +980,7 @@ def write_regnskap(acc):
         "regnskap",
         csv_bytes(
             [f"{DEMO} – regnskap 2023"],
-            canonical,
+            REGNSKAP_CANONICAL,
             regnskap_rows(acc, 2023, lambda m: f"2023-{m:02d}", int),
             ",",
             "utf-8-sig",
@@ -1012,7 +994,7 @@ def write_regnskap(acc):
             xlsx_bytes(
                 "Regnskap",
                 [f"Heim kommune – regnskap {y}", DEMO],
-                canonical + (["årsbudsjett"] if y == 2025 else []),
+                REGNSKAP_CANONICAL + (["årsbudsjett"] if y == 2025 else []),
                 regnskap_rows(acc, y, lambda m, y=y: f"{y}-{m:02d}", int, annual=y == 2025),
             ),
         )
@@ -1358,102 +1340,110 @@ def held_back(df, group, min_n):
 
 def bridge_sources(t, catalogue):
     """kilde_ref prefix → function(arg, unit or None, year, month/tertial/None) → (verdi, teller, nevner, n) or None."""
-    acc, sick, staff, user, emp = t["acc"], t["sick"], t["staff"], t["user"], t["emp"]
     strictest = {k: max(int(n or MIN_N) for n in c.min_n) for k, c in catalogue.groupby("kilde")}
-    held_user = held_back(user, ["year", "service", "dimension"], strictest["brukerundersøkelse"])
-    held_emp = held_back(emp, ["year", "factor"], strictest["medarbeiderundersøkelse"])
-
-    def ytd(unit, y, m):
-        d = scope_of(acc, unit)
-        d = d[(d.year == y) & (d.month <= m)]
-        return int(d.regnskap.sum()), int(d.budsjett.sum())
-
-    def accounting(arg, unit, y, sub):
-        if arg == "units_within_budget":
-            ok = sum(a <= b for a, b in (ytd(u, y, sub) for u in UNIT_IDS))
-            return ok / len(UNIT_IDS) * 100, ok, len(UNIT_IDS), None
-        if arg == "forecast_pct":  # sub = tertial; forecasts sit in the April, August, December rows
-            d = scope_of(acc, unit)
-            d = d[d.year == y]
-            budget, forecast = int(d.budsjett.sum()), int(d.loc[d.month == 4 * sub, "prognose"].sum())
-            return (forecast - budget) / budget * 100, forecast - budget, budget, None
-        actual, budget = ytd(unit, y, sub)
-        return (
-            ((actual - budget) / budget * 100, actual - budget, budget, None)
-            if arg == "deviation_pct"
-            else (actual - budget, None, None, None)
-        )
-
-    def sick_leave(arg, unit, y, m):
-        d = scope_of(sick, unit)
-        d = d[(d.year == y) & (d.month == m)]
-        lost = {"total": d.egen.sum() + d.lege.sum(), "self": d.egen.sum(), "doctor": d.lege.sum()}[arg]
-        return lost / d.mulige.sum() * 100, lost, d.mulige.sum(), None
-
-    def staff_share(arg, unit, y, _):
-        s = scope_of(staff, unit)
-        last_year = s[s.year == y - 1]
-        s = s[s.year == y].sum(numeric_only=True)
-        # turnover: left over the average employees, (last year-end + this year-end) / 2; 2021 has no 2020
-        average = (last_year.ansatte.sum() + s.ansatte) / 2 if len(last_year) else s.ansatte
-        num, den = {
-            "turnover": (s.sluttet, average),
-            "full_time_share": (s.ansatte - s.deltid, s.ansatte),
-            "involuntary_part_time_share": (s.ufrivillig_deltid, s.ansatte),
-            "temporary_share": (s.midlertidige, s.ansatte),
-            "women_share": (s.kvinner, s.kvinner + s.menn),
-        }[arg]
-        return num / den * 100, num, den, None
-
-    def survey_rows(df, unit, y):
-        return df[(df.year == y) & (df.unit.isna() if unit is None else df.unit == unit)]
-
-    def employee_survey(arg, unit, y, _):
-        factors = [c for c, *_ in FACTORS] if arg == "all" else [arg]  # the ten factors' mean needs all ten
-        if any((unit, y, f) in held_emp for f in factors):
-            return None
-        d = survey_rows(emp, unit, y)
-        mean = d["mean"].mean() if arg == "all" else d.loc[d.factor == arg, "mean"].iloc[0]
-        return mean, None, None, d.n.iloc[0]
-
-    def user_survey(arg, unit, y, _):
-        service, dimension = arg.split("/")
-        if (unit, y, service, dimension) in held_user:
-            return None
-        d = survey_rows(user, unit, y)
-        d = d[(d.service == service) & (d.dimension == dimension)]
-        return d["mean"].iloc[0], None, None, d.n.iloc[0]
-
-    def deviations(arg, unit, y, tertial):
-        start, end = tertial_bounds(y, tertial)
-        items = [a for a in t["avvik"] if unit is None or a["unit"] == unit]
-        if arg == "open_overdue":  # open at the end of the tertial, deadline passed
-            return sum(a["due"] < end and (a["closed"] is None or a["closed"] > end) for a in items), None, None, None
-        due = [a for a in items if start <= a["due"] <= end]
-        ok = sum(a["closed"] is not None and a["closed"] <= a["due"] for a in due)
-        return (ok / len(due) * 100, ok, len(due), None) if due else None
-
-    def decisions(arg, unit, y, tertial):
-        start, end = tertial_bounds(y, tertial)
-        due = [v for v in t["vedtak"] if start <= v["due"] <= end and (unit is None or v["unit"] == unit)]
-        done = sum(v["state"] == "iverksatt" for v in due)  # the register has no completion date
-        return (done / len(due) * 100, done, len(due), None) if due else None
-
-    def kostra(ref, unit, y, _):
-        if unit is not None:  # unit-level twins come from the units' own reports (basil_barnehage.xlsx)
-            return None
-        return t["kostra"][ref.split("/")[1], "5055", y], None, None, None
-
+    held_user = held_back(t["user"], ["year", "service", "dimension"], strictest["brukerundersøkelse"])
+    held_emp = held_back(t["emp"], ["year", "factor"], strictest["medarbeiderundersøkelse"])
     return {
-        "accounting": accounting,
-        "sick_leave": sick_leave,
-        "staff": staff_share,
-        "employee_survey": employee_survey,
-        "user_survey": user_survey,
-        "deviations": deviations,
-        "decisions": decisions,
-        "KOSTRA": kostra,
+        "accounting": partial(_bridge_accounting, t["acc"]),
+        "sick_leave": partial(_bridge_sick_leave, t["sick"]),
+        "staff": partial(_bridge_staff, t["staff"]),
+        "employee_survey": partial(_bridge_employee_survey, t["emp"], held_emp),
+        "user_survey": partial(_bridge_user_survey, t["user"], held_user),
+        "deviations": partial(_bridge_deviations, t["avvik"]),
+        "decisions": partial(_bridge_decisions, t["vedtak"]),
+        "KOSTRA": partial(_bridge_kostra, t["kostra"]),
     }
+
+
+def _ytd(acc, unit, y, m):
+    d = scope_of(acc, unit)
+    d = d[(d.year == y) & (d.month <= m)]
+    return int(d.regnskap.sum()), int(d.budsjett.sum())
+
+
+def _bridge_accounting(acc, arg, unit, y, sub):
+    if arg == "units_within_budget":
+        ok = sum(a <= b for a, b in (_ytd(acc, u, y, sub) for u in UNIT_IDS))
+        return ok / len(UNIT_IDS) * 100, ok, len(UNIT_IDS), None
+    if arg == "forecast_pct":  # sub = tertial; forecasts sit in the April, August, December rows
+        d = scope_of(acc, unit)
+        d = d[d.year == y]
+        budget, forecast = int(d.budsjett.sum()), int(d.loc[d.month == 4 * sub, "prognose"].sum())
+        return (forecast - budget) / budget * 100, forecast - budget, budget, None
+    actual, budget = _ytd(acc, unit, y, sub)
+    return (
+        ((actual - budget) / budget * 100, actual - budget, budget, None)
+        if arg == "deviation_pct"
+        else (actual - budget, None, None, None)
+    )
+
+
+def _bridge_sick_leave(sick, arg, unit, y, m):
+    d = scope_of(sick, unit)
+    d = d[(d.year == y) & (d.month == m)]
+    lost = {"total": d.egen.sum() + d.lege.sum(), "self": d.egen.sum(), "doctor": d.lege.sum()}[arg]
+    return lost / d.mulige.sum() * 100, lost, d.mulige.sum(), None
+
+
+def _bridge_staff(staff, arg, unit, y, _):
+    s = scope_of(staff, unit)
+    last_year = s[s.year == y - 1]
+    s = s[s.year == y].sum(numeric_only=True)
+    # turnover: left over the average employees, (last year-end + this year-end) / 2; 2021 has no 2020
+    average = (last_year.ansatte.sum() + s.ansatte) / 2 if len(last_year) else s.ansatte
+    num, den = {
+        "turnover": (s.sluttet, average),
+        "full_time_share": (s.ansatte - s.deltid, s.ansatte),
+        "involuntary_part_time_share": (s.ufrivillig_deltid, s.ansatte),
+        "temporary_share": (s.midlertidige, s.ansatte),
+        "women_share": (s.kvinner, s.kvinner + s.menn),
+    }[arg]
+    return num / den * 100, num, den, None
+
+
+def _survey_rows(df, unit, y):
+    return df[(df.year == y) & (df.unit.isna() if unit is None else df.unit == unit)]
+
+
+def _bridge_employee_survey(emp, held_emp, arg, unit, y, _):
+    factors = [c for c, *_ in FACTORS] if arg == "all" else [arg]  # the ten factors' mean needs all ten
+    if any((unit, y, f) in held_emp for f in factors):
+        return None
+    d = _survey_rows(emp, unit, y)
+    mean = d["mean"].mean() if arg == "all" else d.loc[d.factor == arg, "mean"].iloc[0]
+    return mean, None, None, d.n.iloc[0]
+
+
+def _bridge_user_survey(user, held_user, arg, unit, y, _):
+    service, dimension = arg.split("/")
+    if (unit, y, service, dimension) in held_user:
+        return None
+    d = _survey_rows(user, unit, y)
+    d = d[(d.service == service) & (d.dimension == dimension)]
+    return d["mean"].iloc[0], None, None, d.n.iloc[0]
+
+
+def _bridge_deviations(avvik, arg, unit, y, tertial):
+    start, end = tertial_bounds(y, tertial)
+    items = [a for a in avvik if unit is None or a["unit"] == unit]
+    if arg == "open_overdue":  # open at the end of the tertial, deadline passed
+        return sum(a["due"] < end and (a["closed"] is None or a["closed"] > end) for a in items), None, None, None
+    due = [a for a in items if start <= a["due"] <= end]
+    ok = sum(a["closed"] is not None and a["closed"] <= a["due"] for a in due)
+    return (ok / len(due) * 100, ok, len(due), None) if due else None
+
+
+def _bridge_decisions(vedtak, arg, unit, y, tertial):
+    start, end = tertial_bounds(y, tertial)
+    due = [v for v in vedtak if start <= v["due"] <= end and (unit is None or v["unit"] == unit)]
+    done = sum(v["state"] == "iverksatt" for v in due)  # the register has no completion date
+    return (done / len(due) * 100, done, len(due), None) if due else None
+
+
+def _bridge_kostra(kostra, ref, unit, y, _):
+    if unit is not None:  # unit-level twins come from the units' own reports (basil_barnehage.xlsx)
+        return None
+    return kostra[ref.split("/")[1], "5055", y], None, None, None
 
 
 def periods(freq, kilde):

@@ -105,6 +105,11 @@ def open_file(path: Path, max_bytes: int, max_unzipped: int) -> Opened:
     return Opened([Sheet(None, _csv_rows(text))])
 
 
+def _rows(sheet: python_calamine.CalamineSheet) -> list[list[object]]:
+    """A sheet's cells as rows, empty cells included, so row and column numbers stay the sheet's own."""
+    return [list(row) for row in sheet.to_python(skip_empty_area=False)]
+
+
 def _excel(path: Path, head: bytes, max_unzipped: int) -> list[Sheet]:
     if head.startswith(_OLE):
         raise _refuse(
@@ -141,7 +146,7 @@ def _excel(path: Path, head: bytes, max_unzipped: int) -> list[Sheet]:
         )
     try:
         wb = python_calamine.CalamineWorkbook.from_path(str(path))
-        sheets = [Sheet(name, wb.get_sheet_by_name(name).to_python(skip_empty_area=False)) for name in wb.sheet_names]
+        sheets = [Sheet(name, _rows(wb.get_sheet_by_name(name))) for name in wb.sheet_names]
     except python_calamine.PasswordError:
         raise _refuse(path, "fila er passordbeskyttet", "Fjern passordet i Excel og lagre fila på nytt.") from None
     except Exception as e:  # calamine raises several error types for broken xml/zip content

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from etl.norsk import normalise_header
@@ -42,7 +43,8 @@ class Column:
     pattern_fix: str | None = None
     max_length: int | None = None
     references: str | None = None  # "unit" (id or name), "indicator" or "ansvar" (a code in units.ansvar_codes)
-    values: dict[str, str] = field(default_factory=dict)  # normalised variant -> canonical value
+    # dataclasses.field: inside this class, `field` names the column attribute above
+    values: dict[str, str] = dataclasses.field(default_factory=dict)  # normalised variant -> canonical value
     store: bool = True  # False: read and checked, never written to the warehouse
     store_note: str | None = None  # said in the load report when a file has this column but it is not stored
     fills: str | None = None  # after references are resolved, fill this field where it is blank
@@ -91,6 +93,7 @@ class Spec:
     # `sum_fields` are added together, other fields keep the first row's value).
     duplicates: str = "refuse"
     sum_fields: tuple[str, ...] = ()
+    relation: str = ""  # the clean relation the kind feeds (etl/sql/), which names its spec file too
 
     @property
     def unit_fields(self) -> list[str]:
@@ -164,6 +167,7 @@ def parse_spec(text: str) -> Spec:
         feeds_scale_default=feeds.get("scale_default"),
         duplicates=duplicates.get("same_key", "refuse"),
         sum_fields=tuple(duplicates.get("sum", ())),
+        relation=d.get("relation", d["raw_table"].removeprefix("raw_")),
     )
     _check_duplicates(spec)
     return spec

@@ -136,7 +136,7 @@ def _read_document(path: Path, doc: object) -> list[Table]:
         raise _reject(path, "fila er json-stat i et eldre format (samling av datasett), ikke json-stat2")
     if (refused := _not_data(path, doc)) is not None:
         raise refused
-    if looks_like_dataset(doc):
+    if isinstance(doc, dict) and looks_like_dataset(doc):
         return [_kostra(path, doc, query)]
     if isinstance(doc, dict) and "correspondenceItems" in doc:
         _records(path, doc, "correspondenceItems")

@@ -227,7 +227,7 @@ def _moment(text: str | None) -> dt.datetime | None:
 
 def _newer(updated: str | None, than: str | None) -> bool:
     new, old = (_moment(updated) if updated else None), (_moment(than) if than else None)
-    return bool(new and old) and new > old
+    return new is not None and old is not None and new > old
 
 
 def _v0_updated(client: SsbClient, table: str, part: dict[str, list[str]], progress: Progress) -> str | None:
@@ -243,6 +243,9 @@ def _v0_updated(client: SsbClient, table: str, part: dict[str, list[str]], progr
     doc, _, _ = client.v0_data(table, {dim: codes[:1] for dim, codes in part.items()})
     updated = doc.get("updated") if isinstance(doc, dict) else None
     return updated if isinstance(updated, str) else None
+
+
+_Planned = tuple[str, dict[str, list[str]], dict, Path]  # table, selection, query as cached, cache path
 
 
 def fetch_kostra(
@@ -273,6 +276,20 @@ def fetch_kostra(
     )
     report.add(fetch_klass(settings, client, years, progress, refresh))
     load_klass()
+    regions, optional = _regions(settings, years, report)
+    planned = _plan(settings, metas, refs, regions, years, optional, report)
+    if not refresh:  # v0 metadata has no `updated`: ask for it where a cached answer may be outdated
+        for table in sorted({t for t, _, _, path in planned if cache.cached(path) is not None}):
+            if metas[table].updated is None and settings.ssb_api == "v0":
+                part = next(part for t, part, _, _ in planned if t == table)
+                metas[table].updated = _v0_updated(client, table, part, progress)
+    _fetch_planned(settings, client, metas, planned, refresh, progress, report)
+    return report
+
+
+def _regions(settings: Settings, years: list[int], report: FetchReport) -> tuple[list[str], frozenset[str]]:
+    """The regions to ask for (the kommune, its groups, peers, county, country …) and the older kommune
+    numbers that may be missing from a table without it being an error."""
     facts = _facts(settings, years)
     wants_group = any(t.strip().lower() == "kostragruppe" for t in settings.comparison_regions)
     missing_groups = [y for y in years if y not in facts.groups and y not in report.no_group_years]
@@ -292,37 +309,54 @@ def fetch_kostra(
         facts.predecessors,
         years,
     )
-    optional = frozenset(code for olds in facts.predecessors.values() for code in olds)
-    work = []
+    return regions, frozenset(code for olds in facts.predecessors.values() for code in olds)
+
+
+def _plan(
+    settings: Settings,
+    metas: dict[str, TableMeta],
+    refs: dict[str, list[KostraRef]],
+    regions: list[str],
+    years: list[int],
+    optional: frozenset[str],
+    report: FetchReport,
+) -> list[_Planned]:
+    """Each table's selection, split under SSB's cell limit, with the query and cache path of each part."""
+    planned: list[_Planned] = []
     for table in sorted(refs):
         selection, notes = selection_for(metas[table], refs[table], regions, years, optional)
         report.notes += notes
         report.problems += [n for n in notes if "innholdskoden" in n]
-        work += [(table, part) for part in (split(selection, settings.ssb_max_cells) if selection else [])]
-    planned = []
-    for table, part in work:
-        query = {"api": settings.ssb_api, "table": table, "selection": part}
-        planned.append((table, part, query, cache.answer_path(settings, table, cache.key(query))))
-    if not refresh:  # v0 metadata has no `updated`: ask for it where a cached answer may be outdated
-        for table in sorted({t for t, _, _, path in planned if cache.cached(path) is not None}):
-            if metas[table].updated is None and settings.ssb_api == "v0":
-                part = next(part for t, part, _, _ in planned if t == table)
-                metas[table].updated = _v0_updated(client, table, part, progress)
+        for part in split(selection, settings.ssb_max_cells) if selection else []:
+            query = {"api": settings.ssb_api, "table": table, "selection": part}
+            planned.append((table, part, query, cache.answer_path(settings, table, cache.key(query))))
+    return planned
+
+
+def _fetch_planned(
+    settings: Settings,
+    client: SsbClient,
+    metas: dict[str, TableMeta],
+    planned: list[_Planned],
+    refresh: bool,
+    progress: Progress,
+    report: FetchReport,
+) -> None:
+    """Ask SSB for each planned part not already cached (or cached before SSB last updated the table)."""
     for i, (table, part, query, path) in enumerate(planned, 1):
         done = cache.cached(path)
         size = format_number(cells(part))
         if done is not None and not refresh and not _newer(metas[table].updated, done.get("updated")):
             report.cached += 1
-            progress(f"[{i}/{len(work)}] tabell {table}: {size} celler allerede hentet")
+            progress(f"[{i}/{len(planned)}] tabell {table}: {size} celler allerede hentet")
             continue
-        progress(f"[{i}/{len(work)}] tabell {table}: henter {size} celler")
+        progress(f"[{i}/{len(planned)}] tabell {table}: henter {size} celler")
         fetch = client.v0_data if settings.ssb_api == "v0" else client.v2_data
         doc, raw, request = fetch(table, part)
         cache.store(
             path, raw, {**query, "source": "pxwebapi", "cells": cells(part), "updated": doc.get("updated"), **request}
         )
         report.fetched += 1
-    return report
 
 
 def fetch_query(settings: Settings, client: SsbClient, path: Path, progress: Progress) -> FetchReport:

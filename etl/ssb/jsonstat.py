@@ -260,7 +260,7 @@ def _check_members(doc: dict) -> None:
         raise JsonStatError("«extension» skal være et objekt")
     updated = doc.get("updated")
     if updated is not None:
-        ok = isinstance(updated, str) and _TIMESTAMP.fullmatch(updated.strip())
+        ok: object = isinstance(updated, str) and _TIMESTAMP.fullmatch(updated.strip())
         try:
             ok = ok and dt.datetime.fromisoformat(updated.strip().replace("Z", "+00:00").replace(" ", "T", 1))
         except ValueError:
@@ -384,9 +384,9 @@ def kostra_frame(doc: dict, table: str | None = None) -> pd.DataFrame:
     out: dict[str, object] = {
         "table_id": _const(table_id(doc) or table, n),
         "contents_code": column(metric, lambda code, _: code),
-        "contents_label": column(metric, lambda _, i: dims[metric].labels[i]),
+        "contents_label": column(metric, lambda _, i: dims[metric].labels[i]),  # type: ignore[index]  # metric set
         "region_code": column(region, lambda code, _: code),
-        "region_name": column(region, lambda _, i: dims[region].labels[i]),
+        "region_name": column(region, lambda _, i: dims[region].labels[i]),  # type: ignore[index]  # region set
         "time_code": column(time, lambda code, _: code),
         "year": _ints(lookup(time, lambda code, _: int(code[:4]) if code[:4].isdigit() else None), codes_of(time))
         if time

@@ -34,7 +34,7 @@ class KostraRef:
         if not m:
             return None
         pairs = tuple(tuple(p.split("=", 1)) for p in (m[3] or "").split(",") if "=" in p)
-        return cls(m[1], m[2], tuple((d.strip(), c.strip()) for d, c in pairs))  # type: ignore[misc]
+        return cls(m[1], m[2], tuple((d.strip(), c.strip()) for d, c in pairs))
 
 
 @dataclass

@@ -7,25 +7,16 @@ import duckdb
 from etl.load import inbox_files
 from etl.norsk import format_number
 from etl.settings import Settings
+from etl.spec import stored_specs
 from etl.store.warehouse import open_published
 
+# What `bms status` counts: each kind's clean relation, in load order, then what is computed from them all.
 RELATIONS = (
-    "units",
-    "indicators",
-    "targets",
-    "manual_values",
-    "accounting",
-    "sick_leave",
-    "staff",
-    "user_survey",
-    "employee_survey",
-    "deviations",
-    "decisions",
-    "kostra_values",
-    "municipalities",
+    *dict.fromkeys(s.relation for s in sorted(stored_specs().values(), key=lambda s: (s.order, s.kind))),
     "indicator_values",
     "scorecard",
 )
+_WIDTH = max(map(len, RELATIONS))
 
 
 def loaded_by_origin(settings: Settings) -> dict[str, int]:
@@ -85,19 +76,25 @@ def status_text(settings: Settings) -> str:
     return "\n".join(lines)
 
 
+def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
+    """The number a `SELECT count(*) …` gives."""
+    row = con.execute(sql).fetchone()
+    return int(row[0]) if row else 0
+
+
 def _published_lines(con: duckdb.DuckDBPyConnection, settings: Settings) -> list[str]:
     """The published version: when it was built, what it holds, and the files loaded last."""
     meta = dict(con.execute("SELECT key, value FROM meta").fetchall())
-    demo = con.execute("SELECT count(*) FROM load_log WHERE origin = 'demo' AND status = 'loaded'").fetchone()[0]
+    demo = _count(con, "SELECT count(*) FROM load_log WHERE origin = 'demo' AND status = 'loaded'")
     built = meta.get("built_at", "").replace("T", " kl. ")
     lines = [f"Publisert versjon {meta.get('version')} bygget {built}" + (" – DEMODATA" if demo else "")]
     lines += [f"Åpnes skrivebeskyttet fra {settings.current}", "", "Innhold:"]
     for rel in RELATIONS:
         try:
-            n = con.execute(f"SELECT count(*) FROM {rel}").fetchone()[0]
-            lines.append(f"  {rel:18} {format_number(n):>10} rader")
+            n = _count(con, f"SELECT count(*) FROM {rel}")
+            lines.append(f"  {rel:{_WIDTH}} {format_number(n):>10} rader")
         except duckdb.CatalogException:  # built by an older version of the software
-            lines.append(f"  {rel:18} {'mangler':>10}  (kjør «bms load» for å bygge på nytt)")
+            lines.append(f"  {rel:{_WIDTH}} {'mangler':>10}  (kjør «bms load» for å bygge på nytt)")
     lines += _kostra_lines(con)
     if notes := _peer_notes(con):
         lines += ["", "Merk:", *(f"  {note}" for note in notes)]

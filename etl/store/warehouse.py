@@ -27,7 +27,10 @@ from etl.spec import SPEC_DIR, Spec, stored_specs
 
 SQL_DIR = Path(__file__).resolve().parent.parent / "sql"  # etl/sql: one file per derived relation
 _VERSION = re.compile(r"^bms-(\d{6})\.duckdb$")
-DUCKDB_CONFIG = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+DUCKDB_CONFIG: dict[str, str | bool | int | float | list[str]] = {
+    "autoinstall_known_extensions": False,
+    "autoload_known_extensions": False,
+}
 
 LOAD_LOG_COLUMNS = [
     ("file_name", "VARCHAR"),
@@ -112,7 +115,7 @@ def build(
     previous = published(current)
     con = duckdb.connect(str(tmp), config=DUCKDB_CONFIG)
     try:
-        _create_store(con)
+        create_store(con)
         if previous is not None:
             _copy_store(con, previous)
         for i, rows in enumerate(new):
@@ -139,7 +142,8 @@ def build(
     return number, final
 
 
-def _create_store(con: duckdb.DuckDBPyConnection) -> None:
+def create_store(con: duckdb.DuckDBPyConnection) -> None:
+    """The tables a load writes: every kind's raw table, the load log and the build facts (meta)."""
     for spec in stored_specs().values():
         cols = ", ".join(f'"{name}" {sql_type}' for name, sql_type in spec.raw_columns())
         con.execute(f"CREATE TABLE {spec.raw_table} ({cols})")
