@@ -7,7 +7,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 DEV    := $(VENV)/.installed-dev
 
-.PHONY: run test lint chromium demo-data clean
+.PHONY: run test lint chromium demo-data notebooks clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -42,5 +42,14 @@ chromium:
 demo-data: $(STAMP)
 	$(PY) data/demo/generate.py
 
+# JupyterLab on a demo installation of its own (built once in .notebook-demo/; BMS_DATA_DIR points the
+# notebooks at it). Set NOTEBOOK_DATA=/path/to/data to open them on a real installation instead.
+NOTEBOOK_DATA ?= $(CURDIR)/.notebook-demo/data
+
+notebooks: $(DEV)
+	$(PY) -m pip install --quiet -e ".[dev,notebooks]"
+	@test -e "$(NOTEBOOK_DATA)/warehouse/current.duckdb" || $(VENV)/bin/bms demo --data-dir "$(NOTEBOOK_DATA)"
+	BMS_DATA_DIR="$(NOTEBOOK_DATA)" $(VENV)/bin/jupyter lab --notebook-dir=notebooks
+
 clean:
-	rm -rf $(VENV) data/inbox data/archive data/rejected data/warehouse
+	rm -rf $(VENV) data/inbox data/archive data/rejected data/warehouse .notebook-demo

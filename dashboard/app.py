@@ -46,6 +46,7 @@ def create_app(data_dir: str | Path | None = None) -> dash.Dash:
         # Bootstrap is linked first (below) so that bms.css, loaded after it, can override it.
         assets_ignore=f"^{re.escape(BOOTSTRAP)}$",
         serve_locally=True,
+        compress=True,  # gzip through flask-compress: plotly.min.js and the callbacks' JSON shrink 3–8×
         title="Heim BMS",
         update_title=None,
         suppress_callback_exceptions=True,  # the pages' components exist only once a page is shown

@@ -208,14 +208,21 @@ def test_unit_options_put_the_kommune_first_and_group_units_by_service_area() ->
 
 
 def test_sparkline_is_small_static_and_marks_the_newest_value_and_target() -> None:
-    fig = sparkline(["2023", "2024", "2025"], [1.0, None, 3.0], target=2.0, status="red")
+    import json
+
+    import plotly.graph_objects as go
+
+    spark = sparkline(["2023", "2024", "2025"], [1.0, None, 3.0], target=2.0, status="red")
+    fig = go.Figure(spark)  # a valid plotly figure: every property checked by plotly's own validators
     assert [t.mode for t in fig.data] == ["lines", "markers"]
     assert fig.data[1].y == (3.0,)
     assert fig.data[1].marker.color == "#c0392b"
     assert fig.layout.shapes[0].y0 == 2.0
     assert fig.layout.height == 40
     assert fig.layout.xaxis.visible is False
-    assert len(fig.to_json()) < 2000  # no default template riding along on every card
+    assert len(json.dumps(spark)) < 2000  # no template riding along on every card
+    nan = sparkline(["2024", "2025"], [float("nan"), 2.0])
+    assert nan["data"][0]["y"] == [None, 2.0] and nan["layout"]["shapes"] == []
 
 
 def test_freshness_line() -> None:

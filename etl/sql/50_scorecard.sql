@@ -86,8 +86,9 @@ FROM compared;
 -- value where there is no data at all (so a missing figure shows as missing, never disappears). A cell
 -- held back for anonymity (`held_back`) that is newer than any value shows as a grey row of its period
 -- with the reason (`for få svar`, `skjult av personvernhensyn`) and no value or n; the value before it
--- is its previous value.
-CREATE VIEW scorecard_latest AS
+-- is its previous value. A table, not a view: every page of the dashboard reads it (twice per callback),
+-- and as a view each read would recompute the newest value of every indicator and scope.
+CREATE TABLE scorecard_latest AS
 WITH expected AS (
     SELECT indicator_id, 'kommune' AS scope, kommune_code() AS scope_code
     FROM indicators WHERE level IN ('kommune', 'begge')
