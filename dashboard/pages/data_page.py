@@ -139,7 +139,11 @@ def upload(contents: str | None, filename: str | None) -> tuple[Any, Any]:
     except view.UploadRefused as e:
         return dbc.Alert([html.Strong("Ikke lastet opp. "), str(e)], color="danger"), dash.no_update
     path = view.store_in_inbox(settings, stored, payload)
-    return result_box(view.load_upload(settings, path)), content()
+    result = view.load_upload(settings, path)
+    access.audit(
+        "opplasting", result.stored_name, {"loaded": "lastet", "rejected": "avvist"}.get(result.status, "uendret")
+    )
+    return result_box(result), content()
 
 
 def _only_analysts(build: tables.Builder) -> tables.Builder:
