@@ -47,7 +47,7 @@ def test_serve_answers_and_loads_files_dropped_while_running(data_dir: Path):
         def up():
             try:
                 return requests.get(f"http://127.0.0.1:{port}/", timeout=2).status_code == 200
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # a worker still booting is not down
                 return False
 
         wait_for(up)
