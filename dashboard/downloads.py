@@ -188,6 +188,7 @@ def add_routes(server: flask.Flask) -> None:
             frame = api_scorecard(data.current_reader(), flask.request.args)
         except Refused as e:
             return refused(e)
+        access.audit("API lastet ned", flask.request.path, flask.request.query_string.decode()[:200])
         return flask.Response(export.to_csv(frame, export.SCORECARD), mimetype=CSV)
 
     @server.route("/api/indicator_values.csv")
@@ -197,4 +198,5 @@ def add_routes(server: flask.Flask) -> None:
             frame = api_indicator_values(data.current_reader(), flask.request.args)
         except Refused as e:
             return refused(e)
+        access.audit("API lastet ned", flask.request.path, flask.request.query_string.decode()[:200])
         return flask.Response(export.to_csv(frame, export.INDICATOR_VALUES), mimetype=CSV)

@@ -181,4 +181,5 @@ def make_report(_clicks: int, kind: str, year: int, tertial: str, area: str, uni
     except BmsError as e:
         return dash.no_update, dbc.Alert(str(e), color="warning")
     name = request.file_name()
+    access.audit("rapport lastet ned", name, f"{kind} {year}")
     return dcc.send_bytes(content, name), dbc.Alert(f"Rapporten er laget: {name}", color="success")

@@ -55,6 +55,8 @@ def to_xlsx(report: Report) -> bytes:
         for cells in table.rows:
             ws.append([c.value if c.value is not None else c.text for c in cells])
             for cell, source in zip(ws[ws.max_row], cells, strict=True):
+                if isinstance(cell.value, str):
+                    cell.data_type = "s"  # never a formula: a title starting with "=" stays the literal text
                 if source.status in FILLS:
                     cell.fill = FILLS[source.status]
                 if source.value is not None:
