@@ -588,7 +588,7 @@ def _removal_problem(c: _Candidate, table: Table, scopes: list[_WholeScope]) -> 
     scope = " og ".join({"year": "år", "service": "tjeneste"}.get(f, f) for f in table.spec.scope)
     name = f"«{c.path.name}» (den ligger nå i rejected/ med tidsstempel foran navnet)" if c.move else str(c.path)
     return Problem(
-        f"fila ville fjerne publiserte tall for enheter den ikke har med ({table.spec.label.lower()} {where}): "
+        f"fila ville fjerne publiserte tall for enheter den ikke har med ({table.spec.label[:1].lower() + table.spec.label[1:]} {where}): "
         f"en fil erstatter alt som er lastet for sitt {scope}, også enhetene den ikke lister; ingenting er lastet",
         f"Legg radene for {_listed(lost)} til i fila (ta en fullstendig eksport fra portalen), eller, hvis "
         f"tallene deres skal fjernes, last fila med: bms load --erstatt-hele {name}",
