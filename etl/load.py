@@ -586,9 +586,10 @@ def _removal_problem(c: _Candidate, table: Table, scopes: list[_WholeScope]) -> 
         return None
     where = "; ".join(f"{s.what}: {_listed(s.lost)}" for s in scopes if s.lost)
     scope = " og ".join({"year": "år", "service": "tjeneste"}.get(f, f) for f in table.spec.scope)
+    kind = table.spec.label[:1].lower() + table.spec.label[1:]  # «medarbeiderundersøkelse (10-FAKTOR)»
     name = f"«{c.path.name}» (den ligger nå i rejected/ med tidsstempel foran navnet)" if c.move else str(c.path)
     return Problem(
-        f"fila ville fjerne publiserte tall for enheter den ikke har med ({table.spec.label[:1].lower() + table.spec.label[1:]} {where}): "
+        f"fila ville fjerne publiserte tall for enheter den ikke har med ({kind} {where}): "
         f"en fil erstatter alt som er lastet for sitt {scope}, også enhetene den ikke lister; ingenting er lastet",
         f"Legg radene for {_listed(lost)} til i fila (ta en fullstendig eksport fra portalen), eller, hvis "
         f"tallene deres skal fjernes, last fila med: bms load --erstatt-hele {name}",
