@@ -4,6 +4,7 @@ Examples:
     bms init                      # create ./data with inbox/, archive/, rejected/, catalogue, settings
     bms load                      # load everything in data/inbox/
     bms load ~/Nedlastinger/sykefravær.xlsx
+    bms load --erstatt-hele brukerundersøkelse.xlsx   # la fila erstatte hele året/tjenesten, også enheter den mangler
     bms demo && bms serve         # the demo installation on http://127.0.0.1:8050
     bms status --data-dir /srv/bms
     bms fetch kostra              # KOSTRA for Heim, its KOSTRA group, the peers, EKA50 and EAKUO, then load
@@ -96,7 +97,9 @@ def print_summary(summary: LoadSummary, settings: Settings | None = None) -> Non
 def cmd_load(settings: Settings, args: argparse.Namespace) -> int:
     """Load the inbox (or the given files) and publish a new warehouse; exit 1 if a file was rejected."""
     init_data_dir(settings)
-    summary = load(settings, [Path(p) for p in args.paths] or None, progress=_say)
+    whole = [Path(p) for p in args.replace_whole]
+    paths = list(dict.fromkeys([Path(p) for p in args.paths] + whole))
+    summary = load(settings, paths or None, progress=_say, replace_whole=whole)
     print_summary(summary, settings)
     return 1 if summary.rejected else 0
 
@@ -396,6 +399,15 @@ def parser() -> argparse.ArgumentParser:
         s.add_argument("--data-dir", help="datamappa (standard: BMS_DATA_DIR eller ./data)")
         if name == "load":
             s.add_argument("paths", nargs="*", help="filer som skal lastes (standard: alt i innboksen)")
+            s.add_argument(
+                "--erstatt-hele",
+                dest="replace_whole",
+                nargs="+",
+                default=[],
+                metavar="FIL",
+                help="la disse undersøkelsesfilene erstatte hele året (og tjenesten), også tallene for enheter "
+                "som ikke er med i fila",
+            )
         if name == "serve":
             s.add_argument("--host", help="adressen å lytte på (standard 127.0.0.1)")
             s.add_argument("--port", type=int, help="porten (standard 8050)")

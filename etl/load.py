@@ -13,7 +13,7 @@ import hashlib
 import os
 import shutil
 import stat
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -77,6 +77,7 @@ class _Candidate:
     result: FileResult | None = None
     error: FileRejected | None = None
     link: bool = False  # a symbolic link in the inbox: refused, never followed
+    whole: bool = False  # the analyst said so: the file may remove figures of its scope it does not carry
     signature: tuple[int, int] | None = None  # size and modification time before reading
 
     @property
@@ -132,11 +133,18 @@ def inbox_files(settings: Settings) -> list[Path]:
 
 
 def load(
-    settings: Settings, paths: list[Path] | None = None, origin: str = "innboks", progress: Progress = lambda _: None
+    settings: Settings,
+    paths: list[Path] | None = None,
+    origin: str = "innboks",
+    progress: Progress = lambda _: None,
+    replace_whole: Collection[Path] = (),
 ) -> LoadSummary:
-    """Load the inbox (or `paths`), publish a new warehouse if anything was loaded, and file every file."""
+    """Load the inbox (or `paths`), publish a new warehouse if anything was loaded, and file every file.
+
+    A survey file replaces its whole year (and service); one that would thereby remove units' figures it does
+    not carry is refused unless it is among `replace_whole` (`bms load --erstatt-hele FIL`)."""
     with load_lock(settings):
-        return _load(settings, paths, origin, progress)
+        return _load(settings, paths, origin, progress, {Path(p).absolute() for p in replace_whole})
 
 
 def _signature(path: Path) -> tuple[int, int] | None:
@@ -174,6 +182,18 @@ def _candidates(settings: Settings, paths: list[Path] | None, origin: str, known
             raise BmsError(f"Fant ikke fila {p}.")
         candidates.append(_Candidate(p, origin, sha, move=in_inbox, signature=signature))
     return candidates
+
+
+def _allow_whole(candidates: list[_Candidate], replace_whole: set[Path]) -> None:
+    """Mark the files the analyst named to replace their whole scope; naming a file not loaded is an error."""
+    for c in candidates:
+        c.whole = c.path.absolute() in replace_whole
+    unknown = replace_whole - {c.path.absolute() for c in candidates}
+    if unknown:
+        raise BmsError(
+            f"--erstatt-hele gjelder bare filer som lastes i samme kommando; {', '.join(map(str, sorted(unknown)))} "
+            "er ikke blant dem. Skriv fila etter flagget: bms load --erstatt-hele FIL"
+        )
 
 
 def _read(settings: Settings, candidates: list[_Candidate], known: _Known, progress: Progress) -> None:
@@ -258,7 +278,9 @@ def _refuse_overlaps(loaded: list[_Candidate]) -> None:
                 this.error.problems.append(problem)
 
 
-def _load(settings: Settings, paths: list[Path] | None, origin: str, progress: Progress) -> LoadSummary:
+def _load(
+    settings: Settings, paths: list[Path] | None, origin: str, progress: Progress, replace_whole: set[Path]
+) -> LoadSummary:
     for folder in (settings.inbox, settings.archive, settings.rejected, settings.warehouse_dir):
         folder.mkdir(parents=True, exist_ok=True)
     known = _known(settings)
@@ -266,6 +288,7 @@ def _load(settings: Settings, paths: list[Path] | None, origin: str, progress: P
         progress(f"merk: {known.damage}")
     held_before = _held_back(known.target)
     candidates = _candidates(settings, paths, origin, known)
+    _allow_whole(candidates, replace_whole)
     _read(settings, candidates, known, progress)
     _check(settings, candidates, known.ctx)
     todo = [c for c in candidates if c.result is not None and c.outcome.status != "deferred"]
@@ -439,7 +462,9 @@ def _file_away(c: _Candidate) -> None:
 
 def _say_what_is_replaced(settings: Settings, accepted: list[_Candidate], ctx: Context) -> None:
     """Add to each file's report what its rows replace in the published warehouse: per period, the units (or
-    ansvar) it lists, with the rows before and now. A file replaces only the units or ansvar it lists."""
+    ansvar) it lists, with the rows before and now. A file replaces only the units or ansvar it lists; a
+    survey file replaces its whole scope, and is refused if that removes units' figures it does not carry
+    (unless the analyst said so: `bms load --erstatt-hele FIL`)."""
     target = readable(settings.current)[0]
     todo = [
         (c, t, f)
@@ -454,8 +479,12 @@ def _say_what_is_replaced(settings: Settings, accepted: list[_Candidate], ctx: C
         for c, table, frame in todo:
             if _who(table.spec):
                 c.outcome.notes += _replaced(con, table.spec, frame, ctx)
-            else:
-                c.outcome.notes += _replaced_whole(con, table.spec, frame)
+                continue
+            scopes = _replaced_whole(con, table.spec, frame)
+            c.outcome.notes += [_whole_note(s) for s in scopes]
+            if not c.whole and (problem := _removal_problem(c, table, scopes)):
+                c.error = c.error or FileRejected(c.path.name, [])
+                c.error.problems.append(problem)
     finally:
         con.close()
 
@@ -503,14 +532,27 @@ def _whole_scope(spec) -> bool:
     return "unit_id" in {c.field for c in spec.columns} and "unit_id" not in spec.scope
 
 
-def _replaced_whole(con: duckdb.DuckDBPyConnection, spec, frame: pd.DataFrame) -> list[str]:
-    """Per scope (year, service …) the file replaces: rows before and now, and the units that lose figures."""
+@dataclass
+class _WholeScope:
+    """One scope (year, service …) a survey file replaces whole: rows before and now, units losing figures."""
+
+    what: str
+    before: int
+    now: int
+    lost: list[str]
+
+
+def _replaced_whole(con: duckdb.DuckDBPyConnection, spec, frame: pd.DataFrame) -> list[_WholeScope]:
+    """Per scope (year, service …) the file replaces: rows before and now, and the units that lose figures
+    (units with a published figure, not only a held-back marker, that the file does not list)."""
     fields = list(spec.scope)
     cols = ", ".join(fields)
+    figure = "mean IS NOT NULL" if "mean" in {c.field for c in spec.columns} else "true"
     old = con.execute(
-        f"SELECT {cols}, unit_id FROM {spec.raw_table} QUALIFY _seq = max(_seq) OVER (PARTITION BY {cols})"
+        f"SELECT {cols}, unit_id, {figure} AS figure FROM {spec.raw_table} "
+        f"QUALIFY _seq = max(_seq) OVER (PARTITION BY {cols})"
     ).df()
-    notes = []
+    found = []
     for key, new in frame.groupby(fields, dropna=False):
         key = key if isinstance(key, tuple) else (key,)
         mask = pd.Series(True, index=old.index)
@@ -519,14 +561,40 @@ def _replaced_whole(con: duckdb.DuckDBPyConnection, spec, frame: pd.DataFrame) -
         before = old[mask]
         if before.empty:
             continue
-        lost = sorted(set(before["unit_id"].dropna()) - set(new["unit_id"].dropna()))
-        what = ", ".join(str(v) for v in key)
-        note = f"erstatter {what} ({_rows(len(before))} før → {_rows(len(new))} nå)"
-        if lost:
-            more = " …" if len(lost) > 10 else ""
-            note += f"; tallene for {', '.join(lost[:10])}{more} er ikke med i fila og fjernes"
-        notes.append(note)
-    return notes
+        with_figures = set(before.loc[before["figure"].astype(bool), "unit_id"].dropna())
+        lost = sorted(with_figures - set(new["unit_id"].dropna()))
+        found.append(_WholeScope(", ".join(str(v) for v in key), len(before), len(new), lost))
+    return found
+
+
+def _listed(units: list[str]) -> str:
+    return ", ".join(units[:10]) + (f" og {len(units) - 10} til" if len(units) > 10 else "")
+
+
+def _whole_note(scope: _WholeScope) -> str:
+    """The load report's line for a scope replaced whole."""
+    note = f"erstatter {scope.what} ({_rows(scope.before)} før → {_rows(scope.now)} nå)"
+    if scope.lost:
+        note += f"; tallene for {_listed(scope.lost)} er ikke med i fila og fjernes"
+    return note
+
+
+def _removal_problem(c: _Candidate, table: Table, scopes: list[_WholeScope]) -> Problem | None:
+    """The refusal of a survey file that would remove published units' figures it does not itself carry."""
+    lost = sorted({u for s in scopes for u in s.lost})
+    if not lost:
+        return None
+    where = "; ".join(f"{s.what}: {_listed(s.lost)}" for s in scopes if s.lost)
+    scope = " og ".join({"year": "år", "service": "tjeneste"}.get(f, f) for f in table.spec.scope)
+    kind = table.spec.label[:1].lower() + table.spec.label[1:]  # «medarbeiderundersøkelse (10-FAKTOR)»
+    name = f"«{c.path.name}» (den ligger nå i rejected/ med tidsstempel foran navnet)" if c.move else str(c.path)
+    return Problem(
+        f"fila ville fjerne publiserte tall for enheter den ikke har med ({kind} {where}): "
+        f"en fil erstatter alt som er lastet for sitt {scope}, også enhetene den ikke lister; ingenting er lastet",
+        f"Legg radene for {_listed(lost)} til i fila (ta en fullstendig eksport fra portalen), eller, hvis "
+        f"tallene deres skal fjernes, last fila med: bms load --erstatt-hele {name}",
+        sheet=table.sheet,
+    )
 
 
 def _rows(n: int) -> str:

@@ -86,7 +86,8 @@ def _rebuild_in(settings, scratch: Path, batches, origins: dict[str, str], progr
             default = "katalog" if name == settings.catalogue.name else "innboks"
             by_origin.setdefault(origins.get(sha256(copy), default), []).append(copy)
         for origin, paths in sorted(by_origin.items(), key=lambda kv: kv[0] != "katalog"):  # the catalogue first
-            summaries.append(load(work, paths, origin=origin))
+            # every archived file was accepted when loaded: it replaces what it replaced then
+            summaries.append(load(work, paths, origin=origin, replace_whole=paths))
     if settings.catalogue.exists():  # the catalogue as it is today, if edited since it was last loaded
         shutil.copy2(settings.catalogue, work.catalogue)
         summaries.append(load(work, []))

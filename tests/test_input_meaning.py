@@ -219,12 +219,15 @@ def test_a_partial_ledger_replaces_only_its_ansvar(dd, capsys):
 
 
 def test_a_survey_file_says_which_units_it_removes(dd, capsys):
-    """A survey file replaces its year and service whole: the report says what goes, unit by unit."""
+    """A survey file replaces its year and service whole (when the analyst says so): the report says what goes."""
     header = ["år", "tjeneste", "enhet_id", "dimensjon", "snitt", "antall_svar"]
     rows = [[2024, "barnehage", u, "Trivsel", 4.5, n] for u, n in (("E21", 20), (None, 20))]
     write_csv(dd / "inbox" / "a.csv", [header, *rows])
     load(dd, capsys)
-    write_csv(dd / "inbox" / "b.csv", [header, [2024, "barnehage", None, "Trivsel", 4.4, 25]])
-    out = load(dd, capsys)
+    b = write_csv(dd / "b.csv", [header, [2024, "barnehage", None, "Trivsel", 4.4, 25]])
+    capsys.readouterr()
+    assert bms(["load", "--data-dir", str(dd), str(b)]) == 1  # it would remove E21's figures: refused
+    assert bms(["load", "--data-dir", str(dd), "--erstatt-hele", str(b)]) == 0  # unless the analyst says so
+    out = capsys.readouterr().out
     assert "erstatter 2024, barnehage (2 rader før → 1 rad nå); tallene for E21 er ikke med i fila" in out, out
     assert query(dd, "SELECT unit_id, respondents FROM user_survey") == [(None, 25)]
