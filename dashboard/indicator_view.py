@@ -8,6 +8,7 @@ from typing import Any
 import pandas as pd
 from dash import dcc, html
 
+from dashboard import access
 from dashboard.components import DIRECTION_TEXT, present
 from dashboard.export import ExportColumn
 from dashboard.indicator_figures import history_figure, peers_figure
@@ -49,11 +50,16 @@ def definition(reader: WarehouseReader, indicator_id: str) -> dict[str, Any] | N
 
 def history(reader: WarehouseReader, indicator_id: str, scope: str, code: str) -> pd.DataFrame:
     """Every period of the indicator for one scope (its newest period type), held-back periods with no value."""
+    return _history(reader, indicator_id, scope, code).pipe(access.hide_small_n)
+
+
+def _history(reader: WarehouseReader, indicator_id: str, scope: str, code: str) -> pd.DataFrame:
     return reader.df(
         """
         WITH rows AS (
             SELECT period, period_type, value, target, green, red, tolerance, status, status_reason, n, ci_low,
-                   ci_high, vintage, source_ref, decimals, unit_of_measure
+                   ci_high, vintage, source_ref, decimals, unit_of_measure, scope,
+                   (SELECT min_n FROM indicators WHERE indicator_id = $id) AS min_n
             FROM scorecard WHERE indicator_id = $id AND scope = $scope AND scope_code = $code
             UNION ALL BY NAME
             SELECT h.period, h.period_type, 'grey' AS status, h.reason AS status_reason, i.decimals,
@@ -73,15 +79,16 @@ def by_unit(reader: WarehouseReader, indicator_id: str, unit_ids: set[str]) -> p
     """The newest value per (visible) unit; a held-back unit has status grey, «for få svar» and no value."""
     frame = reader.df(
         """
-        SELECT s.*, u.name AS unit_name FROM scorecard_latest s
+        SELECT s.*, u.name AS unit_name, i.min_n FROM scorecard_latest s
         JOIN units u ON s.scope = 'enhet' AND u.unit_id = s.scope_code
+        LEFT JOIN indicators i ON i.indicator_id = s.indicator_id
         WHERE s.indicator_id = $id ORDER BY u.service_area, u.name
         """,
         {"id": indicator_id},
     )
     if frame.empty:
         return frame
-    frame = frame[frame["scope_code"].isin(unit_ids)].copy()
+    frame = access.hide_small_n(frame[frame["scope_code"].isin(unit_ids)]).copy()  # the anonymity rule at the edge
     frame["value_text"] = [unit_value_text(r) for r in frame.to_dict("records")]
     return frame
 

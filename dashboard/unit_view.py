@@ -8,6 +8,7 @@ from typing import Any
 import pandas as pd
 from dash import dcc, html
 
+from dashboard import access
 from dashboard.components import present, service_area_label, status_badge
 from dashboard.export import ExportColumn
 from dashboard.tables import data_table
@@ -109,14 +110,15 @@ def area_matrix(reader: WarehouseReader, area: str, unit_ids: set[str]) -> pd.Da
     """The newest value of every indicator for each of the area's (visible) units, one row per pair."""
     frame = reader.df(
         """
-        SELECT s.*, u.name AS unit_name, u.unit_id
+        SELECT s.*, u.name AS unit_name, u.unit_id, i.min_n
         FROM scorecard_latest s JOIN units u ON s.scope = 'enhet' AND u.unit_id = s.scope_code
+        LEFT JOIN indicators i ON i.indicator_id = s.indicator_id
         WHERE u.service_area = $area AND (u.valid_to IS NULL OR u.valid_to >= current_date)
         ORDER BY coalesce(list_position($areas, s.focus_area), 99), s.sort_order, u.name
         """,
         {"area": area, "areas": list(FOCUS_AREAS)},
     )
-    return frame[frame["unit_id"].isin(unit_ids)] if not frame.empty else frame
+    return access.hide_small_n(frame[frame["unit_id"].isin(unit_ids)]) if not frame.empty else frame
 
 
 def unit_heading(unit: dict[str, Any]) -> html.Div:

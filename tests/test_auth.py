@@ -217,11 +217,13 @@ def test_no_unit_survey_value_below_the_minimum_leaves_the_server(demo_copy: Pat
             "AND indicator_id = ?",
             [min_n - 1, unit, iid],
         )
-        con.execute(
-            "UPDATE indicator_values SET value = 987654.321, n = ? WHERE scope = 'enhet' AND scope_code = ? "
-            "AND indicator_id = ?",
-            [min_n - 1, unit, iid],
-        )
+        for table in ("indicator_values", "scorecard_latest"):  # scorecard_latest is a table of its own
+            con.execute(
+                f"UPDATE {table} SET value = 987654.321, n = ? WHERE scope = 'enhet' AND scope_code = ? "
+                "AND indicator_id = ?",
+                [min_n - 1, unit, iid],
+            )
+        [area] = con.execute("SELECT service_area FROM units WHERE unit_id = ?", [unit]).fetchone()
     app = create_app(demo_copy)
     for client in (app_client(app), signed_in_client(app, f"test-leder-{unit}", "leder", [unit])):
         shown = body(call(client, "overview-body", {"bms-unit.value": unit}))
@@ -230,12 +232,16 @@ def test_no_unit_survey_value_below_the_minimum_leaves_the_server(demo_copy: Pat
             call(client, "_pages_content", {"_pages_location.pathname": f"/enhet/{unit}", "_pages_location.search": ""})
         )
         assert unit in unit_page
+        pages = [
+            body(call(client, "_pages_content", {"_pages_location.pathname": path, "_pages_location.search": search}))
+            for path, search in ((f"/indikator/{iid}", f"?enhet={unit}"), (f"/tjenesteomrade/{area}", ""))
+        ]
         downloads = [
             client.get(f"/api/scorecard.csv?unit={unit}").get_data(as_text=True),
             client.get(f"/api/indicator_values.csv?unit={unit}").get_data(as_text=True),
             client.get(f"/eksport/malekort.csv?enhet={unit}").get_data(as_text=True),
         ]
-        for text in [shown, unit_page, *downloads]:
+        for text in [shown, unit_page, *pages, *downloads]:
             assert not any(v in text for v in ("987654", "987 654", "987\u00a0654", "987654,3")), text[:300]
     with app.server.test_request_context():
         from dashboard import access, data
