@@ -235,7 +235,7 @@ class FreshWarehouse:
     def __init__(self, **meta: str) -> None:
         from etl.settings import Settings
 
-        defaults = Settings(Path("."))
+        defaults = Settings(data_dir=Path("."))
         self.meta = {
             "kommune_code": defaults.kommune_code,
             "kommune_name": defaults.kommune_name,

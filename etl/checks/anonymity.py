@@ -4,6 +4,8 @@ the rule again over everything published (etl/sql/16_anonymity.sql, 40_indicator
 
 from __future__ import annotations
 
+from typing import cast
+
 import numpy as np
 import pandas as pd
 
@@ -30,6 +32,8 @@ def hold_back(frame: pd.DataFrame, ctx: Context, table: Table) -> tuple[pd.DataF
     as well. A survey file without a kommune row gets one computed from all its unit rows first."""
     spec = table.spec
     n_col, unit_col = spec.anonymity_n, spec.anonymity_unit or "unit_id"
+    if n_col is None:  # a kind without an anonymity rule holds nothing back
+        return frame, [], []
     survey = spec.anonymity_survey
     problems = _missing_n(frame, ctx, table, n_col, unit_col, survey)
     if problems:
@@ -49,8 +53,14 @@ def hold_back(frame: pd.DataFrame, ctx: Context, table: Table) -> tuple[pd.DataF
     else:
         minimum = frame["indicator_id"].map(ctx.min_n)
     held = _held(frame, groups, n_col, unit_col, minimum)
-    notes += [_note(frame.loc[i], spec, n_col, unit_col, int(minimum[i]), *why) for i, why in held.items()]
+    notes += [_note(_row_at(frame, i), spec, n_col, unit_col, int(minimum[i]), *why) for i, why in held.items()]
     return _markers(frame, spec, held, groups, n_col, unit_col), notes, problems
+
+
+def _row_at(frame: pd.DataFrame, label: int) -> pd.Series:
+    """The row with this index label (the index is unique: reset in hold_back)."""
+    # pandas-stubs types .loc[label] as a row or a frame, since a label may repeat; it does not here
+    return cast(pd.Series, frame.loc[label])
 
 
 def _missing_n(frame: pd.DataFrame, ctx: Context, table: Table, n_col: str, unit_col: str, survey: bool):

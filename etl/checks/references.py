@@ -9,7 +9,7 @@ from etl.checks.anonymity import hold_back
 from etl.checks.context import Context
 from etl.errors import Problem
 from etl.norsk import normalise_header
-from etl.read.rows import duplicate_problems
+from etl.read.rows import duplicate_problems, is_blank
 from etl.read.table import Table
 
 
@@ -110,7 +110,7 @@ def _unit_resolver(ctx: Context):
     by_name = {normalise_header(name): uid for uid, name in ctx.units.items()}
 
     def unit_id(value: object) -> object:
-        if pd.isna(value) or value in ctx.units:
+        if is_blank(value) or value in ctx.units:
             return value
         if ctx.is_kommune(value):
             return None
@@ -221,18 +221,21 @@ def _feed_scale_problems(frame: pd.DataFrame, ctx: Context, table: Table) -> lis
     """A survey row on another scale than the indicator it feeds (1–6 rows for a 1–5 indicator) would mix
     scales in one series: refuse it, naming both scales."""
     spec = table.spec
+    template, scale_field = spec.feeds_ref, spec.feeds_scale
+    if template is None or scale_field is None:  # a kind that feeds no indicator's scale
+        return []
     by_ref = {str(ref).lower(): i for i, ref in ctx.source_refs.items() if isinstance(ref, str)}
     problems = []
     for _, r in frame.iterrows():
-        ref = spec.feeds_ref.format_map({k: v for k, v in r.items()})
+        ref = template.format_map({str(k): v for k, v in r.items()})
         indicator = by_ref.get(ref.lower())
         if indicator is None or indicator not in ctx.scales:
             continue
-        scale = r[spec.feeds_scale]
+        scale = r[scale_field]
         scale = spec.feeds_scale_default if pd.isna(scale) else float(scale)
         lo, hi = ctx.scales[indicator]
         if scale != hi:
-            column = spec.column(spec.feeds_scale).name
+            column = spec.column(scale_field).name
             problems.append(
                 Problem(
                     f"raden har skala 1–{scale:g}, men indikatoren {indicator} ({ref}) måles på skala "

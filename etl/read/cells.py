@@ -53,9 +53,10 @@ def read_cells(sheet: Sheet, spec: Spec, header_row: int, mapping: dict[int, Col
         for col in spec.columns:
             j = by_field.get(col.field)
             where = (sheet.name, i + 1, label.get(col.field))
-            value = _cell(cells, col, i, j, raw.get(j), formulas.get(j), errors.get(j), dots, where)
+            given = (raw[j], formulas.get(j), errors.get(j)) if j is not None else (None, None, None)
+            value = _cell(cells, col, i, j, *given, dots, where)
             if col.type == "period":
-                period, ptype = value if value is not None else (None, None)
+                period, ptype = value if isinstance(value, tuple) else (None, None)
                 cells.data[col.field].append(period)
                 cells.data[f"{col.field}_type"].append(ptype)
             else:
@@ -71,9 +72,10 @@ def _cell(cells: Cells, col: Column, i: int, j, raw, formula: Formula | None, er
         if TYPES[col.type].literal:
             raw = formula.text  # a text's formula is the text the analyst typed: stored, never evaluated
         elif formula.error or not formula.cached:
-            return _refuse(cells, i, _formula_problem(formula, ref, where))
+            _refuse(cells, i, _formula_problem(formula, ref, where))
+            return None
     elif error is not None:  # an error value typed or pasted into the cell: calamine reads it as empty
-        return _refuse(
+        _refuse(
             cells,
             i,
             Problem(
@@ -83,21 +85,23 @@ def _cell(cells: Cells, col: Column, i: int, j, raw, formula: Formula | None, er
                 *where,
             ),
         )
+        return None
     if not is_empty(raw):
         try:
             return parse_cell(col, raw, dots.get(col.field, "decimal"))
         except ParseError as e:
-            return _refuse(cells, i, Problem(str(e), e.fix or fix_for(col), *where))
+            _refuse(cells, i, Problem(str(e), e.fix or fix_for(col), *where))
+            return None
     if col.required:
         fix = f"Fyll inn {col.name} på raden, eller fjern raden (sum- og fotnoterader skal ikke være med)."
-        return _refuse(cells, i, Problem(f"«{col.name}» mangler verdi", fix, *where))
+        _refuse(cells, i, Problem(f"«{col.name}» mangler verdi", fix, *where))
+        return None
     return None
 
 
 def _refuse(cells: Cells, i: int, problem: Problem) -> None:
     cells.problems.append(problem)
     cells.bad_rows.add(i + 1)
-    return None
 
 
 def _plain(value: object) -> object:

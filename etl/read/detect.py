@@ -96,7 +96,7 @@ def detect(sheet: Sheet) -> tuple[Spec, int, dict[int, Column]]:
 def _missing(sheet: Sheet, spec: Spec, header_row: int, mapping: dict[int, Column]) -> list[Problem]:
     found = set(mapping.values())
     missing = [c for c in spec.required if c not in found]
-    where = {"sheet": sheet.name, "row": header_row + 1}
+    row = header_row + 1
     problems = _two_rows(sheet, spec, header_row, missing)
     problems += [
         Problem(
@@ -104,7 +104,8 @@ def _missing(sheet: Sheet, spec: Spec, header_row: int, mapping: dict[int, Colum
             f"Legg til en kolonne med overskriften «{c.name}»"
             + (f" (godtatte varianter: {', '.join(c.aliases)})" if c.aliases else "")
             + ".",
-            **where,
+            sheet=sheet.name,
+            row=row,
         )
         for c in missing
     ]
@@ -115,7 +116,8 @@ def _missing(sheet: Sheet, spec: Spec, header_row: int, mapping: dict[int, Colum
                 f"fila ser ut som «{spec.label}», men mangler en kolonne som sier hvilken enhet radene gjelder "
                 f"({names})",
                 f"Legg til en kolonne med overskriften {names}.",
-                **where,
+                sheet=sheet.name,
+                row=row,
             )
         )
     return problems

@@ -113,6 +113,9 @@ def cell_facts(z: zipfile.ZipFile, part: str, styles: set[int]) -> CellFacts:
                 data.clear()
             elif tag == "mergeCell" and el.get("ref"):
                 lo_c, lo_r, hi_c, hi_r = range_boundaries(el.get("ref"))
+                if lo_c is None or lo_r is None or hi_c is None or hi_r is None:
+                    # Excel merges cell ranges only; a whole row or column here is a damaged file
+                    raise ValueError(f"{part} merges a whole row or column")
                 facts.merged.append((lo_r - 1, lo_c - 1, hi_r - 1, hi_c - 1))
     return facts
 

@@ -116,6 +116,23 @@ def _rows(sheet: python_calamine.CalamineSheet) -> list[list[object]]:
 
 
 def _excel(path: Path, head: bytes, max_unzipped: int) -> list[Sheet]:
+    """A workbook's sheets, refused whole when it is not a readable .xlsx: by its first bytes, size, then content."""
+    _check_signature(path, head)
+    _check_size(path, max_unzipped)
+    sheets = _calamine_sheets(path)
+    try:
+        _from_xml(path, sheets)
+    except (KeyError, ValueError, zipfile.BadZipFile, ElementTree.ParseError):
+        raise _refuse(
+            path,
+            "Excel-fila er skadet og kan ikke leses (formlene i arkene kan ikke tolkes)",
+            "Åpne fila i Excel og lagre den på nytt, eller eksporter den på nytt.",
+        ) from None
+    return sheets
+
+
+def _check_signature(path: Path, head: bytes) -> None:
+    """Refuse an encrypted workbook, an old .xls, or a text file named .xlsx, by the file's first bytes."""
     if head.startswith(_OLE):
         raise _refuse(
             path,
@@ -132,6 +149,10 @@ def _excel(path: Path, head: bytes, max_unzipped: int) -> list[Sheet]:
         raise _refuse(
             path, "fila er ikke en Excel-arbeidsbok (ukjent innhold)", "Eksporter fila på nytt som .xlsx eller .csv."
         )
+
+
+def _check_size(path: Path, max_unzipped: int) -> None:
+    """Refuse a damaged zip, or one that unpacks to more than the limit, before inflating anything."""
     try:
         with zipfile.ZipFile(path) as z:
             infos = z.infolist()
@@ -149,6 +170,10 @@ def _excel(path: Path, head: bytes, max_unzipped: int) -> list[Sheet]:
             f"Excel-fila pakker seg ut til {unzipped / 1e6:.0f} MB, over grensen på {max_unzipped / 1e6:.0f} MB",
             "Fila er unormalt stor i utpakket form. Del den opp, eller øk max_unzipped_mb i settings.toml.",
         )
+
+
+def _calamine_sheets(path: Path) -> list[Sheet]:
+    """Every sheet's cells as calamine reads them, or the file refused as password-protected or damaged."""
     try:
         wb = python_calamine.CalamineWorkbook.from_path(str(path))
         sheets = [
@@ -160,14 +185,6 @@ def _excel(path: Path, head: bytes, max_unzipped: int) -> list[Sheet]:
         raise _refuse(
             path,
             f"Excel-fila er skadet og kan ikke leses ({type(e).__name__})",
-            "Åpne fila i Excel og lagre den på nytt, eller eksporter den på nytt.",
-        ) from None
-    try:
-        _from_xml(path, sheets)
-    except (KeyError, ValueError, zipfile.BadZipFile, ElementTree.ParseError):
-        raise _refuse(
-            path,
-            "Excel-fila er skadet og kan ikke leses (formlene i arkene kan ikke tolkes)",
             "Åpne fila i Excel og lagre den på nytt, eller eksporter den på nytt.",
         ) from None
     return sheets

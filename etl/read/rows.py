@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+import math
 import numbers
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -51,7 +53,8 @@ def drop_repeats(frame: pd.DataFrame, unread: Unread) -> tuple[pd.DataFrame, lis
     if not repeat.any():
         return frame, []
     first = comparable.groupby(fields, dropna=False, sort=False)["_row"].transform("first")
-    same, different = [], []
+    same: list[tuple[int, int, list[str]]] = []
+    different: list[tuple[int, int, list[str]]] = []
     for row, original in zip(frame.loc[repeat, "_row"], first[repeat], strict=True):
         columns = unread.differ(int(row), int(original))
         (different if columns else same).append((int(row), int(original), columns))
@@ -89,7 +92,7 @@ def sum_same_key(
         summed[name] = grouped[name].sum(min_count=1)  # blank in every line stays blank
     summed = summed.reset_index()[list(frame.columns)]
     parts = grouped["_row"].agg(list).reset_index(drop=True)
-    merged = parts.str.len() > 1
+    merged = parts.map(len) > 1
     # the checks held line by line; a sum of lines with blanks in different fields is checked again
     lines = {rows[0]: rows for rows in parts[merged]}
     problems = [
@@ -124,7 +127,9 @@ def hashable(frame: pd.DataFrame) -> pd.DataFrame:
 def row_checks(spec: Spec, frame: pd.DataFrame, sheet: str | None, label: dict[str, str]) -> list[Problem]:
     problems = []
     for check in spec.checks:
-        ok = frame.eval(check.expr)
+        # pandas-stubs types eval's result as any value an expression can give; a check's expression is a test
+        # of each row, so a boolean Series
+        ok = cast(pd.Series, frame.eval(check.expr))
         column = next((spec.column_by_name(n).field for n in check.columns), None)
         for _, row in frame.loc[~ok.astype(bool)].iterrows():
             # a message may name the row's values: "{lost_days} tapte dagsverk …"
@@ -144,7 +149,7 @@ def row_checks(spec: Spec, frame: pd.DataFrame, sheet: str | None, label: dict[s
 def show_value(value: object) -> str:
     if isinstance(value, pd.Timestamp):
         return value.strftime("%d.%m.%Y")
-    if isinstance(value, numbers.Real) and not isinstance(value, bool | np.bool_) and not pd.isna(value):
+    if isinstance(value, numbers.Real) and not isinstance(value, bool | np.bool_) and not math.isnan(float(value)):
         return fmt(round(float(value), 6))
     return show(value)
 
@@ -154,15 +159,15 @@ def duplicate_problems(
 ) -> list[Problem]:
     """Rows that share a key (`spec.key` unless given) but differ elsewhere: one problem per key."""
     fields = [c for c in frame.columns if c != "_row"]
-    key = list(key or spec.key)
+    by = list(key or spec.key)
     distinct = hashable(frame).drop_duplicates(subset=fields)
-    clash = distinct[distinct.duplicated(subset=key, keep=False)]
+    clash = distinct[distinct.duplicated(subset=by, keep=False)]
     problems = []
-    for values, group in clash.groupby(key, dropna=False, sort=False):
+    for values, group in clash.groupby(by, dropna=False, sort=False):
         rows = ", ".join(str(r) for r in group["_row"])
         names = ", ".join(
             f"{spec.column(k).name} = {show(v)}"
-            for k, v in zip(key, values if isinstance(values, tuple) else (values,), strict=True)
+            for k, v in zip(by, values if isinstance(values, tuple) else (values,), strict=True)
         )
         problems.append(
             Problem(
@@ -176,8 +181,14 @@ def duplicate_problems(
 
 
 def show(value: object) -> str:
-    if pd.api.types.is_scalar(value) and pd.isna(value):
+    if pd.api.types.is_scalar(value) and is_blank(value):
         return "(tom)"
     if isinstance(value, pd.Timestamp):
         return value.strftime("%Y-%m")
     return str(value)
+
+
+def is_blank(value: object) -> bool:
+    """Whether one cell's value is missing: None, NaN, NaT or pd.NA."""
+    # pandas-stubs types pd.isna's one-value overload with pandas' scalar types only; pandas takes any object
+    return bool(pd.isna(value))  # type: ignore[call-overload]

@@ -11,7 +11,7 @@ import datetime as dt
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from etl.norsk import (
     PERIOD_TYPE_EXAMPLES,
@@ -37,7 +37,8 @@ class ColumnType:
     label: str  # what the template's explanation sheet calls it
     fix: str  # how to fix a cell that cannot be read (a column's own bounds or pattern say more)
     parse: Callable[[Column, object, str], object]  # (column, cell, how the column uses dots) -> value
-    dtype: str | None = None  # the parsed column's pandas dtype: Int64, float64, datetime (None: as parsed)
+    # the parsed column's pandas dtype (None: as parsed)
+    dtype: Literal["Int64", "float64", "datetime"] | None = None
     literal: bool = False  # a formula in such a cell is its text, stored literally and never evaluated
     dots: bool = False  # a number whose column decides what a lone dot means (`1.200`)
 
@@ -47,7 +48,7 @@ def fmt(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else str(x).replace(".", ",")
 
 
-def _text(col: Column, raw: object, dot: str) -> object:
+def _text(col: Column, raw: object, dot: str) -> str:
     if isinstance(raw, dt.datetime | dt.date):
         raw = raw.strftime("%d.%m.%Y")
     return str(raw).strip()
@@ -165,11 +166,10 @@ def fix_for(col: Column) -> str:
     if col.period_types:
         examples = ", ".join(PERIOD_TYPE_EXAMPLES[p] for p in col.period_types)
         return f"Skriv perioden som {examples} (én periode per rad, ikke summer for flere perioder)."
-    if col.min is not None or col.max is not None:
-        bounds = (
-            f"mellom {fmt(col.min)} og {fmt(col.max)}"
-            if col.min is not None and col.max is not None
-            else (f"minst {fmt(col.min)}" if col.min is not None else f"høyst {fmt(col.max)}")
-        )
-        return f"Rett verdien; {col.name} må være {bounds}."
+    if col.min is not None and col.max is not None:
+        return f"Rett verdien; {col.name} må være mellom {fmt(col.min)} og {fmt(col.max)}."
+    if col.min is not None:
+        return f"Rett verdien; {col.name} må være minst {fmt(col.min)}."
+    if col.max is not None:
+        return f"Rett verdien; {col.name} må være høyst {fmt(col.max)}."
     return TYPES[col.type].fix or f"Rett verdien i kolonnen {col.name}."

@@ -51,11 +51,11 @@ def _not_data(path: Path, doc: object) -> FileRejected | None:
     """SSB JSON that is not an answer with figures (metadata, a saved query, an error), said as what it is."""
     if not isinstance(doc, dict):
         return None
-    try:
-        table = table_id(doc)
-    except AttributeError:  # an «extension» that is not an object: the dataset reader says so
-        table = None
-    of = f" for tabell {table}" if table else ""
+    return _a_query(path, doc) or _not_figures(path, doc)
+
+
+def _a_query(path: Path, doc: dict) -> FileRejected | None:
+    """A saved query to SSB's statistics bank or PxWebApi v2 instead of its answer."""
     if "queryObj" in doc or ("query" in doc and isinstance(doc.get("response"), dict)):
         name = doc.get("tableIdForQuery") or ""
         return _reject(
@@ -71,6 +71,16 @@ def _not_data(path: Path, doc: object) -> FileRejected | None:
             "Send spørringen til SSB og lagre svaret som json-stat2, eller la «bms fetch kostra» hente tabellen. "
             + FETCH_KOSTRA,
         )
+    return None
+
+
+def _not_figures(path: Path, doc: dict) -> FileRejected | None:
+    """SSB's metadata, table information or an error message instead of figures."""
+    try:
+        table = table_id(doc)
+    except AttributeError:  # an «extension» that is not an object: the dataset reader says so
+        table = None
+    of = f" for tabell {table}" if table else ""
     if "variables" in doc and "title" in doc and "value" not in doc:
         return _reject(
             path,

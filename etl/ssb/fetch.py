@@ -197,7 +197,7 @@ class _Facts:
 
 def _facts(settings: Settings, years: list[int]) -> _Facts:
     """What the published warehouse knows from Klass: the kommune's KOSTRA group per year, its county,
-    and older numbers of the kommune and the peers (the SQL in 30_kostra.sql is the one place for these)."""
+    and older numbers of the kommune and the peers (the SQL in etl/sql/3x_*.sql is the one place for these)."""
     facts = _Facts({}, None, {})
     with open_published(settings.current) as con:
         if con is None:

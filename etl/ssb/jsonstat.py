@@ -86,6 +86,18 @@ def dimensions(doc: dict) -> list[Dimension]:
 
     Checks everything it relies on (JsonStatError otherwise): `id` a list of distinct names, `size` as many
     whole numbers ≥ 1, every dimension described, its categories distinct and as many as `size` says."""
+    ids, sizes, described = _declared(doc)
+    dims = []
+    for dim_id, size in zip(ids, sizes, strict=True):
+        spec = described.get(dim_id)
+        if not isinstance(spec, dict):
+            raise JsonStatError(f"dimensjonen «{dim_id}» er nevnt i «id», men ikke beskrevet i «dimension»")
+        dims.append(_dimension(dim_id, size, spec))
+    return dims
+
+
+def _declared(doc: dict) -> tuple[list[str], list[int], dict]:
+    """The document's `id`, `size` and `dimension`, checked to be distinct names, whole numbers and an object."""
     if not isinstance(doc, dict):
         raise JsonStatError("svaret er ikke et JSON-objekt")
     for key, what in (("id", "navnene på dimensjonene"), ("size", "antall kategorier per dimensjon")):
@@ -104,35 +116,32 @@ def dimensions(doc: dict) -> list[Dimension]:
     described = doc.get("dimension")
     if not isinstance(described, dict):
         raise JsonStatError("«dimension» (beskrivelsen av dimensjonene) mangler eller er ikke et objekt")
-    dims = []
-    for dim_id, size in zip(ids, sizes, strict=True):
-        spec = described.get(dim_id)
-        if not isinstance(spec, dict):
-            raise JsonStatError(f"dimensjonen «{dim_id}» er nevnt i «id», men ikke beskrevet i «dimension»")
-        if size < 1:
-            raise JsonStatError(f"dimensjonen «{dim_id}» har «size» {size}; hver dimensjon må ha minst én kategori")
-        category = spec.get("category")
-        if not isinstance(category, dict):
-            raise JsonStatError(f"dimensjonen «{dim_id}» mangler «category» (kategoriene)")
-        index, labels = category.get("index"), category.get("label", {})
-        if not isinstance(labels, dict):
-            raise JsonStatError(f"dimensjonen «{dim_id}»: «category.label» skal være et objekt kode → tekst")
-        codes = _codes(dim_id, index, labels)
-        if len(codes) != size:
-            raise JsonStatError(f"dimensjonen «{dim_id}» har {len(codes)} kategorier, men «size» sier {size}")
-        if len(set(codes)) != len(codes):
-            twice = next(c for c in codes if codes.count(c) > 1)
-            raise JsonStatError(f"dimensjonen «{dim_id}» har kategorien «{twice}» flere ganger")
-        dims.append(
-            Dimension(
-                id=dim_id,
-                label=str(spec.get("label", dim_id)),
-                codes=codes,
-                labels=[str(labels.get(c, c)) for c in codes],
-                units=_units(dim_id, category.get("unit")),
-            )
-        )
-    return dims
+    return ids, sizes, described
+
+
+def _dimension(dim_id: str, size: int, spec: dict) -> Dimension:
+    """One described dimension, its categories checked to be distinct and as many as `size` says."""
+    if size < 1:
+        raise JsonStatError(f"dimensjonen «{dim_id}» har «size» {size}; hver dimensjon må ha minst én kategori")
+    category = spec.get("category")
+    if not isinstance(category, dict):
+        raise JsonStatError(f"dimensjonen «{dim_id}» mangler «category» (kategoriene)")
+    index, labels = category.get("index"), category.get("label", {})
+    if not isinstance(labels, dict):
+        raise JsonStatError(f"dimensjonen «{dim_id}»: «category.label» skal være et objekt kode → tekst")
+    codes = _codes(dim_id, index, labels)
+    if len(codes) != size:
+        raise JsonStatError(f"dimensjonen «{dim_id}» har {len(codes)} kategorier, men «size» sier {size}")
+    if len(set(codes)) != len(codes):
+        twice = next(c for c in codes if codes.count(c) > 1)
+        raise JsonStatError(f"dimensjonen «{dim_id}» har kategorien «{twice}» flere ganger")
+    return Dimension(
+        id=dim_id,
+        label=str(spec.get("label", dim_id)),
+        codes=codes,
+        labels=[str(labels.get(c, c)) for c in codes],
+        units=_units(dim_id, category.get("unit")),
+    )
 
 
 def _codes(dim_id: str, index: object, labels: dict) -> list[str]:
@@ -355,6 +364,18 @@ def _ints(values: list[int | None], codes: np.ndarray) -> pd.api.extensions.Exte
     return pd.arrays.IntegerArray(lookup[codes], np.array([v is None for v in values], dtype=bool)[codes])
 
 
+def _other_dims(others: list[Dimension], positions: list[np.ndarray], n: int) -> tuple[pd.Categorical, pd.Categorical]:
+    """The `dims` and `dims_key` columns: each combination of the other dimensions' codes built once, then indexed."""
+    if not others:
+        return _const("{}", n), _const("", n)
+    ids = [d.id for d in others]
+    combos = list(product(*(d.codes for d in others)))
+    flat = np.ravel_multi_index(positions, [len(d.codes) for d in others])
+    as_json = _take([json.dumps(dict(zip(ids, c, strict=True)), ensure_ascii=False) for c in combos], flat)
+    as_key = _take([",".join(f"{d}={v}" for d, v in zip(ids, c, strict=True)) for c in combos], flat)
+    return as_json, as_key
+
+
 def kostra_frame(doc: dict, table: str | None = None) -> pd.DataFrame:
     """A dataset as `kostra_values` rows: table, contents, region and time as columns, other dimensions in `dims`.
 
@@ -396,14 +417,7 @@ def kostra_frame(doc: dict, table: str | None = None) -> pd.DataFrame:
         if metric
         else _ints([None], np.zeros(n, dtype=np.int64)),
     }
-    if others:
-        combos = list(product(*(dims[d].codes for d in others)))
-        flat = np.ravel_multi_index([codes_of(d) for d in others], [len(dims[d].codes) for d in others])
-        out["dims"] = _take([json.dumps(dict(zip(others, c, strict=True)), ensure_ascii=False) for c in combos], flat)
-        out["dims_key"] = _take([",".join(f"{d}={v}" for d, v in zip(others, c, strict=True)) for c in combos], flat)
-    else:
-        out["dims"] = _const("{}", n)
-        out["dims_key"] = _const("", n)
+    out["dims"], out["dims_key"] = _other_dims([dims[d] for d in others], [codes_of(d) for d in others], n)
     out["value"] = values
     out["status"] = status
     out["updated"] = _const(doc.get("updated"), n)
