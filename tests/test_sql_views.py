@@ -48,14 +48,15 @@ def test_every_measure_carries_the_kommune_number_the_warehouse_was_built_for(fr
     assert codes == [("5001",)] and fresh_db.query("SELECT kommune_code()") == [("5001",)]
 
 
-def test_a_newer_file_for_a_month_replaces_that_month_for_every_unit(fresh_db):
+def test_a_newer_file_for_a_month_replaces_that_month_only_for_the_units_it_lists(fresh_db):
     fresh_db.add("raw_units", UNITS)
     fresh_db.add("raw_sick_leave", [{**d, "period": MONTH, "period_type": "month"} for d in DAYS], sha="old")
-    fresh_db.add("raw_sick_leave", [{**DAYS[0], "period": MONTH, "period_type": "month"}], sha="new")
+    corrected = {**DAYS[0], "possible_days": DAYS[0]["possible_days"] + 10}
+    fresh_db.add("raw_sick_leave", [{**corrected, "period": MONTH, "period_type": "month"}], sha="new")
     fresh_db.build()
-    assert fresh_db.query("SELECT unit_id, possible_days, _sha FROM sick_leave") == [
-        ("E1", DAYS[0]["possible_days"], "new")
-    ]
+    rows = fresh_db.query("SELECT unit_id, possible_days, _sha FROM sick_leave ORDER BY unit_id")
+    assert rows[0] == ("E1", corrected["possible_days"], "new")
+    assert [(u, sha) for u, _, sha in rows[1:]] == [(d["unit_id"], "old") for d in DAYS[1:]]
 
 
 def test_a_build_without_its_sql_files_stops_instead_of_publishing_raw_tables_alone(fresh_db, monkeypatch, tmp_path):
