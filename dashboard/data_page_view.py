@@ -45,16 +45,18 @@ class UploadResult:
     version: int | None
 
 
-def load_log(reader: WarehouseReader) -> Table:
-    """Every file loaded or refused, newest first, with the loader's message."""
-    frame = reader.df(
-        """
-        SELECT file_name, kind, status, rows, loaded_at, origin, message
-        FROM load_log ORDER BY loaded_at DESC, file_name
-        """
-    )
+LOG_COLUMNS = ["file_name", "kind", "status", "rows", "loaded_at", "origin", "message"]
+
+
+def load_log(reader: WarehouseReader, settings: Settings | None = None) -> Table:
+    """Every file loaded or refused, newest first, with the loader's message. A load that only refused files
+    publishes nothing, so with `settings` the refusals in `rejected/` that the warehouse's log lacks are added."""
+    frame = reader.df(f"SELECT {', '.join(LOG_COLUMNS)} FROM load_log")
     if frame.empty:
-        frame = pd.DataFrame(columns=["file_name", "kind", "status", "rows", "loaded_at", "origin", "message"])
+        frame = pd.DataFrame(columns=LOG_COLUMNS)
+    if settings is not None:
+        frame = pd.concat([frame, _unlogged_refusals(frame, settings)], ignore_index=True)
+    frame = frame.sort_values(["loaded_at", "file_name"], ascending=[False, True], na_position="last")
     out = pd.DataFrame(
         {
             "Fil": frame["file_name"],
@@ -74,6 +76,22 @@ def _when(value: object) -> str:
         return "–"
     t = pd.Timestamp(value)
     return f"{format_date(t)} kl. {t:%H:%M}"
+
+
+def _unlogged_refusals(logged: pd.DataFrame, settings: Settings) -> pd.DataFrame:
+    """The refused files in `rejected/` (by their reports) that the published load log does not hold."""
+    seen = set(logged.loc[logged["status"] == "rejected", "file_name"]) if not logged.empty else set()
+    rows = []
+    for path in settings.rejected.glob(f"*{REPORT_SUFFIX}") if settings.rejected.is_dir() else []:
+        stored = path.name[: -len(REPORT_SUFFIX)]
+        original = stored.split("_", 1)[1] if "_" in stored else stored
+        if original in seen:
+            continue
+        text = path.read_text(encoding="utf-8", errors="replace").strip()
+        first = next((line for line in text.splitlines() if line.strip()), "")
+        when = pd.Timestamp.fromtimestamp(path.stat().st_mtime)
+        rows.append({"file_name": original, "status": "rejected", "loaded_at": when, "message": first[:300]})
+    return pd.DataFrame(rows, columns=LOG_COLUMNS)
 
 
 def refused_reports(settings: Settings, limit: int = 20) -> list[tuple[str, str]]:

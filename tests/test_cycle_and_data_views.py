@@ -138,5 +138,5 @@ def test_a_refused_upload_reports_what_the_loader_wrote(dd: Path) -> None:
     (report,) = (dd / "rejected").glob("*.feil.txt")
     assert result.report == report.read_text(encoding="utf-8") and "finnes_ikke" in result.report
     assert view.refused_reports(settings) == [("tall.csv", result.report)]
-    log = view.load_log(WarehouseReader(settings.current)).frame
+    log = view.load_log(WarehouseReader(settings.current), settings).frame
     assert log.loc[log["Fil"] == "tall.csv", "Status"].tolist() == ["Avvist"]

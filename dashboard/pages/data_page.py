@@ -55,7 +55,11 @@ def content() -> list[Any]:
     reader, settings = data.current_reader(), data.current_settings()
     published = data.is_published(reader)
     cov = cycle_view.coverage(reader) if published else pd.DataFrame()
-    fresh, log, waiting = cycle_view.freshness(cov, dt.date.today()), view.load_log(reader), view.inbox(settings)
+    fresh, log, waiting = (
+        cycle_view.freshness(cov, dt.date.today()),
+        view.load_log(reader, settings),
+        view.inbox(settings),
+    )
     reports = view.refused_reports(settings)
     return [
         None
@@ -162,4 +166,6 @@ def _freshness(_args: Mapping[str, str]) -> tables.Table:
 
 
 tables.register("data-ferskhet", _only_analysts(_freshness))
-tables.register("data-filer", _only_analysts(lambda _args: view.load_log(data.current_reader())))
+tables.register(
+    "data-filer", _only_analysts(lambda _args: view.load_log(data.current_reader(), data.current_settings()))
+)
