@@ -333,3 +333,25 @@ def test_downloads_and_writes_are_in_the_audit_log_for_the_radmann_only(app) -> 
     chief = signed_in_client(app, "test-kommunalsjef-oppvekst", "kommunalsjef", ["oppvekst"])
     assert chief.get("/revisjon").status_code == 403
     assert call(chief, "audit-list", {"audit-filter.value": ""}).status_code == 403
+
+
+def test_a_leaders_unfiltered_downloads_hold_only_the_own_unit(demo_dir: Path) -> None:
+    """No filter in the address: the CSV API and the area-wide downloads still give a leader only the own unit."""
+    import csv
+    import io
+
+    app = create_app(demo_dir)
+    units = {row[0]: row[1] for row in query(demo_dir, "SELECT unit_id, name FROM units")}
+    own = "E21"
+    client = signed_in_client(app, f"test-leder-{own}", "leder", [own])
+    others = {name for uid, name in units.items() if uid != own}
+    for url in ("/api/scorecard.csv", "/api/indicator_values.csv", "/eksport/dialog/tiltak.csv"):
+        response = client.get(url)
+        assert response.status_code == 200, (url, response.status_code)
+        rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff")), delimiter=";"))
+        shown = {cell for row in rows[1:] for cell in row}
+        assert not shown & others, (url, sorted(shown & others)[:3])
+    rows = list(
+        csv.reader(io.StringIO(client.get("/api/scorecard.csv").get_data(as_text=True).lstrip("\ufeff")), delimiter=";")
+    )
+    assert any(units[own] in row for row in rows[1:]), "the own unit's rows are there"
