@@ -113,13 +113,11 @@ def layout(**_query: Any) -> html.Div:
                     _field("Enhet", dcc.Dropdown(id="rap-unit", options=unit_options, value=ALL, clearable=False)),
                     _field(
                         "Format",
-                        dcc.RadioItems(
+                        dbc.RadioItems(  # native radio buttons: each has its own name for screen readers
                             id="rap-format",
                             options=FORMAT_LABELS,
                             value="docx",
                             inline=True,
-                            inputClassName="me-1",
-                            labelClassName="me-3",
                         ),
                     ),
                 ],

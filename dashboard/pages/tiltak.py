@@ -10,6 +10,7 @@ import datetime as dt
 from typing import Any
 
 import dash
+import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import MATCH, Input, Output, State, ctx, dcc, html
 
@@ -68,8 +69,8 @@ def layout(enhet: str | None = None, **_query: Any) -> html.Div:
                 className="col-md-3",
             ),
             html.Div(
-                dcc.Checklist(
-                    id="tiltak-filter-overdue", options=[{"label": " Bare forfalte", "value": "ja"}], value=[]
+                dbc.Checklist(  # a native checkbox with its label: named for screen readers
+                    id="tiltak-filter-overdue", options=[{"label": "Bare forfalte", "value": "ja"}], value=[]
                 ),
                 className="col-md-3 pt-4",
             ),

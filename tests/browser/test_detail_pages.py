@@ -260,3 +260,26 @@ def test_kommune_cards_link_to_their_page_and_show_the_kostra_group(page: Page, 
         expect(card.locator(".bms-group")).to_have_text(f"{group}: {format_value(value, unit or '', decimals)}")
         expect(card.locator("a.bms-name")).to_have_attribute("href", f"/indikator/{iid}")
     assert page.locator(".bms-group").count() == len(expected)
+
+
+DIALOGUE_AND_REPORT_PAGES = ("/tiltak", "/ledersamtale?enhet=E21", "/revisjon", "/rapporter")
+
+
+def test_axe_finds_no_violations_on_the_dialogue_report_and_login_pages(
+    page: Page, anonymous_page: Page, dash_url: str
+) -> None:
+    axe = Axe()
+    reports = []
+    for path in DIALOGUE_AND_REPORT_PAGES:
+        page.goto(dash_url + path)
+        page.locator("#_pages_content .bms-page").first.wait_for(timeout=20_000)
+        page.wait_for_load_state("networkidle")
+        results = axe.run(page, options=WCAG_21_AA)
+        if results.violations_count:
+            reports.append(f"{path}: {results.generate_report()}")
+    anonymous_page.goto(dash_url + "/login")
+    expect(anonymous_page.locator("form")).to_be_visible()
+    results = axe.run(anonymous_page, options=WCAG_21_AA)
+    if results.violations_count:
+        reports.append(f"/login: {results.generate_report()}")
+    assert not reports, "\n\n".join(reports)
