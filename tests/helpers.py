@@ -57,7 +57,8 @@ def patch_xlsx(path: Path, part: str, *replacements: tuple[str, str]) -> Path:
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
         for info, data in parts:
             if info.filename == part:
-                text = data.decode("utf-8")
+                # openpyxl writes an empty value as `<v />` or `<v></v>` depending on whether lxml is installed
+                text = data.decode("utf-8").replace("<v></v>", "<v />")
                 for old, new in replacements:
                     assert old in text, f"{old!r} not in {part}"
                     text = text.replace(old, new)
