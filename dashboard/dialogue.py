@@ -54,15 +54,20 @@ def vurdering_panel(indicator_id: str, unit_id: str, period: str, row: dict | No
         html.Div(vurdering_text(row), id={"type": "vurdering-text", "key": key}, className="bms-vurdering-visning"),
     ]
     if access.may_write_unit(unit_id):
-        label_id = f"vurdering-{indicator_id}-{unit_id}"
         children += [
-            html.Label("Din vurdering av resultatet", htmlFor=label_id, className="form-label small mt-2"),
-            dcc.Textarea(
-                id={"type": "vurdering-input", "key": key},
-                value=row["text"] if row else "",
-                className="form-control form-control-sm",
-                style={"minHeight": "4.5rem"},
-                maxLength=dialogue_store.MAX_TEXT,
+            # the field sits inside its label: a pattern-matching id renders as JSON, so `for` could not name it
+            html.Label(
+                [
+                    html.Span("Din vurdering av resultatet", className="form-label small mt-2 d-block"),
+                    dcc.Textarea(
+                        id={"type": "vurdering-input", "key": key},
+                        value=row["text"] if row else "",
+                        className="form-control form-control-sm",
+                        style={"minHeight": "4.5rem"},
+                        maxLength=dialogue_store.MAX_TEXT,
+                    ),
+                ],
+                className="d-block",
             ),
             html.Button(
                 "Lagre vurdering",
