@@ -181,22 +181,20 @@ def add_routes(server: flask.Flask) -> None:
             return refused(e)
         return _send(frame, columns, label, fmt, table)
 
-    @server.route("/api/scorecard.csv")
-    def scorecard_csv() -> flask.Response:
-        """The scorecard as CSV (filters `unit`, `year`, `focus_area`)."""
-        try:
-            frame = api_scorecard(data.current_reader(), flask.request.args)
-        except Refused as e:
-            return refused(e)
-        access.audit("API lastet ned", flask.request.path, flask.request.query_string.decode()[:200])
-        return flask.Response(export.to_csv(frame, export.SCORECARD), mimetype=CSV)
+    apis = {
+        "scorecard": (api_scorecard, export.SCORECARD),
+        "indicator_values": (api_indicator_values, export.INDICATOR_VALUES),
+    }
 
-    @server.route("/api/indicator_values.csv")
-    def indicator_values_csv() -> flask.Response:
-        """The indicator values as CSV (filters `unit`, `year`, `focus_area`)."""
+    @server.route("/api/<name>.csv")
+    def api_csv(name: str) -> flask.Response:
+        """`/api/scorecard.csv` and `/api/indicator_values.csv` (filters `unit`, `year`, `focus_area`)."""
+        if name not in apis:
+            flask.abort(404)
+        query, columns = apis[name]
         try:
-            frame = api_indicator_values(data.current_reader(), flask.request.args)
+            frame = query(data.current_reader(), flask.request.args)
         except Refused as e:
             return refused(e)
         access.audit("API lastet ned", flask.request.path, flask.request.query_string.decode()[:200])
-        return flask.Response(export.to_csv(frame, export.INDICATOR_VALUES), mimetype=CSV)
+        return flask.Response(export.to_csv(frame, columns), mimetype=CSV)
