@@ -258,7 +258,7 @@ def export_table(rows: pd.DataFrame, peers: pd.DataFrame, rank_frame: pd.DataFra
     ranked = {r.indicator_id: r for r in rank_frame.itertuples(index=False)}
     for row in rows.to_dict("records"):
         r = ranked.get(row["indicator_id"])
-        base = {"Indikator": row["name"], "År": year, "Måleenhet": row["unit_of_measure"]}
+        base = {"Indikator": row["name"], "År": str(year), "Måleenhet": row["unit_of_measure"]}
         records.append(
             {
                 **base,
@@ -295,7 +295,7 @@ def export_table(rows: pd.DataFrame, peers: pd.DataFrame, rank_frame: pd.DataFra
     if not frame.empty:
         frame["Verdi"] = pd.to_numeric(frame["Verdi"], errors="coerce")
         frame["SSB-tegn"] = frame["SSB-tegn"].map(lambda s: f"{s} ({symbol_meaning(s)})" if _present(s) else None)
-    return Table(f"KOSTRA-sammenligning {year}", frame, {"Verdi": 1, "År": 0}, f"sammenligning-{year}")
+    return Table(f"KOSTRA-sammenligning {year}", frame, {"Verdi": 1}, f"sammenligning-{year}")
 
 
 def trend_table(trend: pd.DataFrame, kommune: str) -> Table:

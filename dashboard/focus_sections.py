@@ -71,8 +71,10 @@ for _key, _builder in BUILDERS.items():
     tables.register(_key, _builder)
 
 
-def _section(key: str, intro: str | None = None, chart: Any = None, grid: bool = False) -> html.Section:
-    table = BUILDERS[key]({})
+def _section(
+    key: str, intro: str | None = None, chart: Any = None, grid: bool = False, table: tables.Table | None = None
+) -> html.Section:
+    table = table if table is not None else BUILDERS[key]({})
     shown = filterable_table(table, f"{key}-table") if grid else tables.html_table(table, f"{key}-table")
     if table.frame.empty or list(table.frame.columns) == ["Merknad"]:
         shown = html.P(
@@ -144,7 +146,7 @@ def economy() -> list[Any]:
     chart = _figure(view.curve_figure(curve), "Linjediagram: regnskap og budsjett akkumulert gjennom året")
     return [
         _section("fokus-budsjett", "Regnskap mot budsjett for de bokførte månedene. Positivt avvik er merforbruk."),
-        _section("fokus-maned", None, chart),
+        _section("fokus-maned", None, chart, table=curve),
     ]
 
 
@@ -162,13 +164,22 @@ def staff() -> list[Any]:
 
 
 def users() -> list[Any]:
-    """The user surveys per service and unit."""
+    """The user surveys per service and unit: the kommune's dimensions as a chart, every row in the table."""
+    table = BUILDERS["fokus-brukere"]({})
+    figure = view.survey_figure(table, _kommune()) if access.may_see_kommune() else None
+    chart = (
+        _figure(figure, f"Punktdiagram: {_kommune()}s snitt per tjeneste og dimensjon med intervall og landssnitt")
+        if figure is not None
+        else None
+    )
     return [
         _section(
             "fokus-brukere",
             "Snitt med 95 % konfidensintervall og landssnitt. «for få svar» betyr at tallet holdes tilbake "
             "for å verne dem som svarte.",
+            chart,
             grid=True,
+            table=table,
         )
     ]
 

@@ -301,7 +301,7 @@ def user_survey(reader: WarehouseReader, visible: Iterable[str], kommune: str) -
         {
             "Tjeneste": frame.get("service"),
             "Dimensjon": frame.get("dimension"),
-            "År": frame.get("year"),
+            "År": frame["year"].map(lambda y: "" if pd.isna(y) else str(int(y))) if "year" in frame else None,
             "Gjelder": frame.get("unit"),
             "Snitt": frame.get("mean"),
             "Fra (95 %)": frame.get("ci_low"),
@@ -313,8 +313,59 @@ def user_survey(reader: WarehouseReader, visible: Iterable[str], kommune: str) -
             else None,
         }
     )
-    decimals = {"Snitt": 1, "Fra (95 %)": 1, "Til (95 %)": 1, "Antall svar": 0, "Landssnitt": 1, "År": 0}
+    decimals = {"Snitt": 1, "Fra (95 %)": 1, "Til (95 %)": 1, "Antall svar": 0, "Landssnitt": 1}
     return Table("Brukerundersøkelser, nyeste år per tjeneste", out, decimals, "brukerundersokelser")
+
+
+def survey_figure(survey: Table, subject: str) -> go.Figure | None:
+    """One service's dimensions for `subject` (the kommune or a unit): the mean with its 95 % interval as a
+    bar, the national mean as a diamond beside it. None when the subject has no figure to draw."""
+    frame = survey.frame
+    if frame.empty or "Gjelder" not in frame:
+        return None
+    rows = frame[(frame["Gjelder"] == subject) & frame["Snitt"].notna()]
+    if rows.empty:
+        return None
+    labels = [f"{service}: {dimension}" for service, dimension in zip(rows["Tjeneste"], rows["Dimensjon"], strict=True)]
+    fig = go.Figure(layout={"template": go.layout.Template()})
+    fig.add_trace(
+        go.Scatter(
+            x=list(rows["Snitt"]),
+            y=labels,
+            mode="markers",
+            name=subject,
+            marker={"color": "#17324d", "size": 9},
+            error_x={
+                "type": "data",
+                "symmetric": False,
+                "array": list(rows["Til (95 %)"] - rows["Snitt"]),
+                "arrayminus": list(rows["Snitt"] - rows["Fra (95 %)"]),
+                "color": "#5f6b7a",
+            },
+        )
+    )
+    national = rows["Landssnitt"]
+    if national.notna().any():
+        fig.add_trace(
+            go.Scatter(
+                x=list(national),
+                y=labels,
+                mode="markers",
+                name="Landssnitt",
+                marker={"color": "#b45309", "symbol": "diamond-open", "size": 10, "line": {"width": 2}},
+            )
+        )
+    fig.update_layout(
+        height=120 + 28 * len(labels),
+        margin={"l": 10, "r": 10, "t": 10, "b": 40},
+        separators=", ",
+        legend={"orientation": "h", "y": -0.08, "yanchor": "top"},
+        plot_bgcolor="#ffffff",
+        paper_bgcolor="rgba(0,0,0,0)",
+        xaxis={"gridcolor": "#e6e9ee", "fixedrange": True, "title": {"text": "Snitt (skala 1–6 eller 1–5)"}},
+        yaxis={"autorange": "reversed", "automargin": True, "fixedrange": True, "type": "category"},
+    )
+    return fig
 
 
 def deviations_summary(reader: WarehouseReader, visible: Iterable[str]) -> Table:

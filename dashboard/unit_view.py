@@ -69,9 +69,10 @@ def find_area(units: pd.DataFrame, slug: str) -> str | None:
 
 
 def unit_row(reader: WarehouseReader, unit_id: str) -> dict[str, Any] | None:
-    """One current unit (unit_id, name, service_area, service, area_head), or None if unknown."""
+    """One current unit (unit_id, name, service_area, service, leader, area_head), or None if unknown."""
     frame = reader.df(
-        "SELECT unit_id, name, service_area, service, area_head FROM units WHERE unit_id = $id", {"id": unit_id}
+        "SELECT unit_id, name, service_area, service, leader, area_head FROM units WHERE unit_id = $id",
+        {"id": unit_id},
     )
     return frame.iloc[0].to_dict() if not frame.empty else None
 
@@ -121,16 +122,22 @@ def area_matrix(reader: WarehouseReader, area: str, unit_ids: set[str]) -> pd.Da
     return access.hide_small_n(frame[frame["unit_id"].isin(unit_ids)]) if not frame.empty else frame
 
 
+def _named(unit: dict[str, Any], field: str, column: str) -> str:
+    """A person named in the units file, or what to do when its column is empty."""
+    value = unit.get(field)
+    return str(value) if present(value) else f"ikke oppgitt (fyll ut kolonnen «{column}» i enhetsfila)"
+
+
 def unit_heading(unit: dict[str, Any]) -> html.Div:
-    """The unit's name, its service area (a link to the area page), service and the area's leader."""
+    """The unit's name, its service area (a link to the area page), service, its leader and the area's head."""
     area = unit.get("service_area")
     facts: list[Any] = []
     if present(area):
         facts += ["Tjenesteområde: ", dcc.Link(service_area_label(area), href=f"/tjenesteomrade/{area_slug(area)}")]
     if present(unit.get("service")):
         facts += [" · Tjeneste: ", service_area_label(unit["service"])]
-    leader = unit.get("area_head") if present(unit.get("area_head")) else "ikke oppgitt i enhetsfilen"
-    facts += [" · Leder for tjenesteområdet: ", str(leader), f" · Enhet {unit['unit_id']}"]
+    facts += [" · Leder: ", _named(unit, "leader", "leder")]
+    facts += [" · Kommunalsjef: ", _named(unit, "area_head", "kommunalsjef"), f" · Enhet {unit['unit_id']}"]
     return html.Div(
         [html.H1(f"Målekart for {unit['name']}"), html.P(facts, className="bms-lead", id="unit-facts")],
         className="bms-page-head-text",

@@ -93,6 +93,8 @@ def test_the_export_has_every_cell_and_keeps_symbols_as_symbols(reader: Warehous
     assert f"{symbol} ({view.symbol_meaning(symbol)})" in text
     with_symbol = table.frame[table.frame["SSB-tegn"].notna()]
     assert with_symbol["Verdi"].isna().all()
+    # the year is a label: «2024», never «2 024» as a number with a thousands space would be
+    assert set(table.frame["År"]) == {str(year)} and f";{year};" in text
 
 
 def test_the_trend_has_the_kommune_group_and_country(reader: WarehouseReader) -> None:

@@ -386,3 +386,14 @@ def test_with_only_the_catalogue_loaded_pages_say_what_is_missing(data_dir: Path
         assert "Ingen fil fra kilden «sykefravær» er lastet ennå" in indicator
         assert "Fant ikke enheten" in text(pages["unit"](unit_id="E21"))
     assert rows_of(app_client(app).get("/api/scorecard.csv")) == []
+
+
+def test_unit_heading_names_the_leader_and_says_which_column_to_fill_when_the_file_has_none() -> None:
+    unit = {"unit_id": "E21", "name": "Kyrksæterøra barnehage", "service_area": "oppvekst", "service": "barnehage"}
+    named = text(
+        unit_view.unit_heading({**unit, "leader": "Kari Hansen, styrer", "area_head": "Kommunalsjef oppvekst"})
+    )
+    assert "Leder: Kari Hansen, styrer" in named and "Kommunalsjef: Kommunalsjef oppvekst" in named
+    missing = text(unit_view.unit_heading({**unit, "leader": None, "area_head": float("nan")}))
+    assert "Leder: ikke oppgitt (fyll ut kolonnen «leder» i enhetsfila)" in missing
+    assert "Kommunalsjef: ikke oppgitt (fyll ut kolonnen «kommunalsjef» i enhetsfila)" in missing

@@ -89,6 +89,48 @@ def test_user_survey_rows_held_back_carry_no_number(reader, all_units, demo_dir:
     assert (shown["Antall svar"].dropna() >= 3).all()
 
 
+def test_the_survey_chart_draws_the_kommunes_means_intervals_and_national_means(reader, all_units, demo_dir) -> None:
+    figure = view.survey_figure(view.user_survey(reader, all_units, "Heim kommune"), "Heim kommune")
+    assert figure is not None
+    mine, national = figure.data
+    expected = query(
+        demo_dir,
+        """WITH y AS (SELECT service, max(year) AS y FROM user_survey GROUP BY service)
+           SELECT s.service || ': ' || s.dimension, s.mean, s.ci_high - s.mean, s.mean - s.ci_low, s.national_mean
+           FROM user_survey s JOIN y ON y.service = s.service AND y.y = s.year
+           WHERE s.unit_id IS NULL ORDER BY s.service, s.dimension""",
+    )
+    assert list(mine.y) == [r[0] for r in expected] and list(national.y) == [r[0] for r in expected]
+    assert list(mine.x) == pytest.approx([r[1] for r in expected])
+    assert list(mine.error_x.array) == pytest.approx([r[2] for r in expected])
+    assert list(mine.error_x.arrayminus) == pytest.approx([r[3] for r in expected])
+    assert list(national.x) == pytest.approx([r[4] for r in expected], nan_ok=True)
+
+
+def test_the_survey_chart_never_draws_a_held_back_unit() -> None:
+    frame = pd.DataFrame(
+        {
+            "Tjeneste": ["skole"],
+            "Dimensjon": ["Trivsel"],
+            "Gjelder": ["Halsa skole"],
+            "Snitt": [float("nan")],
+            "Fra (95 %)": [float("nan")],
+            "Til (95 %)": [float("nan")],
+            "Landssnitt": [4.2],
+            "Merknad": [view.HELD_BACK],
+        }
+    )
+    assert view.survey_figure(view.Table("Brukere", frame), "Halsa skole") is None
+
+
+def test_years_are_labels_never_numbers_with_a_thousands_space(reader, all_units) -> None:
+    table = view.user_survey(reader, all_units, "Heim kommune")
+    grid = filterable_table(table, "t").children[1]
+    year = next(c for c in grid.columns if c["id"] == "År")
+    assert year["type"] == "text" and "format" not in year
+    assert all(len(r["År"]) == 4 and r["År"].isdigit() for r in grid.data)
+
+
 def test_the_filterable_table_formats_numbers_the_norwegian_way(reader, all_units) -> None:
     table = view.deviations_summary(reader, all_units)
     grid = filterable_table(table, "t").children[1]

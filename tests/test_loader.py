@@ -27,11 +27,11 @@ def test_messy_units_file_loads_with_codes_as_text(data_dir):
                 ["Heim kommune"],
                 ["Eksport fra HR-systemet 02.01.2025"],
                 [],
-                ["Enhetsnr", " Enhetsnavn ", "TJENESTEOMRÅDE", "Ansvar nr.", "Kommunalsjef", "Merknad"],
-                ["E21", "Kyrksæterøra barnehage", "oppvekst", "2100,2110", "Kari", "fritekst"],
-                ["E31", "Kyrksæterøra skole", "oppvekst", "0310; 0311", None, None],
-                [None, None, None, None, None, None],
-                [52, "Plan og byggesak", "teknisk", 5200, None, None],
+                ["Enhetsnr", " Enhetsnavn ", "TJENESTEOMRÅDE", "Ansvar nr.", "Kommunalsjef", "Enhetsleder", "Merknad"],
+                ["E21", "Kyrksæterøra barnehage", "oppvekst", "2100,2110", "Kari", "Siri, styrer", "fritekst"],
+                ["E31", "Kyrksæterøra skole", "oppvekst", "0310; 0311", None, None, None],
+                [None, None, None, None, None, None, None],
+                [52, "Plan og byggesak", "teknisk", 5200, None, None, None],
             ]
         },
         text_cells=True,
@@ -40,11 +40,13 @@ def test_messy_units_file_loads_with_codes_as_text(data_dir):
     [result] = [r for r in summary.results if r.name == "Organisasjon 2025.xlsx"]
     assert (result.status, result.kind, result.rows) == ("loaded", "enheter", 3)
     assert "ignorerte kolonner uten kjent navn: Merknad" in result.notes
-    rows = query(data_dir, "SELECT unit_id, name, service_area, ansvar_codes, area_head FROM units ORDER BY name")
+    rows = query(
+        data_dir, "SELECT unit_id, name, service_area, ansvar_codes, area_head, leader FROM units ORDER BY name"
+    )
     assert rows == [
-        ("E21", "Kyrksæterøra barnehage", "oppvekst", ["2100", "2110"], "Kari"),
-        ("E31", "Kyrksæterøra skole", "oppvekst", ["0310", "0311"], None),
-        ("52", "Plan og byggesak", "teknisk", ["5200"], None),
+        ("E21", "Kyrksæterøra barnehage", "oppvekst", ["2100", "2110"], "Kari", "Siri, styrer"),
+        ("E31", "Kyrksæterøra skole", "oppvekst", ["0310", "0311"], None, None),
+        ("52", "Plan og byggesak", "teknisk", ["5200"], None, None),
     ]
 
 

@@ -71,6 +71,20 @@ UNITS = [
 UNIT_IDS = [u[0] for u in UNITS]
 UNIT_NAME = {u[0]: u[1] for u in UNITS}
 SERVICE = {u[0]: u[3] for u in UNITS}
+UNIT_LEADER = {  # invented names: demo data
+    "E10": "Ingrid Solheim, rådmann",
+    "E11": "Tor Aune, leder servicetorg",
+    "E21": "Kari Hansen, styrer",
+    "E22": "Siri Vik, styrer",
+    "E31": "Ola Lien, rektor",
+    "E32": "Marit Bakken, rektor",
+    "E41": "Anne Moen, enhetsleder",
+    "E42": "Per Strand, enhetsleder",
+    "E43": "Hilde Berg, enhetsleder",
+    "E51": "Knut Dahl, driftssjef",
+    "E52": "Lene Aas, enhetsleder",
+}
+
 LEADER = {
     "administrasjon": "Rådmann",
     "oppvekst": "Kommunalsjef oppvekst",
@@ -881,7 +895,7 @@ def no_number(x, decimals=2):
 
 def write_enheter():
     rows = [
-        [uid, name, area, service, ",".join(a[0] for a in ANSVAR[uid]), LEADER[area]]
+        [uid, name, area, service, ",".join(a[0] for a in ANSVAR[uid]), UNIT_LEADER[uid], LEADER[area]]
         for uid, name, area, service in UNITS
     ]
     emit(
@@ -890,7 +904,7 @@ def write_enheter():
         xlsx_bytes(
             "Enheter",
             ["Heim kommune – organisasjonskart", DEMO, ""],
-            ["enhet_id", "enhet", "tjenesteområde", "tjeneste", "ansvar", "kommunalsjef"],
+            ["enhet_id", "enhet", "tjenesteområde", "tjeneste", "ansvar", "leder", "kommunalsjef"],
             rows,
         ),
     )

@@ -3,6 +3,6 @@
 
 CREATE VIEW units AS
 SELECT unit_id, name, service_area, service, coalesce(ansvar_codes, []::VARCHAR[]) AS ansvar_codes,
-       area_head, valid_from, valid_to
+       leader, area_head, valid_from, valid_to
 FROM raw_units
 QUALIFY _seq = max(_seq) OVER (PARTITION BY unit_id);

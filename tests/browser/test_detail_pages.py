@@ -56,8 +56,11 @@ def test_unit_leader_opens_own_unit_sees_a_red_indicator_and_reads_its_page(
     page.get_by_role("link", name=re.compile("^Åpne enhetssiden")).click()
     expect(page).to_have_url(f"{dash_url}/enhet/{unit_id}")
     expect(page.locator("h1")).to_have_text(f"Målekart for {unit_name}")
-    area, head = query(demo_dir, "SELECT service_area, area_head FROM units WHERE unit_id = ?", [unit_id])[0]
-    expect(page.locator("#unit-facts")).to_contain_text(head)
+    area, leader, head = query(
+        demo_dir, "SELECT service_area, leader, area_head FROM units WHERE unit_id = ?", [unit_id]
+    )[0]
+    expect(page.locator("#unit-facts")).to_contain_text(f"Leder: {leader}")
+    expect(page.locator("#unit-facts")).to_contain_text(f"Kommunalsjef: {head}")
     expect(page.locator("#unit-facts")).to_contain_text(area[:1].upper() + area[1:])
 
     card = page.locator(f'#unit-scorecard [data-indicator="{iid}"]')

@@ -3,6 +3,7 @@ usable at 1366×768 and tablet width, a screenshot of each, and a Norwegian expl
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -51,6 +52,20 @@ def test_the_economy_page_shows_the_warehouse_numbers(page: Page, dash_url: str,
     expect(row).to_contain_text(format_number(actual, 0), timeout=30_000)
     # the chart's numbers are in a table too
     expect(page.locator("#fokus-maned-table")).to_contain_text("desember")
+
+
+def test_the_brukere_page_draws_the_kommunes_survey_means(page: Page, dash_url: str, demo_dir: Path) -> None:
+    (dimensions,) = query(
+        demo_dir,
+        "WITH y AS (SELECT service, max(year) AS y FROM user_survey GROUP BY service) "
+        "SELECT count(*) FROM user_survey s JOIN y ON y.service = s.service AND y.y = s.year WHERE unit_id IS NULL",
+    )[0]
+    page.goto(dash_url + "/fokus/brukere")
+    chart = page.locator("#fokus-brukere [role=img]")
+    expect(chart).to_have_attribute("aria-label", re.compile("snitt per tjeneste og dimensjon"), timeout=30_000)
+    # one marker per dimension for the kommune, one for the national mean
+    expect(chart.locator(".scatterlayer .trace").first.locator(".point")).to_have_count(dimensions)
+    expect(chart.locator(".legendtext", has_text="Landssnitt")).to_be_visible()
 
 
 def test_the_vedtak_table_sorts_and_filters(page: Page, dash_url: str, demo_dir: Path) -> None:
