@@ -416,7 +416,10 @@ def table_id(doc: dict) -> str | None:
 def _take(labels: list, codes: np.ndarray) -> pd.Categorical:
     """`labels[codes]` as a categorical: one small lookup list, never a Python object per cell."""
     positions, uniques = pd.factorize(pd.Series(labels, dtype=object), use_na_sentinel=True)
-    return pd.Categorical.from_codes(positions.astype(_code_dtype(len(uniques)))[codes], categories=list(uniques))
+    dtype = _code_dtype(len(uniques))
+    if len(uniques) == len(labels) and codes.dtype == dtype and (positions == np.arange(len(labels))).all():
+        return pd.Categorical.from_codes(codes, categories=list(uniques))  # distinct labels: the codes are theirs
+    return pd.Categorical.from_codes(positions.astype(dtype)[codes], categories=list(uniques))
 
 
 def _const(value: object, n: int) -> pd.Categorical:
