@@ -110,3 +110,10 @@ def test_sparse_values_and_status_land_in_their_cells():
     frame = read_jsonstat(doc)
     assert [None if v != v else v for v in frame["value"]] == [1, None, None, None, None, 2] + [None] * 5 + [7.5]
     assert [None if s != s else s for s in frame["status"]] == ["."] + [None] * 9 + [":", None]
+
+
+@pytest.mark.parametrize("text", ['["a\\ud800b"]', '"\\udc00"', '{"x": 1e400}', "[NaN, -Infinity]"])
+def test_what_orjson_refuses_decodes_as_json_loads_decodes_it(text):
+    expected = json.loads(text)
+    assert repr(decode(text)) == repr(expected)  # repr: nan != nan
+    assert repr(decode(("\ufeff" + text).encode("utf-8", "surrogatepass"))) == repr(expected)
