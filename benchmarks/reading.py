@@ -3,7 +3,6 @@ and the json-stat2 reader against pyjstat, each baseline in the same run."""
 
 from __future__ import annotations
 
-import json
 import shutil
 import tempfile
 from pathlib import Path
@@ -15,7 +14,7 @@ import python_calamine
 from benchmarks.jsonstat_reader import answer
 from benchmarks.measure import bms, median_time
 from benchmarks.national import Files
-from etl.ssb.jsonstat import kostra_frame, read_jsonstat
+from etl.ssb.jsonstat import decode, kostra_frame, read_jsonstat
 
 
 def excel(files: Files, base: Path, repeat: int, openpyxl_repeat: int = 1) -> dict[str, float]:
@@ -54,8 +53,8 @@ def jsonstat(cells: int, repeat: int) -> dict[str, float]:
     from pyjstat import pyjstat  # dev dependency
 
     text = answer(cells)
-    ours, frame = median_time(lambda: read_jsonstat(json.loads(text)), repeat)
-    rows, kostra = median_time(lambda: kostra_frame(json.loads(text)), repeat)
+    ours, frame = median_time(lambda: read_jsonstat(decode(text)), repeat)
+    rows, kostra = median_time(lambda: kostra_frame(decode(text)), repeat)
     theirs, other = median_time(lambda: pyjstat.Dataset.read(text).write("dataframe", naming="id"), repeat)
     assert len(frame) == len(other) == len(kostra)
     assert np.isclose(np.nansum(frame["value"]), np.nansum(other["value"].astype(float)))

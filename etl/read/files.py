@@ -25,6 +25,7 @@ from openpyxl.utils.cell import coordinate_to_tuple
 
 from etl.errors import FileRejected, Problem
 from etl.read.excel_facts import CellFacts, cell_facts, percent_styles
+from etl.ssb.jsonstat import decode
 
 EXCEL_SUFFIXES = {".xlsx", ".xlsm"}
 TEXT_SUFFIXES = {".csv", ".txt"}
@@ -100,7 +101,7 @@ def open_file(path: Path, max_bytes: int, max_unzipped: int) -> Opened:
     text = _decode(path)
     if suffix in JSON_SUFFIXES:
         try:
-            return Opened([], json.loads(text))
+            return Opened([], decode(text))
         except json.JSONDecodeError as e:
             raise _refuse(
                 path,
