@@ -144,18 +144,30 @@ def assert_nothing_to_subtract(data_dir: Path) -> None:
                 assert kommune_n - shown_n >= 3 or kommune_n == shown_n, (relation, key, kommune_n, shown_n, units)
 
 
+def columns_where(data_dir: Path, types: tuple[str, ...], condition: str, params: list) -> list[tuple[str, str]]:
+    """Every table or view column of the given data types holding a row where `condition` (SQL, the column
+    as `{c}`, with `params`) is true. One connection, one scan per relation: a view is computed once, not
+    once per column."""
+    with open_published(data_dir / "warehouse" / "current.duckdb") as con:
+        assert con is not None, f"nothing is published in {data_dir}"
+        columns: dict[str, list[str]] = {}
+        for table, column in con.execute(
+            "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'main' "
+            f"AND data_type IN ({', '.join('?' * len(types))}) ORDER BY table_name, ordinal_position",
+            list(types),
+        ).fetchall():
+            columns.setdefault(table, []).append(column)
+        hits = []
+        for table, names in columns.items():
+            tests = ", ".join(f"count(*) FILTER (WHERE {condition.format(c=chr(34) + n + chr(34))})" for n in names)
+            counts = con.execute(f'SELECT {tests} FROM "{table}"', params * len(names)).fetchone() or ()
+            hits += [(table, n) for n, count in zip(names, counts, strict=True) if count]
+        return hits
+
+
 def double_columns_holding(data_dir: Path, value: float) -> list[tuple[str, str]]:
     """Every table or view column of the warehouse in which a number equal to `value` occurs."""
-    columns = query(
-        data_dir,
-        "SELECT table_name, column_name FROM information_schema.columns "
-        "WHERE table_schema = 'main' AND data_type IN ('DOUBLE', 'DECIMAL', 'FLOAT')",
-    )
-    return [
-        (t, c)
-        for t, c in columns
-        if query(data_dir, f'SELECT count(*) FROM "{t}" WHERE round("{c}", 6) = ?', [value])[0][0]
-    ]
+    return columns_where(data_dir, ("DOUBLE", "DECIMAL", "FLOAT"), "round({c}, 6) = ?", [value])
 
 
 def load_ok(data_dir: Path, **kw):
