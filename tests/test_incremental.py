@@ -135,3 +135,18 @@ def test_a_new_catalogue_or_setting_builds_the_kostra_tables_again(stepwise, mon
     assert seen == [(True, set())]
     with duckdb.connect(str(published(settings.current)), read_only=True) as con:
         assert con.execute("SELECT value FROM meta WHERE key = 'min_n'").fetchone() == ("7",)
+
+
+def test_only_a_whole_version_of_the_same_specs_and_sql_is_copied(data_dir):
+    settings = load_settings(data_dir)
+    load(settings)
+    version = published(settings.current)
+    assert version is not None
+    with connect_read_only(version) as con:
+        meta = dict(con.execute("SELECT key, value FROM meta").fetchall())
+    assert warehouse._copyable(version, meta)
+    assert not warehouse._copyable(version, {**meta, "schema": "a-newer-release"})  # an upgrade starts empty
+    wal = Path(f"{version}.wal")
+    wal.touch()  # rows not yet in the file itself: a byte copy would lose them
+    assert not warehouse._copyable(version, meta)
+    wal.unlink()
