@@ -1,13 +1,13 @@
--- One row per SSB cell: the newest answer wins (by SSB's `updated`, then load order). Vintage: KOSTRA
--- figures for year Y are preliminary from ~15 March Y+1 and final from ~15 June Y+1; the API does not
--- flag them, so the table's `updated` (Norwegian time) decides: before 1 June Y+1 means preliminary.
+-- One row per SSB cell: the newest answer wins (by SSB's `updated`, then load order). The load keeps only
+-- that answer in raw_kostra (etl/store/warehouse.py, `_keep_in_force`, with this very order), so the view
+-- is a plain projection: no window over every cell, and a filter on table or contents reaches the scan.
+-- Vintage: KOSTRA figures for year Y are preliminary from ~15 March Y+1 and final from ~15 June Y+1; the
+-- API does not flag them, so the table's `updated` (Norwegian time) decides: before 1 June Y+1 means
+-- preliminary.
 CREATE VIEW kostra_values AS
 WITH cells AS (
     SELECT *, (updated::TIMESTAMPTZ AT TIME ZONE 'Europe/Oslo') AS updated_local
     FROM raw_kostra
-    QUALIFY row_number() OVER (
-        PARTITION BY table_id, contents_code, region_code, time_code, dims_key
-        ORDER BY updated::TIMESTAMPTZ DESC NULLS LAST, _seq DESC) = 1
 ),
 dated AS (
     SELECT *,

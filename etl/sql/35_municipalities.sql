@@ -1,7 +1,8 @@
 -- One row per kommune or region code: Klass's municipalities (131) and counties (104), numbers that
 -- ended (from Klass's change list), the county (EKAnn) and KOSTRA group (EKGnn) regions, the country,
--- and any other region SSB's tables name. kostra_group is the newest membership Klass gave.
-CREATE VIEW municipalities AS
+-- and any other region SSB's tables name. kostra_group is the newest membership Klass gave. A table, built
+-- once: the comparison and every page join it, and the regions SSB names take a pass over every cell.
+CREATE TABLE municipalities AS
 WITH klass AS (
     SELECT code, name, valid_from, valid_to
     FROM raw_klass_codes
@@ -66,6 +67,6 @@ SELECT region_code AS code, any_value(region_name) AS name,
        CASE WHEN regexp_full_match(region_code, '\d{4}') THEN left(region_code, 2)
             WHEN region_code LIKE 'EKA%' THEN substr(region_code, 4) END AS county_code,
        region_code AS current_code
-FROM kostra_values
+FROM raw_kostra  -- kostra_values' cells (it only adds columns): its regions without its casts
 WHERE region_code IS NOT NULL AND region_code NOT IN (SELECT code FROM listed)
 GROUP BY region_code;

@@ -1,8 +1,14 @@
 -- KOSTRA figures as measures for indicator_values (see 40_indicator_values.sql): an indicator takes the
 -- cells whose `table/contents[:dim=code,…]` equals its catalogue kilde_ref (other dimensions in
 -- alphabetical order of their ids). Annual figures only; old kommune numbers under today's number.
-CREATE VIEW measures_kostra AS
-WITH mapped AS (
+-- A table of only the cells of the tables and contents some catalogue row names (a national KOSTRA store
+-- holds far more): computed once per build, read by indicator_values and the comparison.
+CREATE TABLE measures_kostra AS
+WITH referenced AS (  -- `table/contents` of every catalogue reference, dimensions aside
+    SELECT DISTINCT lower(split_part(source_ref, ':', 1)) AS table_contents
+    FROM indicators WHERE source_ref IS NOT NULL
+),
+mapped AS (
     SELECT v.*, coalesce(m.current_code, v.region_code) AS code,
            v.table_id || '/' || v.contents_code
                || CASE WHEN v.dims_key <> '' THEN ':' || array_to_string(list_sort(string_split(v.dims_key, ',')), ',')
@@ -10,6 +16,7 @@ WITH mapped AS (
     FROM kostra_values v
     LEFT JOIN municipality_code_map m ON m.old_code = v.region_code
     WHERE regexp_full_match(coalesce(v.time_code, ''), '\d{4}') AND v.region_code IS NOT NULL
+      AND lower(v.table_id || '/' || v.contents_code) IN (SELECT table_contents FROM referenced)
 )
 SELECT ref AS source_ref,
        CASE WHEN code = kommune_code() THEN 'kommune' ELSE 'region' END AS scope,

@@ -61,7 +61,9 @@ SELECT r.configured, r.code, coalesce(cur.name, r.configured_name) AS name,
 FROM resolved r
 LEFT JOIN municipalities cur ON cur.code = r.code;
 
-CREATE VIEW kostra_comparison AS
+-- A table, computed once per build: the dashboard's tables (60) and the peer values read it, each of them
+-- would otherwise compute it again.
+CREATE TABLE kostra_comparison AS
 WITH setting AS (
     SELECT kommune_code() AS kommune,
            list_filter(string_split(coalesce((SELECT value FROM meta WHERE key = 'comparison_regions'), ''), ','),

@@ -1,9 +1,14 @@
 """Build a new versioned DuckDB warehouse, publish it atomically, and read the published one.
 
-Each build writes `warehouse/bms-NNNNNN.duckdb.tmp`, copies the raw tables of the published version into
-it, adds the new rows, runs `sql/*.sql` for the clean and derived relations, checkpoints, renames the
-file and re-points the `current.duckdb` symlink with one `os.replace`. A crash at any point before that
-leaves the published warehouse as it was; readers on an old version keep their open file.
+Each build writes `warehouse/bms-NNNNNN.duckdb.tmp`, adds the new rows to the raw tables, runs `sql/*.sql`
+for the clean and derived relations, checkpoints, renames the file and re-points the `current.duckdb`
+symlink with one `os.replace`. A crash at any point before that leaves the published warehouse as it was;
+readers on an old version keep their open file.
+
+The new file starts as a byte copy of the published version when that was built by the same specs and SQL
+(its raw store is then already in place: no row is copied or compressed again), with every derived relation
+dropped and built anew, except the KOSTRA-derived tables when none of their inputs changed (see
+`_reusable`). Otherwise (the first load, an upgrade) it starts empty and the raw rows are copied in.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ import datetime as dt
 import hashlib
 import os
 import re
+import shutil
 import threading
 import time
 from collections.abc import Iterator
@@ -27,6 +33,18 @@ from etl.errors import BmsError
 from etl.spec import SPEC_DIR, Spec, stored_specs
 
 SQL_DIR = Path(__file__).resolve().parent.parent / "sql"  # etl/sql: one file per derived relation
+# The KOSTRA-derived tables a build may carry over from the published version, by the SQL file that makes
+# each, and the SQL files whose raw tables they read (directly or through the views of these files).
+KOSTRA_REUSABLE = {"35_municipalities.sql": "municipalities", "36_measures_kostra.sql": "measures_kostra"}
+KOSTRA_INPUT_SQL = (
+    "12_indicators.sql",
+    "31_kostra_values.sql",
+    "32_municipality_code_changes.sql",
+    "33_municipality_code_map.sql",
+    "34_kostra_group_membership.sql",
+    *KOSTRA_REUSABLE,
+)
+BUILD_FACTS = ("version", "built_at", "bms_version")  # meta keys that differ between any two builds
 _VERSION = re.compile(r"^bms-(\d{6})\.duckdb$")
 DUCKDB_CONFIG: dict[str, str | bool | int | float | list[str]] = {
     "autoinstall_known_extensions": False,
@@ -157,9 +175,11 @@ def build(
     meta: dict[str, str],
     keep: int = 5,
     previous: Path | None = None,
+    reuse: bool = True,
 ) -> tuple[int, Path]:
     """Build the next version from `previous` (a readable version, or None to start empty) plus `new`,
-    publish it, and prune old versions. A failed build leaves no file behind."""
+    publish it, and prune old versions. A failed build leaves no file behind. `reuse=False` builds every
+    relation from the raw rows even where the published version's could be carried over."""
     warehouse_dir.mkdir(parents=True, exist_ok=True)
     for stale in warehouse_dir.glob("*.tmp*"):  # left by a build that crashed; never published
         stale.unlink()
@@ -167,7 +187,7 @@ def build(
     final = warehouse_dir / f"bms-{number:06d}.duckdb"
     tmp = warehouse_dir / f"{final.name}.tmp"
     try:
-        _build_file(tmp, number, previous, new, log_rows, meta)
+        _build_file(tmp, number, previous if reuse else None, new, log_rows, meta, previous)
         os.replace(tmp, final)
     except BaseException:
         for left in (tmp, Path(f"{tmp}.wal")):
@@ -179,32 +199,103 @@ def build(
 
 
 def _build_file(
-    tmp: Path, number: int, previous: Path | None, new: list[NewRows], log_rows: list[dict], meta: dict[str, str]
+    tmp: Path,
+    number: int,
+    base: Path | None,
+    new: list[NewRows],
+    log_rows: list[dict],
+    meta: dict[str, str],
+    previous: Path | None,
 ) -> None:
+    """Write version `number` to `tmp`: from a copy of `base` where it allows, else from `previous`'s raw rows."""
+    kept: set[str] | None = None  # None: the raw store was copied row by row, every relation is built
+    copied = False
+    if base is not None and _copyable(base, meta):
+        shutil.copyfile(base, tmp)
+        copied = True
     con = duckdb.connect(str(tmp), config=DUCKDB_CONFIG)
     try:
-        create_store(con)
-        if previous is not None:
-            _copy_store(con, previous)
+        if copied:
+            kept = _reusable(con, new, meta)
+            _drop_derived(con, kept)
+            con.execute("DELETE FROM meta")
+        else:
+            create_store(con)
+            if previous is not None:
+                _copy_store(con, previous)
         for i, rows in enumerate(new):
             _insert(con, rows, number * 10_000 + i)
-        _keep_in_force(con)
-        if log_rows:
-            log = pd.DataFrame(log_rows).assign(version=number)
-            con.register("new_log", log)
-            con.execute("INSERT INTO load_log BY NAME SELECT * FROM new_log")
-            con.unregister("new_log")
-        built = {
-            **meta,
-            "version": str(number),
-            "built_at": dt.datetime.now().isoformat(timespec="seconds"),
-            "bms_version": __version__,
-        }
-        con.executemany("INSERT INTO meta VALUES (?, ?)", list(built.items()))
-        run_sql(con)
+        # a copy's raw tables are in force already: only those with new rows can hold replaced ones
+        _keep_in_force(con, None if kept is None else {rows.spec.raw_table for rows in new})
+        _write_facts(con, number, log_rows, meta)
+        run_sql(con, skip={f for f, table in KOSTRA_REUSABLE.items() if table in (kept or set())})
         con.execute("CHECKPOINT")
     finally:
         con.close()
+
+
+def _write_facts(con: duckdb.DuckDBPyConnection, number: int, log_rows: list[dict], meta: dict[str, str]) -> None:
+    """The load log's new lines and the build facts (meta)."""
+    if log_rows:
+        log = pd.DataFrame(log_rows).assign(version=number)
+        con.register("new_log", log)
+        con.execute("INSERT INTO load_log BY NAME SELECT * FROM new_log")
+        con.unregister("new_log")
+    built = {
+        **meta,
+        "version": str(number),
+        "built_at": dt.datetime.now().isoformat(timespec="seconds"),
+        "bms_version": __version__,
+    }
+    con.executemany("INSERT INTO meta VALUES (?, ?)", list(built.items()))
+
+
+def _copyable(base: Path, meta: dict[str, str]) -> bool:
+    """Whether the new version may start as a byte copy of `base`: built by these specs and SQL (so its raw
+    tables have the columns this code writes), and wholly in its file (no write-ahead log beside it)."""
+    if Path(f"{base}.wal").exists():
+        return False
+    try:
+        con = connect_read_only(base)
+    except (duckdb.Error, OSError):
+        return False
+    try:
+        row = con.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+    except duckdb.Error:
+        return False
+    finally:
+        con.close()
+    return row is not None and row[0] == meta.get("schema") == schema_fingerprint()
+
+
+def _reusable(con: duckdb.DuckDBPyConnection, new: list[NewRows], meta: dict[str, str]) -> set[str]:
+    """The KOSTRA-derived tables of the copied version that a build from scratch would make the same: none
+    of the raw tables they read gets new rows (KOSTRA, Klass, the catalogue), and the settings they read
+    (the kommune, `min_n` …: all of meta but the build facts) are unchanged."""
+    names = re.findall(r"\braw_\w+", " ".join((SQL_DIR / f).read_text(encoding="utf-8") for f in KOSTRA_INPUT_SQL))
+    if {rows.spec.raw_table for rows in new} & set(names):
+        return set()
+    before = dict(con.execute("SELECT key, value FROM meta").fetchall())
+    if any(before.get(k) != v for k, v in meta.items() if k not in BUILD_FACTS):
+        return set()
+    return set(KOSTRA_REUSABLE.values())
+
+
+def _drop_derived(con: duckdb.DuckDBPyConnection, kept: set[str]) -> None:
+    """Drop every relation and macro `sql/*.sql` made in the copied version but the raw store and `kept`."""
+    store = {s.raw_table for s in stored_specs().values()} | {"load_log", "meta", "kinds"} | kept
+    where = "WHERE database_name = current_database() AND schema_name = 'main' AND NOT internal"
+    for (name,) in con.execute(f"SELECT view_name FROM duckdb_views() {where}").fetchall():
+        con.execute(f'DROP VIEW "{name}"')
+    for (name,) in con.execute(f"SELECT table_name FROM duckdb_tables() {where}").fetchall():
+        if name not in store:
+            con.execute(f'DROP TABLE "{name}"')
+    macros = con.execute(
+        f"SELECT DISTINCT function_name, function_type FROM duckdb_functions() {where} "
+        "AND function_type IN ('macro', 'table_macro')"
+    ).fetchall()
+    for name, kind in macros:
+        con.execute(f'DROP MACRO {"TABLE " if kind == "table_macro" else ""}"{name}"')
 
 
 def create_store(con: duckdb.DuckDBPyConnection) -> None:
@@ -251,10 +342,13 @@ def _copy_store(con: duckdb.DuckDBPyConnection, previous: Path) -> None:
         con.execute("DETACH prev")
 
 
-def _keep_in_force(con: duckdb.DuckDBPyConnection) -> None:
-    """Drop the raw rows a newer file replaced (spec `scope`): history stays in archive/, so a load's time
-    depends on the live data only. KOSTRA cells are in force by SSB's `updated`, then load order."""
+def _keep_in_force(con: duckdb.DuckDBPyConnection, tables: set[str] | None = None) -> None:
+    """Drop the raw rows a newer file replaced (spec `scope`) in `tables` (None: every raw table): history
+    stays in archive/, so a load's time depends on the live data only. KOSTRA cells are in force by SSB's
+    `updated`, then load order."""
     for spec in stored_specs().values():
+        if tables is not None and spec.raw_table not in tables:
+            continue
         scope = ", ".join(f'"{c}"' for c in spec.scope)
         if spec.raw_table == "raw_kostra":
             stale = (
@@ -287,13 +381,15 @@ def _insert(con: duckdb.DuckDBPyConnection, rows: NewRows, seq: int) -> None:
         con.unregister("new_rows")
 
 
-def run_sql(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the clean and derived relations, one `.sql` file each, in file-name order."""
+def run_sql(con: duckdb.DuckDBPyConnection, skip: set[str] | frozenset[str] = frozenset()) -> None:
+    """Create the clean and derived relations, one `.sql` file each, in file-name order; the files named in
+    `skip` made relations the build carried over."""
     paths = sorted(SQL_DIR.glob("*.sql"))
     if not paths:  # an installation without its SQL would publish raw tables and nothing a page can show
         raise BmsError(f"Fant ingen SQL-filer i {SQL_DIR}: installasjonen er ufullstendig. Installer Heim BMS på nytt.")
     for path in paths:
-        con.execute(path.read_text(encoding="utf-8"))
+        if path.name not in skip:
+            con.execute(path.read_text(encoding="utf-8"))
 
 
 def _publish(final: Path, current: Path) -> None:

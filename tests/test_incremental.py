@@ -1,0 +1,152 @@
+"""A load builds only what its files touch (the new version starts as a copy of the published one, and the
+KOSTRA-derived tables are carried over when no KOSTRA, Klass or catalogue row is new), yet the result is the
+warehouse a build from scratch gives: the demo files loaded in steps are compared, relation by relation and
+row by row, with `bms rebuild` of the same archive built without any copy or carry-over."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import duckdb
+import pytest
+
+import etl.store.warehouse as warehouse
+from etl.cli import demo_files
+from etl.load import load
+from etl.rebuild import rebuild
+from etl.settings import load_settings
+from etl.store.warehouse import BUILD_FACTS, build, connect_read_only, published
+
+# what differs between two builds of the same rows: load order, time and version
+LOAD_FACTS = {"_seq", "loaded_at", "last_loaded_at", "version", "stored_as", "built_at"}
+
+
+def exact(value: object) -> object:
+    """A value as compared: floating-point numbers to 10 significant digits (a sum's last bits depend on the
+    order DuckDB's threads add the rows in, from one build to the next of the very same rows)."""
+    if isinstance(value, float):
+        return float(f"{value:.10g}")
+    if isinstance(value, (list, tuple)):
+        return tuple(exact(v) for v in value)
+    if isinstance(value, dict):
+        return tuple((k, exact(v)) for k, v in value.items())
+    return value
+
+
+def relations(version: Path) -> dict[str, list[str]]:
+    """Every table and view of a version, its rows sorted (the load facts left out), as text."""
+    con = connect_read_only(version)
+    try:
+        names = con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE NOT internal AND schema_name = 'main' "
+            "UNION SELECT view_name FROM duckdb_views() WHERE NOT internal AND schema_name = 'main'"
+        ).fetchall()
+        found = {}
+        for (name,) in names:
+            cols = [c for (c,) in con.execute(f'SELECT column_name FROM (DESCRIBE "{name}")').fetchall()]
+            kept = ", ".join(f'"{c}"' for c in cols if c not in LOAD_FACTS)
+            where = f" WHERE key NOT IN {BUILD_FACTS}" if name == "meta" else ""
+            rows = con.execute(f'SELECT {kept} FROM "{name}"{where}').fetchall()
+            found[name] = sorted(repr(exact(row)) for row in rows)
+        return found
+    finally:
+        con.close()
+
+
+def differences(a: dict[str, list[str]], b: dict[str, list[str]]) -> list[str]:
+    """The relations whose rows differ, with a row of each side that the other lacks."""
+    found = [f"{name}: only in one" for name in sorted(set(a) ^ set(b))]
+    for name in sorted(set(a) & set(b)):
+        if a[name] != b[name]:
+            only_a = sorted(set(a[name]) - set(b[name]))[:1]
+            only_b = sorted(set(b[name]) - set(a[name]))[:1]
+            found.append(f"{name}: {len(a[name])} vs {len(b[name])} rows; {only_a} / {only_b}")
+    return found
+
+
+def steps() -> list[list[Path]]:
+    """The demo files in four loads: units, one KOSTRA table and Klass; the internal sources; the other
+    KOSTRA tables; the targets and manual figures (a load with nothing for KOSTRA, after one with)."""
+    files = demo_files()
+    kostra = sorted(p for p in files if p.parent.name == "kostra")
+    klass = [p for p in files if p.parent.name == "klass"]
+    units = [p for p in files if p.parent.name == "enheter"]
+    last = [p for p in files if p.parent.name in ("maal", "indikatorverdier")]
+    internal = [p for p in files if p not in {*kostra, *klass, *units, *last}]
+    return [units + klass + kostra[:1], internal, kostra[1:], last]
+
+
+@pytest.fixture
+def stepwise(data_dir: Path, monkeypatch) -> tuple[Path, list[tuple[bool, set[str]]]]:
+    """The demo loaded in steps into `data_dir`; per load, whether it started as a copy and what it carried."""
+    seen: list[tuple[bool, set[str]]] = []
+    reusable = warehouse._reusable
+
+    def spy(con, new, meta):
+        kept = reusable(con, new, meta)
+        seen.append((True, kept))
+        return kept
+
+    monkeypatch.setattr(warehouse, "_reusable", spy)
+    settings = load_settings(data_dir)
+    for paths in steps():
+        summary = load(settings, paths, origin="demo")
+        assert not summary.rejected, summary.rejected[0].message
+    return data_dir, seen
+
+
+def test_a_load_in_steps_gives_every_relation_of_a_rebuild_from_scratch(stepwise, monkeypatch):
+    data_dir, seen = stepwise
+    # the first load starts empty, the others as copies; the one with KOSTRA files builds the KOSTRA tables
+    kostra = {"municipalities", "measures_kostra"}
+    assert seen == [(True, kostra), (True, set()), (True, kostra)]
+    settings = load_settings(data_dir)
+    stepped = published(settings.current)
+    assert stepped is not None
+    incremental = relations(stepped)
+    assert incremental["measures_kostra"] and incremental["kostra_comparison"]
+    monkeypatch.setattr(warehouse, "_copyable", lambda *_: False)  # from scratch: no copy, nothing carried over
+    rebuild(settings)
+    scratch = published(settings.current)
+    assert scratch is not None and scratch != stepped
+    assert differences(incremental, relations(scratch)) == []
+
+
+def test_a_version_built_without_reuse_has_the_same_relations(stepwise):
+    data_dir, _ = stepwise
+    settings = load_settings(data_dir)
+    before = published(settings.current)
+    assert before is not None
+    con = connect_read_only(before)
+    meta = {k: v for k, v in con.execute("SELECT key, value FROM meta").fetchall() if k not in BUILD_FACTS}
+    con.close()
+    build(settings.warehouse_dir, settings.current, [], [], meta, previous=before, reuse=False)
+    after = Path(os.path.realpath(settings.current))
+    assert after != before
+    assert differences(relations(before), relations(after)) == []
+
+
+def test_a_new_catalogue_or_setting_builds_the_kostra_tables_again(stepwise, monkeypatch):
+    data_dir, seen = stepwise
+    seen.clear()
+    settings = load_settings(data_dir, min_n=7)  # a setting the tables read (through the catalogue view)
+    load(settings, [])
+    assert seen == [(True, set())]
+    with duckdb.connect(str(published(settings.current)), read_only=True) as con:
+        assert con.execute("SELECT value FROM meta WHERE key = 'min_n'").fetchone() == ("7",)
+
+
+def test_only_a_whole_version_of_the_same_specs_and_sql_is_copied(data_dir):
+    settings = load_settings(data_dir)
+    load(settings)
+    version = published(settings.current)
+    assert version is not None
+    with connect_read_only(version) as con:
+        meta = dict(con.execute("SELECT key, value FROM meta").fetchall())
+    assert warehouse._copyable(version, meta)
+    assert not warehouse._copyable(version, {**meta, "schema": "a-newer-release"})  # an upgrade starts empty
+    wal = Path(f"{version}.wal")
+    wal.touch()  # rows not yet in the file itself: a byte copy would lose them
+    assert not warehouse._copyable(version, meta)
+    wal.unlink()
