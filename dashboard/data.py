@@ -7,6 +7,8 @@ so each function returns an empty result instead of failing.
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from collections import OrderedDict
 
 import flask
 import pandas as pd
@@ -22,6 +24,67 @@ KOMMUNE = "kommune"  # the dropdown value and scope for the whole kommune
 
 # How far back the trend reaches, in months, per period type: 5 years, or the last 12 periods.
 TREND_MONTHS = {"year": 60, "tertial": 48, "quarter": 36, "month": 12}
+
+
+# How many query results a worker keeps for the published version (a page runs 5–20 small queries).
+CACHE_SIZE = 2048
+
+
+class CachedReader(WarehouseReader):
+    """A WarehouseReader that keeps each query's result for the version it was read from.
+
+    A published version file never changes (a new publish is a new file, and `current.duckdb` moves), so a
+    result keyed on the version file, the day (views use `current_date`), the SQL and its parameters is
+    always what the query would return now. Results of older versions are dropped on the first query of a
+    new one. Callers get a copy, so none can change what the next request reads."""
+
+    def __init__(self, current, check_every: float = 0.5, size: int = CACHE_SIZE):
+        super().__init__(current, check_every)
+        self._results: OrderedDict[tuple, pd.DataFrame] = OrderedDict()
+        self._results_lock = threading.Lock()
+        self._size = size
+
+    def df(self, sql: str, params: list | dict | None = None) -> pd.DataFrame:
+        """The query's result from the cache when this version has run it today, else from DuckDB."""
+        before = self.version_path
+        cur = self.cursor()
+        if cur is None:
+            return pd.DataFrame()
+        version = self.version_path
+        try:
+            if version is None or version != before:  # a new version was opened just now: read, keep nothing
+                return cur.execute(sql, params or []).df()
+            key = (str(version), dt.date.today().isoformat(), sql, _params_key(params))
+            frame = self._cached(key)
+            if frame is None:
+                frame = cur.execute(sql, params or []).df()
+                self._keep(key, frame)
+            return frame.copy()
+        finally:
+            cur.close()
+
+    def _cached(self, key: tuple) -> pd.DataFrame | None:
+        with self._results_lock:
+            frame = self._results.get(key)
+            if frame is not None:
+                self._results.move_to_end(key)
+            return frame
+
+    def _keep(self, key: tuple, frame: pd.DataFrame) -> None:
+        with self._results_lock:
+            stale = [k for k in self._results if k[:2] != key[:2]] if self._results else []
+            for k in stale:  # another version or another day: never asked for again
+                del self._results[k]
+            self._results[key] = frame
+            while len(self._results) > self._size:
+                self._results.popitem(last=False)
+
+
+def _params_key(params: list | dict | None) -> str:
+    """Query parameters as a hashable key (their repr: lists, strings and numbers are all they hold)."""
+    if isinstance(params, dict):
+        return repr(sorted(params.items()))
+    return repr(params)
 
 
 def current_reader() -> WarehouseReader:
