@@ -9,6 +9,8 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import flask
 import pandas as pd
@@ -26,6 +28,8 @@ KOMMUNE = "kommune"  # the dropdown value and scope for the whole kommune
 TREND_MONTHS = {"year": 60, "tertial": 48, "quarter": 36, "month": 12}
 
 
+T = TypeVar("T")
+
 # How many query results a worker keeps for the published version (a page runs 5–20 small queries).
 CACHE_SIZE = 2048
 
@@ -40,7 +44,7 @@ class CachedReader(WarehouseReader):
 
     def __init__(self, current, check_every: float = 0.5, size: int = CACHE_SIZE):
         super().__init__(current, check_every)
-        self._results: OrderedDict[tuple, pd.DataFrame] = OrderedDict()
+        self._results: OrderedDict[tuple, Any] = OrderedDict()
         self._results_lock = threading.Lock()
         self._size = size
 
@@ -63,14 +67,30 @@ class CachedReader(WarehouseReader):
         finally:
             cur.close()
 
-    def _cached(self, key: tuple) -> pd.DataFrame | None:
+    def kept(self, key: tuple, build: Callable[[], T]) -> T:
+        """What `build()` makes from this version's data (page parts: component trees), made once per version
+        and day. What it returns is shared by every request: nothing may change it afterwards."""
+        cur = self.cursor()  # follows a new publish, as a query would
+        if cur is None:
+            return build()
+        cur.close()
+        version = self.version_path
+        key = (str(version), dt.date.today().isoformat(), "kept", *key)
+        found = self._cached(key)
+        if found is None:
+            found = build()
+            if self.version_path == version:  # built from one version only
+                self._keep(key, found)
+        return found
+
+    def _cached(self, key: tuple) -> Any:
         with self._results_lock:
             frame = self._results.get(key)
             if frame is not None:
                 self._results.move_to_end(key)
             return frame
 
-    def _keep(self, key: tuple, frame: pd.DataFrame) -> None:
+    def _keep(self, key: tuple, frame: Any) -> None:
         with self._results_lock:
             stale = [k for k in self._results if k[:2] != key[:2]] if self._results else []
             for k in stale:  # another version or another day: never asked for again
@@ -78,6 +98,12 @@ class CachedReader(WarehouseReader):
             self._results[key] = frame
             while len(self._results) > self._size:
                 self._results.popitem(last=False)
+
+
+def per_version(reader: WarehouseReader, key: tuple, build: Callable[[], T]) -> T:
+    """`build()` once per published version for the app's reader (see `CachedReader.kept`); every time for any
+    other reader. The result is shared between requests: treat it as read-only."""
+    return reader.kept(key, build) if isinstance(reader, CachedReader) else build()
 
 
 def _params_key(params: list | dict | None) -> str:
