@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 import flask
 import pandas as pd
+from plotly.io.json import to_json_plotly
 
 from dashboard import access
 from etl.norsk import FOCUS_AREAS
@@ -30,8 +31,12 @@ TREND_MONTHS = {"year": 60, "tertial": 48, "quarter": 36, "month": 12}
 
 T = TypeVar("T")
 
-# How many query results a worker keeps for the published version (a page runs 5–20 small queries).
-CACHE_SIZE = 2048
+# How much a worker keeps for the published version, in (roughly) bytes of what it holds: every unit's pages
+# of a large kommune, a handful of comparison pages (one can be several MB at national scale); the least
+# recently used goes first.
+CACHE_BYTES = 128 * 2**20
+PART_BYTES_PER_CHAR = 24  # a kept page part holds its components and their JSON: ~24 bytes per JSON character
+UNKNOWN_WEIGHT = 4 * 2**20  # a part whose size cannot be told
 
 
 class CachedReader(WarehouseReader):
@@ -42,11 +47,11 @@ class CachedReader(WarehouseReader):
     always what the query would return now. Results of older versions are dropped on the first query of a
     new one. Callers get a copy, so none can change what the next request reads."""
 
-    def __init__(self, current, check_every: float = 0.5, size: int = CACHE_SIZE):
+    def __init__(self, current, check_every: float = 0.5, budget: int = CACHE_BYTES):
         super().__init__(current, check_every)
-        self._results: OrderedDict[tuple, Any] = OrderedDict()
+        self._results: OrderedDict[tuple, tuple[Any, int]] = OrderedDict()
         self._results_lock = threading.Lock()
-        self._size = size
+        self._budget, self._held = budget, 0
 
     def df(self, sql: str, params: list | dict | None = None) -> pd.DataFrame:
         """The query's result from the cache when this version has run it today, else from DuckDB."""
@@ -62,7 +67,7 @@ class CachedReader(WarehouseReader):
             frame = self._cached(key)
             if frame is None:
                 frame = cur.execute(sql, params or []).df()
-                self._keep(key, frame)
+                self._keep(key, frame, int(frame.memory_usage(deep=False).sum()) * 4)  # strings: ~4× the pointers
             return frame.copy()
         finally:
             cur.close()
@@ -80,24 +85,37 @@ class CachedReader(WarehouseReader):
         if found is None:
             found = build()
             if self.version_path == version:  # built from one version only
-                self._keep(key, found)
+                self._keep(key, found, _weight(found))
         return found
 
     def _cached(self, key: tuple) -> Any:
         with self._results_lock:
-            frame = self._results.get(key)
-            if frame is not None:
-                self._results.move_to_end(key)
-            return frame
+            found = self._results.get(key)
+            if found is None:
+                return None
+            self._results.move_to_end(key)
+            return found[0]
 
-    def _keep(self, key: tuple, frame: Any) -> None:
+    def _keep(self, key: tuple, value: Any, weight: int) -> None:
         with self._results_lock:
-            stale = [k for k in self._results if k[:2] != key[:2]] if self._results else []
+            stale = [k for k in self._results if k[:2] != key[:2]]
             for k in stale:  # another version or another day: never asked for again
-                del self._results[k]
-            self._results[key] = frame
-            while len(self._results) > self._size:
-                self._results.popitem(last=False)
+                self._held -= self._results.pop(k)[1]
+            if key in self._results:
+                self._held -= self._results.pop(key)[1]
+            self._results[key] = (value, weight)
+            self._held += weight
+            while self._held > self._budget and len(self._results) > 1:
+                self._held -= self._results.popitem(last=False)[1][1]
+
+
+def _weight(value: Any) -> int:
+    """Roughly how many bytes a kept page part holds, from the length of its JSON (measured on the national
+    benchmark installation: 80 unit pages and 45 comparison pages, 5 MB of JSON, took ~140 MB)."""
+    try:
+        return len(to_json_plotly(value)) * PART_BYTES_PER_CHAR
+    except (TypeError, ValueError):
+        return UNKNOWN_WEIGHT
 
 
 def per_version(reader: WarehouseReader, key: tuple, build: Callable[[], T]) -> T:
