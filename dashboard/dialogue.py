@@ -15,6 +15,7 @@ import dash
 from dash import MATCH, Input, Output, State, dcc, html
 
 from dashboard import access, dialogue_store
+from dashboard.components import Serialised
 from dashboard.security import current_store
 from etl.norsk import format_date
 
@@ -96,7 +97,7 @@ def with_vurderinger(grid: Any, unit_id: str, rows: list[dict[str, Any]]) -> Any
 
     def visit(node: Any) -> Any:
         children = getattr(node, "children", None)
-        if children is None or isinstance(children, str):
+        if children is None or isinstance(children, str) or isinstance(node, Serialised):  # no cards inside
             return node
         node = copy.copy(node)
         node.children = [_wrap(c) for c in children] if isinstance(children, list) else _wrap(children)
