@@ -51,8 +51,8 @@ def comparison_rows(reader: WarehouseReader, year: int) -> pd.DataFrame:
         SELECT c.*, i.sort_order, cm.name AS county_name, xm.name AS country_name
         FROM kostra_benchmark c
         JOIN indicators i USING (indicator_id)
-        LEFT JOIN municipalities cm ON cm.code = c.county_code
-        LEFT JOIN municipalities xm ON xm.code = c.country_code
+        LEFT JOIN dashboard_region_names cm ON cm.code = c.county_code
+        LEFT JOIN dashboard_region_names xm ON xm.code = c.country_code
         WHERE c.year = $year
         ORDER BY i.sort_order, c.indicator_id
         """,
