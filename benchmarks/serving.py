@@ -23,6 +23,7 @@ from benchmarks.measure import ROOT, bms, children, median_time, percentile, rss
 FAILED_TEXT = "Siden kunne ikke oppdateres"
 NOT_FOUND_TEXT = "Fant ikke siden"
 COMPARISON_WORDS = ("sammenlign", "kostra")
+CSRF_COOKIE, CSRF_HEADER = "_csrf_token", "X-CSRFToken"  # as dashboard/security.py names them
 
 
 @dataclass
@@ -93,7 +94,18 @@ def session(url: str) -> requests.Session:
         r = s.post(url + "/login", data={**hidden, "username": user, "password": password}, timeout=30)
         if r.status_code >= 400 or "/login" in r.url:
             raise RuntimeError(f"kunne ikke logge inn som {user} (sett BMS_BENCH_USER og BMS_DEMO_PASSWORD)")
+        _send_csrf(s, url)
     return s
+
+
+def _send_csrf(s: requests.Session, url: str) -> None:
+    """Send the session's CSRF token as a header on every POST, as the Dash renderer does (it copies the
+    `_csrf_token` cookie into `X-CSRFToken`); without it every callback is refused with 403."""
+    if CSRF_COOKIE not in s.cookies:
+        s.get(url + "/", timeout=30)
+    token = s.cookies.get(CSRF_COOKIE)
+    if token:
+        s.headers[CSRF_HEADER] = token
 
 
 def _pairs(text: str) -> list[dict[str, str]]:

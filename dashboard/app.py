@@ -20,7 +20,6 @@ from dash import _callback, dcc, html
 from dashboard import access, components, data, downloads, guards, security
 from etl.errors import BmsError
 from etl.settings import load_settings
-from etl.store.warehouse import WarehouseReader
 from etl.templates import template_bytes
 
 log = logging.getLogger(__name__)
@@ -54,7 +53,7 @@ def create_app(data_dir: str | Path | None = None) -> dash.Dash:
     )
     app.config.external_stylesheets = [app.get_asset_url(BOOTSTRAP)]
     app.index_string = app.index_string.replace("<html>", '<html lang="nb">', 1)  # Norwegian for screen readers
-    app.server.config[data.READER_KEY] = WarehouseReader(settings.current)
+    app.server.config[data.READER_KEY] = data.CachedReader(settings.current)
     app.server.config[data.SETTINGS_KEY] = settings
     app.layout = shell
     _claim_page_callbacks(app)

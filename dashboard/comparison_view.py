@@ -12,7 +12,6 @@ from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
-import plotly.graph_objects as go
 from dash import html
 
 from dashboard.analysis_tables import Table
@@ -52,8 +51,8 @@ def comparison_rows(reader: WarehouseReader, year: int) -> pd.DataFrame:
         SELECT c.*, i.sort_order, cm.name AS county_name, xm.name AS country_name
         FROM kostra_benchmark c
         JOIN indicators i USING (indicator_id)
-        LEFT JOIN municipalities cm ON cm.code = c.county_code
-        LEFT JOIN municipalities xm ON xm.code = c.country_code
+        LEFT JOIN dashboard_region_names cm ON cm.code = c.county_code
+        LEFT JOIN dashboard_region_names xm ON xm.code = c.country_code
         WHERE c.year = $year
         ORDER BY i.sort_order, c.indicator_id
         """,
@@ -314,33 +313,38 @@ def trend_table(trend: pd.DataFrame, kommune: str) -> Table:
     return Table(f"{name}: utvikling", frame, {kommune: decimals, group: decimals, "Landet uten Oslo": decimals})
 
 
-def trend_figure(trend: pd.DataFrame, kommune: str) -> go.Figure:
-    """Five years of one indicator: the kommune against its KOSTRA group and the country (graph_objects)."""
-    fig = go.Figure(layout={"template": go.layout.Template()})
+def trend_figure(trend: pd.DataFrame, kommune: str) -> dict[str, Any]:
+    """Five years of one indicator: the kommune against its KOSTRA group and the country.
+
+    A plain figure dict, as the sparklines are: six of these as `go.Figure` cost ~10 ms each to build and
+    validate, most of the page callback; `dcc.Graph` draws the dict the same way."""
     group = next((str(g) for g in trend["group_name"] if _present(g)), "KOSTRA-gruppen")
-    for label, column, colour, dash in (
-        (kommune, "value", LINE_COLOURS["kommune"], "solid"),
-        (group, "group_value", LINE_COLOURS["group"], "dash"),
-        ("Landet uten Oslo", "country_value", LINE_COLOURS["country"], "dot"),
-    ):
-        fig.add_trace(
-            go.Scatter(
-                x=[str(y) for y in trend["year"]],
-                y=list(trend[column]),
-                name=label,
-                mode="lines+markers",
-                line={"color": colour, "dash": dash, "width": 2},
-                connectgaps=False,
-            )
+    years = [str(y) for y in trend["year"]]
+    data = [
+        {
+            "type": "scatter",
+            "x": years,
+            "y": [None if not _present(v) else v for v in trend[column]],
+            "name": label,
+            "mode": "lines+markers",
+            "line": {"color": colour, "dash": dash, "width": 2},
+            "connectgaps": False,
+        }
+        for label, column, colour, dash in (
+            (kommune, "value", LINE_COLOURS["kommune"], "solid"),
+            (group, "group_value", LINE_COLOURS["group"], "dash"),
+            ("Landet uten Oslo", "country_value", LINE_COLOURS["country"], "dot"),
         )
-    fig.update_layout(
-        height=220,
-        margin={"l": 40, "r": 10, "t": 10, "b": 30},
-        legend={"orientation": "h", "y": -0.25},
-        paper_bgcolor="rgba(0,0,0,0)",
-        plot_bgcolor="#ffffff",
-        xaxis={"type": "category", "fixedrange": True},
-        yaxis={"fixedrange": True, "gridcolor": "#e6e9ee", "separatethousands": True},
-        separators=", ",
-    )
-    return fig
+    ]
+    layout = {
+        "template": {},  # no template: plotly.js's plain look, as the empty `go.layout.Template()` gave
+        "height": 220,
+        "margin": {"l": 40, "r": 10, "t": 10, "b": 30},
+        "legend": {"orientation": "h", "y": -0.25},
+        "paper_bgcolor": "rgba(0,0,0,0)",
+        "plot_bgcolor": "#ffffff",
+        "xaxis": {"type": "category", "fixedrange": True},
+        "yaxis": {"fixedrange": True, "gridcolor": "#e6e9ee", "separatethousands": True},
+        "separators": ", ",
+    }
+    return {"data": data, "layout": layout}

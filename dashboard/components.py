@@ -7,6 +7,7 @@ output can be checked in a test without a browser. Numbers, periods and labels c
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -14,6 +15,7 @@ from typing import Any
 import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import dcc, html
+from plotly.io.json import to_json_plotly
 
 from dashboard.data import KOMMUNE
 from dashboard.figures import sparkline
@@ -31,6 +33,38 @@ DIRECTION_TEXT = {"høyere": "Høyere er bedre", "lavere": "Lavere er bedre", "i
 SPARK_CONFIG = {"staticPlot": True, "displayModeBar": False}
 
 Row = Mapping[str, Any]
+
+
+class Serialised:
+    """Finished components that many requests send: serialised to plain JSON once, so Dash's encoder does not
+    visit each component again on every request (a scorecard has ~1 600). The components stay reachable as
+    `children` for code that walks a page in Python; the JSON is what Dash sends for them, unchanged.
+
+    For trees built once per published version (`data.per_version`) and never changed afterwards."""
+
+    __slots__ = ("_json", "children")
+
+    def __init__(self, node: Any) -> None:
+        self.children = node
+        self._json = json.loads(to_json_plotly(node))
+
+    def to_plotly_json(self) -> Any:
+        """What Dash sends for the components (it calls this for any object that has it)."""
+        return self._json
+
+
+def serialised_cards(grid: Any) -> Any:
+    """The scorecard grid with each indicator card's insides serialised once (`Serialised`); the cards stay
+    components, so `dialogue.with_vurderinger` still finds them."""
+    children = getattr(grid, "children", None)
+    if getattr(grid, "className", None) == "bms-indicator":
+        grid.children = Serialised(children)
+    elif isinstance(children, list):
+        for child in children:
+            serialised_cards(child)
+    elif children is not None and not isinstance(children, str):
+        serialised_cards(children)
+    return grid
 
 
 def present(value: object) -> bool:

@@ -7,9 +7,14 @@ so each function returns an empty result instead of failing.
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import flask
 import pandas as pd
+from plotly.io.json import to_json_plotly
 
 from dashboard import access
 from etl.norsk import FOCUS_AREAS
@@ -22,6 +27,108 @@ KOMMUNE = "kommune"  # the dropdown value and scope for the whole kommune
 
 # How far back the trend reaches, in months, per period type: 5 years, or the last 12 periods.
 TREND_MONTHS = {"year": 60, "tertial": 48, "quarter": 36, "month": 12}
+
+
+T = TypeVar("T")
+
+# How much a worker keeps for the published version, in (roughly) bytes of what it holds: every unit's pages
+# of a large kommune, a handful of comparison pages (one can be several MB at national scale); the least
+# recently used goes first.
+CACHE_BYTES = 128 * 2**20
+PART_BYTES_PER_CHAR = 24  # a kept page part holds its components and their JSON: ~24 bytes per JSON character
+UNKNOWN_WEIGHT = 4 * 2**20  # a part whose size cannot be told
+
+
+class CachedReader(WarehouseReader):
+    """A WarehouseReader that keeps each query's result for the version it was read from.
+
+    A published version file never changes (a new publish is a new file, and `current.duckdb` moves), so a
+    result keyed on the version file, the day (views use `current_date`), the SQL and its parameters is
+    always what the query would return now. Results of older versions are dropped on the first query of a
+    new one. Callers get a copy, so none can change what the next request reads."""
+
+    def __init__(self, current, check_every: float = 0.5, budget: int = CACHE_BYTES):
+        super().__init__(current, check_every)
+        self._results: OrderedDict[tuple, tuple[Any, int]] = OrderedDict()
+        self._results_lock = threading.Lock()
+        self._budget, self._held = budget, 0
+
+    def df(self, sql: str, params: list | dict | None = None) -> pd.DataFrame:
+        """The query's result from the cache when this version has run it today, else from DuckDB."""
+        before = self.version_path
+        cur = self.cursor()
+        if cur is None:
+            return pd.DataFrame()
+        version = self.version_path
+        try:
+            if version is None or version != before:  # a new version was opened just now: read, keep nothing
+                return cur.execute(sql, params or []).df()
+            key = (str(version), dt.date.today().isoformat(), sql, _params_key(params))
+            frame = self._cached(key)
+            if frame is None:
+                frame = cur.execute(sql, params or []).df()
+                self._keep(key, frame, int(frame.memory_usage(deep=False).sum()) * 4)  # strings: ~4× the pointers
+            return frame.copy()
+        finally:
+            cur.close()
+
+    def kept(self, key: tuple, build: Callable[[], T]) -> T:
+        """What `build()` makes from this version's data (page parts: component trees), made once per version
+        and day. What it returns is shared by every request: nothing may change it afterwards."""
+        cur = self.cursor()  # follows a new publish, as a query would
+        if cur is None:
+            return build()
+        cur.close()
+        version = self.version_path
+        key = (str(version), dt.date.today().isoformat(), "kept", *key)
+        found = self._cached(key)
+        if found is None:
+            found = build()
+            if self.version_path == version:  # built from one version only
+                self._keep(key, found, _weight(found))
+        return found
+
+    def _cached(self, key: tuple) -> Any:
+        with self._results_lock:
+            found = self._results.get(key)
+            if found is None:
+                return None
+            self._results.move_to_end(key)
+            return found[0]
+
+    def _keep(self, key: tuple, value: Any, weight: int) -> None:
+        with self._results_lock:
+            stale = [k for k in self._results if k[:2] != key[:2]]
+            for k in stale:  # another version or another day: never asked for again
+                self._held -= self._results.pop(k)[1]
+            if key in self._results:
+                self._held -= self._results.pop(key)[1]
+            self._results[key] = (value, weight)
+            self._held += weight
+            while self._held > self._budget and len(self._results) > 1:
+                self._held -= self._results.popitem(last=False)[1][1]
+
+
+def _weight(value: Any) -> int:
+    """Roughly how many bytes a kept page part holds, from the length of its JSON (measured on the national
+    benchmark installation: 80 unit pages and 45 comparison pages, 5 MB of JSON, took ~140 MB)."""
+    try:
+        return len(to_json_plotly(value)) * PART_BYTES_PER_CHAR
+    except (TypeError, ValueError):
+        return UNKNOWN_WEIGHT
+
+
+def per_version(reader: WarehouseReader, key: tuple, build: Callable[[], T]) -> T:
+    """`build()` once per published version for the app's reader (see `CachedReader.kept`); every time for any
+    other reader. The result is shared between requests: treat it as read-only."""
+    return reader.kept(key, build) if isinstance(reader, CachedReader) else build()
+
+
+def _params_key(params: list | dict | None) -> str:
+    """Query parameters as a hashable key (their repr: lists, strings and numbers are all they hold)."""
+    if isinstance(params, dict):
+        return repr(sorted(params.items()))
+    return repr(params)
 
 
 def current_reader() -> WarehouseReader:

@@ -7,6 +7,7 @@ sent: a crafted request for another unit gets 403.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from typing import Any
 
@@ -14,6 +15,7 @@ import dash
 from dash import MATCH, Input, Output, State, dcc, html
 
 from dashboard import access, dialogue_store
+from dashboard.components import Serialised
 from dashboard.security import current_store
 from etl.norsk import format_date
 
@@ -86,16 +88,19 @@ def vurdering_panel(indicator_id: str, unit_id: str, period: str, row: dict | No
 
 
 def with_vurderinger(grid: Any, unit_id: str, rows: list[dict[str, Any]]) -> Any:
-    """The scorecard grid with each indicator card followed by its vurdering panel (unit scorecards only)."""
+    """The scorecard grid with each indicator card followed by its vurdering panel (unit scorecards only).
+
+    The grid is left as it was (it may be shared between requests, see `data.per_version`): the nodes on the
+    way to each card are copied, the cards themselves are reused."""
     periods = {str(r["indicator_id"]): _period_text(r.get("period")) for r in rows}
     saved = dialogue_store.vurderinger_for_unit(current_store(), unit_id)
 
     def visit(node: Any) -> Any:
         children = getattr(node, "children", None)
-        if isinstance(children, list):
-            node.children = [_wrap(c) for c in children]
-        elif children is not None and not isinstance(children, str):
-            node.children = _wrap(children)
+        if children is None or isinstance(children, str) or isinstance(node, Serialised):  # no cards inside
+            return node
+        node = copy.copy(node)
+        node.children = [_wrap(c) for c in children] if isinstance(children, list) else _wrap(children)
         return node
 
     def _wrap(child: Any) -> Any:

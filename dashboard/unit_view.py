@@ -8,8 +8,8 @@ from typing import Any
 import pandas as pd
 from dash import dcc, html
 
-from dashboard import access
-from dashboard.components import present, service_area_label, status_badge
+from dashboard import access, data
+from dashboard.components import present, scorecard_grid, serialised_cards, service_area_label, status_badge
 from dashboard.export import ExportColumn
 from dashboard.tables import data_table
 from etl.norsk import FOCUS_AREAS, format_period, format_value
@@ -120,6 +120,18 @@ def area_matrix(reader: WarehouseReader, area: str, unit_ids: set[str]) -> pd.Da
         {"area": area, "areas": list(FOCUS_AREAS)},
     )
     return access.hide_small_n(frame[frame["unit_id"].isin(unit_ids)]) if not frame.empty else frame
+
+
+def scorecard_parts(reader: WarehouseReader, scope: str, code: str) -> tuple[Any, list[dict[str, Any]]]:
+    """A scope's scorecard grid and its rows, built once per published version and shared by every request
+    that may see the scope (the caller checks that first): read-only, see `data.per_version`."""
+
+    def build() -> tuple[Any, list[dict[str, Any]]]:
+        rows = data.scorecard(reader, scope, code)
+        grid = serialised_cards(scorecard_grid(rows, data.trends(reader, scope, code)))
+        return grid, rows.to_dict("records") if not rows.empty else []
+
+    return data.per_version(reader, ("scorecard", scope, code), build)
 
 
 def _named(unit: dict[str, Any], field: str, column: str) -> str:

@@ -13,7 +13,7 @@ from dash import Input, Output, callback, dcc, html
 from dashboard import access, data
 from dashboard import analysis_tables as tables
 from dashboard import comparison_view as view
-from dashboard.components import no_data_alert
+from dashboard.components import Serialised, no_data_alert
 
 dash.register_page(__name__, path="/sammenligning", name="Sammenligning", title="Sammenligning – Heim BMS", order=4)
 
@@ -109,8 +109,17 @@ def layout(ar: str | None = None, utvalg: str | None = None, **_query: Any) -> h
 
 
 def body(year: int, peer_set: str) -> list[Any]:
-    """The matrix, the symbols legend, the downloads and the five-year trends for a year and peer set."""
+    """The matrix, the symbols legend, the downloads and the five-year trends for a year and peer set: the
+    same for everyone who may see the kommune, so built once per published version (`data.per_version`)."""
     reader, kommune = data.current_reader(), _kommune_name()
+    return data.per_version(
+        reader,
+        ("comparison", year, peer_set, kommune),
+        lambda: [Serialised(part) for part in _body(reader, kommune, year, peer_set)],
+    )
+
+
+def _body(reader: Any, kommune: str, year: int, peer_set: str) -> list[Any]:
     rows = view.comparison_rows(reader, year)
     peers = view.peer_rows(reader, year, peer_set)
     ranks = view.ranks(reader, year, peer_set)

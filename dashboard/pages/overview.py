@@ -8,11 +8,10 @@ import dash
 import pandas as pd
 from dash import Input, Output, callback, clientside_callback, dcc, html
 
-from dashboard import access, data
+from dashboard import access, data, unit_view
 from dashboard.components import (
     KOMMUNE_LEAD,
     no_data_alert,
-    scorecard_grid,
     scorecard_heading,
     status_legend,
     unit_lead,
@@ -133,10 +132,9 @@ def scorecard_view(reader: WarehouseReader, settings: Settings, units: pd.DataFr
             )
         )
     heading.append(download_links("malekort", {"enhet": code if scope == "enhet" else None}, "Målekartet"))
-    rows = data.scorecard(reader, scope, code)
-    grid = scorecard_grid(rows, data.trends(reader, scope, code))
+    grid, records = unit_view.scorecard_parts(reader, scope, code)
     if scope == "enhet":  # the leader's vurdering beside each card
-        grid = with_vurderinger(grid, code, rows.to_dict("records") if not rows.empty else [])
+        grid = with_vurderinger(grid, code, records)
     return heading, grid
 
 
