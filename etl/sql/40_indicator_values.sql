@@ -151,7 +151,8 @@ WHERE NOT too_few
 --   reason  'for få svar'                 the cell had fewer answers than the minimum (or, for the kommune,
 --                                         its figure rests on fewer and would show a held-back unit)
 --           'skjult av personvernhensyn'  held back so that another cell cannot be worked out
--- `source_ref` is the catalogue's kilde_ref of the indicator the cell belongs to, `args` the parameters of
+-- `source_ref` is the catalogue's kilde_ref of the indicator a survey cell belongs to (an `indikatorverdier`
+-- cell's: its indicator id; a figure held back here: the source_ref it would have had), `args` the parameters of
 -- the survey measure a cell of `anonymity_held` feeds ([service, dimension], [factor]: 16_anonymity.sql),
 -- so a held-back cell no catalogue indicator reads still says which service and dimension it is.
 -- A unit's 10-FAKTOR total (args [all], kilde_ref employee_survey:all) is held back with any of its ten
@@ -169,7 +170,9 @@ cells AS (
     GROUP BY period, period_type, unit_id
 ),
 mapped AS (
-    SELECT i.indicator_id, c.source, i.source_ref, CASE WHEN c.source <> 'indikatorverdier' THEN c.args END AS args,
+    SELECT i.indicator_id, c.source,
+           CASE WHEN c.source = 'indikatorverdier' THEN c.args[1] ELSE i.source_ref END AS source_ref,
+           CASE WHEN c.source <> 'indikatorverdier' THEN c.args END AS args,
            CASE WHEN c.unit_id IS NULL THEN 'kommune' ELSE 'enhet' END AS scope,
            coalesce(c.unit_id, (SELECT code FROM kommune)) AS scope_code, c.period, c.period_type, c.reason
     FROM cells c
