@@ -229,7 +229,7 @@ def employee_survey(reader: WarehouseReader, visible: Iterable[str], kommune: st
         WITH y AS (SELECT max(year) AS y FROM employee_survey),
         held AS (
             SELECT DISTINCT scope_code AS unit_id FROM held_back, y
-            WHERE source_ref LIKE 'employee_survey:%' AND scope = 'enhet' AND year(period) = y.y
+            WHERE source = 'medarbeiderundersøkelse' AND args IS NOT NULL AND scope = 'enhet' AND year(period) = y.y
         )
         SELECT e.factor, coalesce(u.name, $kommune) AS unit, e.unit_id, e.mean, e.benchmark_mean, e.year
         FROM employee_survey e JOIN y ON e.year = y.y
@@ -284,11 +284,11 @@ def user_survey(reader: WarehouseReader, visible: Iterable[str], kommune: str) -
             WHERE s.unit_id IS NULL OR s.unit_id IN $units
         ),
         held AS (
-            SELECT split_part(split_part(h.source_ref, ':', 2), '/', 1) AS service,
-                   split_part(h.source_ref, '/', 2) AS dimension, h.scope_code AS unit_id, u.name AS unit,
+            SELECT h.args[1] AS service, h.args[2] AS dimension, h.scope_code AS unit_id, u.name AS unit,
                    year(h.period) AS year, h.reason AS note
             FROM held_back h JOIN units u ON u.unit_id = h.scope_code
-            WHERE h.source_ref LIKE 'user_survey:%' AND h.scope = 'enhet' AND h.scope_code IN $units
+            WHERE h.source = 'brukerundersøkelse' AND h.args IS NOT NULL AND h.scope = 'enhet'
+              AND h.scope_code IN $units
         )
         SELECT * FROM shown
         UNION ALL BY NAME

@@ -77,12 +77,7 @@ def test_word_report_has_cover_contents_headings_tables_charts_sources_and_page_
     assert len(doc.tables) == 5 and len(doc.inline_shapes) >= 5, "real tables and the charts as pictures"
     sources = [t for t in texts if t.startswith("Kilde:")]
     assert len(sources) == len(doc.tables) + len(doc.inline_shapes), "a source line under each table and chart"
-    table_ids = {
-        r[0]
-        for r in query(
-            demo_dir, "SELECT DISTINCT split_part(source_ref, '/', 1) FROM indicators WHERE source = 'KOSTRA'"
-        )
-    }
+    table_ids = {r[0] for r in query(demo_dir, "SELECT DISTINCT ref_args[1] FROM indicators WHERE source = 'KOSTRA'")}
     assert any(f"Kilde: SSB, KOSTRA, tabell {sorted(table_ids)[0]}" in s and "endelige tall per" in s for s in sources)
     sick_file, loaded = query(demo_dir, "SELECT file_name, loaded_at FROM load_log WHERE kind = 'sykefravær'")[0]
     assert any(f"sykefravær, fil {sick_file}, lastet {loaded:%d.%m.%Y %H:%M}" in s for s in sources)

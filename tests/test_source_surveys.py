@@ -165,7 +165,7 @@ def test_a_unit_with_too_few_answers_never_leaves_the_etl(dd):
     # `held_back` says only that a cell was held back, and why
     assert [c for (c,) in query(dd, "SELECT column_name FROM information_schema.columns "
                                     "WHERE table_name = 'held_back' ORDER BY ordinal_position")] == [
-        "indicator_id", "source", "source_ref", "scope", "scope_code", "period", "period_type", "reason"
+        "indicator_id", "source", "source_ref", "args", "scope", "scope_code", "period", "period_type", "reason"
     ]  # fmt: skip
     assert query(dd, "SELECT indicator_id, scope_code, period, reason FROM held_back ORDER BY 2") == [
         ("tilfredshet_barnehage", "E22", dt.date(2024, 1, 1), "for få svar"),

@@ -196,11 +196,12 @@ def tenfactor_section(reader: Reader, who: Subject, year: int, kommune: str, loa
         "SELECT unit_id, factor, mean FROM employee_survey WHERE year = $year AND unit_id IS NOT NULL", {"year": year}
     )
     total = reader.df(
-        "SELECT source_ref, value FROM measures_employee_survey WHERE year(period) = $year AND scope = 'kommune'",
+        "SELECT args[1] AS factor, value FROM measures_employee_survey "
+        "WHERE year(period) = $year AND scope = 'kommune'",
         {"year": year},
     )
     held = reader.df(
-        "SELECT DISTINCT unit_id, ref FROM anonymity_held WHERE source = 'medarbeiderundersøkelse' "
+        "SELECT DISTINCT unit_id, args[1] AS factor FROM anonymity_held WHERE source = 'medarbeiderundersøkelse' "
         "AND year(period) = $year",
         {"year": year},
     )
@@ -214,21 +215,21 @@ def tenfactor_section(reader: Reader, who: Subject, year: int, kommune: str, loa
     show_total = who.dialogue_scope is not None and who.dialogue_scope[0] == "kommune"
     held_keys = {
         (None if u is None or u != u else u, r)
-        for u, r in zip(held.get("unit_id", []), held.get("ref", []), strict=True)
+        for u, r in zip(held.get("unit_id", []), held.get("factor", []), strict=True)
     }
     rows = []
     for factor, label in FACTORS.items():
         row = [text.text_cell(label)]
         for u in units:
             v = values[(values["unit_id"] == u) & (values["factor"] == factor)]["mean"]
-            if (u, f"employee_survey:{factor}") in held_keys or v.empty:
-                row.append(text.held_cell() if (u, f"employee_survey:{factor}") in held_keys else text.text_cell("–"))
+            if (u, factor) in held_keys or v.empty:
+                row.append(text.held_cell() if (u, factor) in held_keys else text.text_cell("–"))
             else:
                 row.append(text.value_cell(v.iloc[0], "", 1))
-        if show_total and (None, f"employee_survey:{factor}") in held_keys:
+        if show_total and (None, factor) in held_keys:
             row.append(text.held_cell())
         elif show_total:
-            t = total[total["source_ref"] == f"employee_survey:{factor}"]["value"] if not total.empty else total
+            t = total[total["factor"] == factor]["value"] if not total.empty else total
             row.append(text.value_cell(t.iloc[0] if len(t) else None, "", 1))
         rows.append(row)
     columns = ["Faktor"] + [who.unit_names[u] for u in units] + ([kommune] if show_total else [])

@@ -65,7 +65,7 @@ def scorecard_for(reader: Reader, scope: str, code: str, year: int, tertial: int
                    AS status_reason,
                h.reason IS NOT NULL AS held,
                CASE WHEN h.reason IS NULL THEN n.same_period_last_year END AS last_year,
-               n.change_noise, n.vintage, n.source_ref
+               n.change_noise, n.vintage, n.source_ref, i.ref_args
         FROM expected e
         JOIN indicators i USING (indicator_id)
         LEFT JOIN newest n USING (indicator_id)

@@ -7,8 +7,7 @@ leaders' to write.
 from __future__ import annotations
 
 import math
-import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import pandas as pd
 
@@ -159,12 +158,11 @@ def kostra_source(table_ids: Iterable[str], vintages: Iterable[str]) -> str:
 SOURCE_LABELS = {"manuell": "manuelt registrerte tall"}
 
 
-def source_key(source: str, source_ref: object, indicator_id: object) -> str:
-    """The `source_files` key of an indicator row: its source, narrowed to a survey's service or a manual
-    figure's indicator."""
-    if source == "brukerundersøkelse" and present_text(source_ref):
-        match = re.search(r"user_survey:([^/]+)/", str(source_ref))
-        return f"{source}:{match.group(1)}" if match else source
+def source_key(source: str, ref_args: Sequence[str] | None, indicator_id: object) -> str:
+    """The `source_files` key of an indicator row: its source, narrowed to a survey's service (the first
+    argument of its kilde_ref, `indicators.ref_args`) or a manual figure's indicator."""
+    if source == "brukerundersøkelse" and ref_args is not None and len(ref_args) > 0:
+        return f"{source}:{ref_args[0]}"
     if source == "manuell":
         return f"manuell:{indicator_id}"
     return source
@@ -176,7 +174,7 @@ def internal_source(keys: Iterable[str], files: pd.DataFrame) -> str:
     for key in dict.fromkeys(k for k in keys if k and k != "KOSTRA"):
         source = key.split(":")[0]
         found = by_label.setdefault(SOURCE_LABELS.get(source, source), [])
-        rows = files[files["key"] == key] if not files.empty else files
+        rows = files[files["key"].str.lower() == key.lower()] if not files.empty else files  # letter case aside
         for name, at in zip(rows.get("file_name", []), rows.get("loaded_at", []), strict=True):
             text = f"fil {name}, lastet {format_date(at)} {at:%H:%M}"
             if text not in found:
@@ -189,19 +187,18 @@ def internal_source(keys: Iterable[str], files: pd.DataFrame) -> str:
 
 
 def sources_line(frame: pd.DataFrame, files: pd.DataFrame) -> str:
-    """The source line under a table of indicator rows (`source`, `source_ref`, `vintage` columns)."""
+    """The source line under a table of indicator rows (`source`, `source_ref`, `ref_args`, `vintage`)."""
     if frame.empty:
         return ""
     kostra = frame[frame["source"] == "KOSTRA"]
     lines = []
     if not kostra.empty:
-        refs = kostra["source_ref"].dropna().astype(str)
-        ids = [r.split(":", 1)[-1].strip().split("/")[0] for r in refs]
+        ids = [str(a[0]) for a in kostra[kostra["source_ref"].notna()]["ref_args"]]  # the rows with a figure
         lines.append(kostra_source(ids, kostra["vintage"].dropna().astype(str)))
     internal = frame[(frame["source"] != "KOSTRA") & frame["value"].notna()]
     keys = [
         source_key(str(s), r, i)
-        for s, r, i in zip(internal["source"], internal["source_ref"], internal["indicator_id"], strict=True)
+        for s, r, i in zip(internal["source"], internal["ref_args"], internal["indicator_id"], strict=True)
     ]
     line = internal_source(keys, files)
     if line:

@@ -17,6 +17,10 @@
 -- 40_indicator_values.sql applies the rule once more to everything published for an indicator × period,
 -- whatever source each figure came from.
 --
+-- A cell is named by its source and `args`, the parameters of the measure it feeds: [service, dimension]
+-- for the user survey (measure user_survey, 23_user_survey.sql), [factor] for 10-FAKTOR (employee_survey,
+-- 24_employee_survey.sql), [indicator_id] for `indikatorverdier`.
+--
 -- `anonymity_held` holds only which cells are held back and why (`for få svar`, or `skjult av
 -- personvernhensyn` for a cell held back to shield another): never a value, never an n.
 
@@ -32,19 +36,19 @@ source_min AS (  -- a survey's minimum is the strictest of the catalogue indicat
     GROUP BY k.kind
 ),
 cells AS (
-    SELECT 'brukerundersøkelse' AS source, 'user_survey:' || service || '/' || dimension AS ref,
+    SELECT 'brukerundersøkelse' AS source, [service, dimension] AS args,
            make_date(year, 1, 1) AS period, 'year' AS period_type, unit_id, respondents AS n,
            mean IS NULL AS marker, coalesce(scale_max, 6) AS scale,
            (SELECT min_n FROM source_min WHERE source = 'brukerundersøkelse') AS min_n
     FROM raw_user_survey
     QUALIFY _seq = max(_seq) OVER (PARTITION BY year, service)
     UNION ALL
-    SELECT 'medarbeiderundersøkelse', 'employee_survey:' || factor, make_date(year, 1, 1), 'year', unit_id,
+    SELECT 'medarbeiderundersøkelse', [factor], make_date(year, 1, 1), 'year', unit_id,
            respondents, mean IS NULL, 5, (SELECT min_n FROM source_min WHERE source = 'medarbeiderundersøkelse')
     FROM raw_employee_survey
     QUALIFY _seq = max(_seq) OVER (PARTITION BY year)
     UNION ALL
-    SELECT 'indikatorverdier', m.indicator_id, m.period, m.period_type, m.unit_id, m.n, m.value IS NULL, NULL,
+    SELECT 'indikatorverdier', [m.indicator_id], m.period, m.period_type, m.unit_id, m.n, m.value IS NULL, NULL,
            i.min_n
     FROM (SELECT * FROM raw_manual_values QUALIFY _seq = max(_seq) OVER (PARTITION BY indicator_id, unit_id, period)) m
     JOIN indicators i USING (indicator_id)
@@ -56,7 +60,7 @@ flagged AS (
     FROM cells
 ),
 groups AS (
-    SELECT source, ref, period, period_type, any_value(min_n) AS min_n,
+    SELECT source, args, period, period_type, any_value(min_n) AS min_n,
            bool_or(too_few) AS has_too_few,
            bool_or(unit_id IS NULL) AS has_kommune_row,  -- a kommune row, or the marker of one held back
            bool_or(unit_id IS NOT NULL) AS has_units,
@@ -65,7 +69,7 @@ groups AS (
            count(DISTINCT scale) FILTER (WHERE unit_id IS NOT NULL AND NOT marker) AS scales,
            coalesce(sum(coalesce(n, 0)) FILTER (WHERE shown), 0) AS shown_n
     FROM flagged
-    GROUP BY source, ref, period, period_type
+    GROUP BY source, args, period, period_type
 ),
 figure AS (  -- the kommune figure's n: its row's, or (no row) the units' sum, as a kommune figure made from them
     SELECT *,
@@ -76,26 +80,26 @@ figure AS (  -- the kommune figure's n: its row's, or (no row) the units' sum, a
     FROM groups
 ),
 shielding AS (  -- shown units of a group with a unit held back, smallest first
-    SELECT f.source, f.ref, f.period, f.period_type, f.unit_id,
+    SELECT f.source, f.args, f.period, f.period_type, f.unit_id,
            g.figure_n - g.shown_n
                + coalesce(sum(coalesce(f.n, 0)) OVER (
-                   PARTITION BY f.source, f.ref, f.period, f.period_type ORDER BY coalesce(f.n, 0), f.unit_id
+                   PARTITION BY f.source, f.args, f.period, f.period_type ORDER BY coalesce(f.n, 0), f.unit_id
                    ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS unaccounted,
            g.min_n
     FROM flagged f
-    JOIN figure g USING (source, ref, period, period_type)
+    JOIN figure g USING (source, args, period, period_type)
     WHERE f.shown AND g.figure_n > g.shown_n  -- answers no shown unit stands for
 )
-SELECT source, ref, period, period_type, unit_id,
+SELECT source, args, period, period_type, unit_id,
        CASE WHEN marker AND n IS NOT NULL THEN 'skjult av personvernhensyn' ELSE 'for få svar' END AS reason
 FROM flagged
 WHERE marker OR too_few
 UNION ALL
-SELECT source, ref, period, period_type, unit_id, 'skjult av personvernhensyn'
+SELECT source, args, period, period_type, unit_id, 'skjult av personvernhensyn'
 FROM shielding
 WHERE unaccounted < min_n
 UNION ALL  -- a kommune figure resting on too few answers that would show a held-back unit
-SELECT f.source, f.ref, f.period, f.period_type, NULL, 'for få svar'
+SELECT f.source, f.args, f.period, f.period_type, NULL, 'for få svar'
 FROM figure f
 WHERE f.has_units AND f.figure_n > f.shown_n AND f.figure_n < f.min_n
   AND (f.kommune_n IS NOT NULL OR f.computed_kommune);

@@ -21,12 +21,12 @@ FROM newest s
 WHERE s.mean IS NOT NULL  -- a marker: a cell the loader held back
   AND NOT EXISTS (
     SELECT 1 FROM anonymity_held h
-    WHERE h.source = 'brukerundersøkelse' AND h.ref = 'user_survey:' || s.service || '/' || s.dimension
+    WHERE h.source = 'brukerundersøkelse' AND h.args = [s.service, s.dimension]
       AND h.period = make_date(s.year, 1, 1) AND h.unit_id IS NOT DISTINCT FROM s.unit_id);
 
--- Measures: user_survey:<service>/<dimension> (the catalogue's kilde_ref, e.g.
--- user_survey:barnehage/Helhetsvurdering), a mean per unit and for the kommune, per year, with n and
--- its confidence interval. The kommune's value is the file's kommune row; the loader computes one from
+-- Measure 'user_survey' with args [service, dimension] (the catalogue's kilde_ref
+-- user_survey:<service>/<dimension>, e.g. user_survey:barnehage/Helhetsvurdering; 12_indicators.sql parses
+-- it), a mean per unit and for the kommune, per year, with n and its confidence interval. The kommune's value is the file's kommune row; the loader computes one from
 -- all the file's unit rows when the file has none (before holding any back). For files loaded before
 -- it did, the kommune's value is made here from every stored unit row (also those hidden since), the
 -- units' means weighted by their answers, only when all units answered on one scale (means on different
@@ -49,7 +49,7 @@ from_units AS (
     HAVING count(DISTINCT coalesce(scale_max, 6)) = 1 AND NOT EXISTS (
         SELECT 1 FROM anonymity_held h
         WHERE h.source = 'brukerundersøkelse' AND h.unit_id IS NULL
-          AND h.ref = 'user_survey:' || u.service || '/' || u.dimension AND h.period = make_date(u.year, 1, 1))
+          AND h.args = [u.service, u.dimension] AND h.period = make_date(u.year, 1, 1))
 ),
 rows AS (
     SELECT 'enhet' AS scope, unit_id AS scope_code, year, service, dimension, mean, respondents, scale_max, sd
@@ -59,7 +59,7 @@ rows AS (
     UNION ALL
     SELECT 'kommune', NULL, * FROM from_units
 )
-SELECT 'user_survey:' || service || '/' || dimension AS source_ref, scope,
+SELECT 'user_survey' AS measure, [service, dimension] AS args, scope,
        coalesce(scope_code, kommune_code()) AS scope_code,
        make_date(year, 1, 1) AS period, 'year' AS period_type, mean AS value, respondents AS n,
        greatest(mean - survey_ci_half(mean, sd, respondents, scale_max), 1) AS ci_low,

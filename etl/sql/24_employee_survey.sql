@@ -17,12 +17,13 @@ FROM newest s
 WHERE s.mean IS NOT NULL  -- a marker: a cell the loader held back
   AND NOT EXISTS (
     SELECT 1 FROM anonymity_held h
-    WHERE h.source = 'medarbeiderundersøkelse' AND h.ref = 'employee_survey:' || s.factor
+    WHERE h.source = 'medarbeiderundersøkelse' AND h.args = [s.factor]
       AND h.period = make_date(s.year, 1, 1) AND h.unit_id IS NOT DISTINCT FROM s.unit_id);
 
--- Measures, per year, per unit and for the kommune:
+-- Measure 'employee_survey' with args [factor] (the catalogue's kilde_ref employee_survey:<factor>;
+-- 12_indicators.sql parses it), per year, per unit and for the kommune:
 --   employee_survey:<factor>  the factor's mean (e.g. employee_survey:mestringsorientert_ledelse)
---   employee_survey:all       the mean of the ten factor means, only where all ten are there; n is the
+--   employee_survey:all       args [all]: the mean of the ten factor means, only where all ten are there; n is the
 --                             smallest n of the ten; its spread is at most the mean of the factors'
 --                             spreads (the spread of an average never exceeds the average spread)
 -- The kommune's value is the file's kommune row (the loader computes one from all the file's unit rows
@@ -47,7 +48,7 @@ from_units AS (
     HAVING NOT EXISTS (
         SELECT 1 FROM anonymity_held h
         WHERE h.source = 'medarbeiderundersøkelse' AND h.unit_id IS NULL
-          AND h.ref = 'employee_survey:' || e.factor AND h.period = make_date(e.year, 1, 1))
+          AND h.args = [e.factor] AND h.period = make_date(e.year, 1, 1))
 ),
 factors AS (
     SELECT 'enhet' AS scope, unit_id AS scope_code, year, factor, mean, respondents, sd
@@ -67,7 +68,7 @@ overall AS (
 rows AS (
     SELECT * FROM factors UNION ALL SELECT * FROM overall
 )
-SELECT 'employee_survey:' || factor AS source_ref, scope,
+SELECT 'employee_survey' AS measure, [factor] AS args, scope,
        coalesce(scope_code, kommune_code()) AS scope_code,
        make_date(year, 1, 1) AS period, 'year' AS period_type, mean AS value, respondents AS n,
        greatest(mean - survey_ci_half(mean, sd, respondents, 5), 1) AS ci_low,

@@ -1,11 +1,17 @@
 -- Every indicator value, per scope (kommune, enhet, region) and period, from every source.
 --
 -- Computed sources publish *measures*: views named `measures_<source>` (files 20–39) with the columns
---   source_ref, scope, scope_code, period, period_type, value, numerator, denominator, n, status_symbol,
---   vintage, and optionally ci_low, ci_high (the 95 % confidence interval of a survey mean)
--- and an indicator takes the measure whose `source_ref` equals its catalogue `kilde_ref` (letter case
--- aside), for the levels the catalogue's `nivå` names (kommune, enhet, begge; regions always). A manual
--- figure (an `indikatorverdier` file) fills only what no computed source gives.
+--   scope, scope_code, period, period_type, value, numerator, denominator, n, status_symbol, vintage,
+--   and optionally ci_low, ci_high (the 95 % confidence interval of a survey mean),
+-- named by one of
+--   source_ref                        a fixed measure, named whole and literally (e.g. sick_leave:total)
+--   measure, args                     a parameterised measure: its literal name and its parameters
+--                                     (e.g. user_survey with [service, dimension])
+--   table_id, contents_code, dim_codes  a KOSTRA figure (36_measures_kostra.sql)
+-- An indicator takes the measure its catalogue `kilde_ref` names, compared part by part with what
+-- 12_indicators.sql parsed it into (letter case aside; never a text glued together here), for the levels
+-- the catalogue's `nivå` names (kommune, enhet, begge; regions always). A manual figure (an
+-- `indikatorverdier` file) fills only what no computed source gives.
 
 -- Every candidate value first, in a temporary table (never in the published file): the figures held back
 -- for anonymity below must not be reachable by any query.
@@ -30,12 +36,14 @@ manual AS (
     LEFT JOIN loaded l ON l.sha256 = m._sha
     WHERE NOT EXISTS (
         SELECT 1 FROM anonymity_held h
-        WHERE h.source = 'indikatorverdier' AND h.ref = m.indicator_id AND h.period = m.period
+        WHERE h.source = 'indikatorverdier' AND h.args = [m.indicator_id] AND h.period = m.period
           AND h.period_type = m.period_type AND h.unit_id IS NOT DISTINCT FROM m.unit_id)
 ),
 measures AS (
     -- one line per source of measures; keep the column list of the header comment
-    SELECT NULL::VARCHAR AS source_ref, NULL::VARCHAR AS scope, NULL::VARCHAR AS scope_code, NULL::DATE AS period,
+    SELECT NULL::VARCHAR AS source_ref, NULL::VARCHAR AS measure, NULL::VARCHAR[] AS args,
+           NULL::VARCHAR AS table_id, NULL::VARCHAR AS contents_code, NULL::VARCHAR[] AS dim_codes,
+           NULL::VARCHAR AS scope, NULL::VARCHAR AS scope_code, NULL::DATE AS period,
            NULL::VARCHAR AS period_type, NULL::DOUBLE AS value, NULL::DOUBLE AS numerator,
            NULL::DOUBLE AS denominator, NULL::BIGINT AS n, NULL::VARCHAR AS status_symbol, NULL::VARCHAR AS vintage,
            NULL::DOUBLE AS ci_low, NULL::DOUBLE AS ci_high
@@ -49,12 +57,27 @@ measures AS (
     UNION ALL BY NAME SELECT * FROM measures_decisions
     UNION ALL BY NAME SELECT * FROM measures_kostra
 ),
-computed AS (
-    SELECT i.indicator_id, m.scope, m.scope_code, m.period, m.period_type, m.value, m.numerator, m.denominator,
-           m.n, m.status_symbol, i.source || ': ' || m.source_ref AS source_ref, m.vintage, NULL::VARCHAR AS comment,
-           m.ci_low, m.ci_high, 1 AS priority
+matched AS (  -- each indicator's measure, by the parts of its kilde_ref
+    SELECT i.indicator_id, m.*  -- a fixed measure: its whole name
     FROM indicators i
     JOIN measures m ON lower(m.source_ref) = lower(i.source_ref)
+    UNION ALL
+    SELECT i.indicator_id, m.*  -- a parameterised measure: its name and arguments
+    FROM indicators i
+    JOIN measures m ON lower(m.measure) = i.ref_measure AND list_transform(m.args, lambda a: lower(a)) = i.ref_args
+    UNION ALL
+    SELECT i.indicator_id, m.*  -- a KOSTRA figure: table, contents code and other dimensions
+    FROM indicators i
+    JOIN measures m
+      ON i.source = 'KOSTRA'
+     AND [lower(m.table_id), lower(m.contents_code)] || list_transform(m.dim_codes, lambda d: lower(d)) = i.ref_args
+),
+computed AS (
+    SELECT i.indicator_id, m.scope, m.scope_code, m.period, m.period_type, m.value, m.numerator, m.denominator,
+           m.n, m.status_symbol, i.source || ': ' || i.source_ref AS source_ref, m.vintage, NULL::VARCHAR AS comment,
+           m.ci_low, m.ci_high, 1 AS priority
+    FROM matched m
+    JOIN indicators i USING (indicator_id)
     WHERE m.scope = 'region'
        OR (m.scope = 'kommune' AND i.level IN ('kommune', 'begge'))
        OR (m.scope = 'enhet' AND i.level IN ('enhet', 'begge'))
@@ -128,36 +151,43 @@ WHERE NOT too_few
 --   reason  'for få svar'                 the cell had fewer answers than the minimum (or, for the kommune,
 --                                         its figure rests on fewer and would show a held-back unit)
 --           'skjult av personvernhensyn'  held back so that another cell cannot be worked out
--- A unit's 10-FAKTOR total (employee_survey:all) is held back with any of its ten factors.
+-- `source_ref` is the catalogue's kilde_ref of the indicator a survey cell belongs to (an `indikatorverdier`
+-- cell's: its indicator id; a figure held back here: the source_ref it would have had), `args` the parameters of
+-- the survey measure a cell of `anonymity_held` feeds ([service, dimension], [factor]: 16_anonymity.sql),
+-- so a held-back cell no catalogue indicator reads still says which service and dimension it is.
+-- A unit's 10-FAKTOR total (args [all], kilde_ref employee_survey:all) is held back with any of its ten
+-- factors.
 CREATE TABLE held_back AS
 WITH kommune AS (
     SELECT kommune_code() AS code
 ),
 cells AS (
-    SELECT source, ref, period, period_type, unit_id, reason FROM anonymity_held
+    SELECT source, args, period, period_type, unit_id, reason FROM anonymity_held
     UNION ALL
-    SELECT 'medarbeiderundersøkelse', 'employee_survey:all', period, period_type, unit_id,
+    SELECT 'medarbeiderundersøkelse', ['all'], period, period_type, unit_id,
            CASE WHEN bool_or(reason = 'for få svar') THEN 'for få svar' ELSE 'skjult av personvernhensyn' END
     FROM anonymity_held WHERE source = 'medarbeiderundersøkelse'
     GROUP BY period, period_type, unit_id
 ),
 mapped AS (
-    SELECT i.indicator_id, c.source, c.ref AS source_ref,
+    SELECT i.indicator_id, c.source,
+           CASE WHEN c.source = 'indikatorverdier' THEN c.args[1] ELSE i.source_ref END AS source_ref,
+           CASE WHEN c.source <> 'indikatorverdier' THEN c.args END AS args,
            CASE WHEN c.unit_id IS NULL THEN 'kommune' ELSE 'enhet' END AS scope,
            coalesce(c.unit_id, (SELECT code FROM kommune)) AS scope_code, c.period, c.period_type, c.reason
     FROM cells c
     LEFT JOIN indicators i
-      ON CASE WHEN c.source = 'indikatorverdier' THEN i.indicator_id = c.ref
-              ELSE i.source = c.source AND lower(i.source_ref) = lower(c.ref) END
+      ON CASE WHEN c.source = 'indikatorverdier' THEN i.indicator_id = c.args[1]
+              ELSE i.source = c.source AND i.ref_args = list_transform(c.args, lambda a: lower(a)) END
     UNION ALL
-    SELECT v.indicator_id, i.source, v.source_ref, v.scope, v.scope_code, v.period, v.period_type, 'for få svar'
+    SELECT v.indicator_id, i.source, v.source_ref, NULL, v.scope, v.scope_code, v.period, v.period_type, 'for få svar'
     FROM candidate_values v JOIN indicators i USING (indicator_id)
     WHERE v.too_few
     UNION ALL
-    SELECT h.indicator_id, i.source, h.source_ref, h.scope, h.scope_code, h.period, h.period_type, h.reason
+    SELECT h.indicator_id, i.source, h.source_ref, NULL, h.scope, h.scope_code, h.period, h.period_type, h.reason
     FROM gap_held h JOIN indicators i USING (indicator_id)
 )
-SELECT DISTINCT m.indicator_id, m.source, m.source_ref, m.scope, m.scope_code, m.period, m.period_type, m.reason
+SELECT DISTINCT m.indicator_id, m.source, m.source_ref, m.args, m.scope, m.scope_code, m.period, m.period_type, m.reason
 FROM mapped m
 LEFT JOIN indicators i USING (indicator_id)
 WHERE (i.indicator_id IS NULL  -- a cell no catalogue indicator reads is listed all the same
@@ -171,7 +201,7 @@ WHERE (i.indicator_id IS NULL  -- a cell no catalogue indicator reads is listed 
 -- one row per cell: a cell held back by more than one rule says the strongest reason once
 QUALIFY row_number() OVER (
     PARTITION BY m.indicator_id, m.scope, m.scope_code, m.period, m.period_type
-    ORDER BY m.reason = 'for få svar' DESC, m.source, m.source_ref) = 1
+    ORDER BY m.reason = 'for få svar' DESC, m.source, m.source_ref, m.args) = 1
 ORDER BY m.indicator_id, m.scope, m.scope_code, m.period;
 
 DROP TABLE gap_held;

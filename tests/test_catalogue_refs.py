@@ -1,0 +1,123 @@
+"""A formula you can find: a catalogue indicator's `kilde_ref` names its measure literally, so grepping the
+reference finds the SQL that computes it (issue #12); the catalogue's reference is parsed once, in
+12_indicators.sql, and the measures are matched by its parts."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SQL = ROOT / "etl" / "sql"
+CATALOGUE = ROOT / "data" / "balansehandbok.csv"
+
+
+def sql_without_comments(path: Path) -> str:
+    """The file's SQL with its `--` comments taken out (a comment may mention a measure, never define it)."""
+    return "\n".join(line.split("--", 1)[0] for line in path.read_text(encoding="utf-8").splitlines())
+
+
+def files_quoting(literal: str) -> list[str]:
+    """The etl/sql files in which `'literal'` occurs as a quoted SQL text (letter case aside)."""
+    pattern = re.compile("'" + re.escape(literal) + "'", re.IGNORECASE)
+    return sorted(p.name for p in SQL.glob("*.sql") if pattern.search(sql_without_comments(p)))
+
+
+def catalogue() -> list[dict[str, str]]:
+    with CATALOGUE.open(encoding="utf-8-sig", newline="") as f:
+        return list(csv.DictReader(f, delimiter=";"))
+
+
+def test_every_catalogue_reference_names_a_measure_quoted_in_exactly_one_sql_file():
+    checked = 0
+    for row in catalogue():
+        source, ref = row["kilde"], row["kilde_ref"]
+        if source == "manuell":  # a figure typed in, from an `indikatorverdier` file: no measure computes it
+            continue
+        if source == "KOSTRA":  # <table>/<contents>[:<dim>=<code>,…]: the cells of SSB's table, as measures
+            assert re.fullmatch(r"\d+/[^/:]+(:[^=,]+=[^=,]+(,[^=,]+=[^=,]+)*)?", ref), (row["id"], ref)
+            defining = [p.name for p in SQL.glob("*.sql") if "CREATE VIEW measures_kostra" in sql_without_comments(p)]
+            assert defining == ["36_measures_kostra.sql"], defining
+            words = set(re.findall(r"\w+", sql_without_comments(SQL / defining[0])))
+            assert {"table_id", "contents_code", "dim_codes"} <= words
+            checked += 1
+            continue
+        # <measure>:<arg>[/<arg>]: a fixed measure is named whole (sick_leave:total), a parameterised one by
+        # the name before the colon (user_survey for user_survey:barnehage/Helhetsvurdering)
+        whole, family = files_quoting(ref), files_quoting(ref.split(":", 1)[0])
+        assert bool(whole) != bool(family), (row["id"], ref, whole, family)
+        assert len(whole or family) == 1, (row["id"], ref, whole or family)
+        if family:  # the parameterised measure's SQL names it as a measure, and takes no glued reference
+            text = sql_without_comments(SQL / family[0])
+            name = ref.split(":", 1)[0]
+            assert re.search(rf"'{re.escape(name)}'\s+AS\s+measure", text, re.IGNORECASE), (row["id"], family)
+        checked += 1
+    assert checked > 20
+
+
+def test_no_sql_file_glues_a_measure_reference_together():
+    for path in sorted(SQL.glob("*.sql")):
+        text = sql_without_comments(path)
+        assert not re.search(r"'[a-z_]+:'\s*\|\|", text), path.name  # 'user_survey:' || service …
+        assert not re.search(r"\|\|\s*'/'\s*\|\|", text), path.name  # … || '/' || dimension, table || '/' || code
+
+
+def catalogue_row(n: int, indicator_id: str, source: str, ref: str) -> dict:
+    """A raw catalogue row with what the build needs."""
+    return {
+        "indicator_id": indicator_id,
+        "name": indicator_id,
+        "focus_area": "Brukere",
+        "direction": "høyere",
+        "unit_of_measure": "skår",
+        "source": source,
+        "source_ref": ref,
+        "_row": n,
+    }
+
+
+def test_the_catalogue_reference_is_parsed_into_parts_and_matched_by_them_letter_case_aside(fresh_db):
+    indicators = [
+        ("a", "brukerundersøkelse", "USER_SURVEY:Barnehage/helhetsvurdering"),
+        ("b", "brukerundersøkelse", "user_survey:barnehage/Informasjon/medvirkning"),  # a '/' in the dimension
+        ("c", "medarbeiderundersøkelse", "employee_survey:Mestringstro"),
+        ("d", "KOSTRA", "12134/kosagd230000"),
+        ("e", "KOSTRA", "13502/KOSandel150000:alder=1-5,kjonn=0"),
+        ("f", "sykefravær", "sick_leave:total"),
+    ]
+    fresh_db.add("raw_indicators", [catalogue_row(n, *row) for n, row in enumerate(indicators)])
+    fresh_db.build()
+    assert fresh_db.query("SELECT indicator_id, ref_measure, ref_args FROM indicators ORDER BY 1") == [
+        ("a", "user_survey", ["barnehage", "helhetsvurdering"]),
+        ("b", "user_survey", ["barnehage", "informasjon/medvirkning"]),
+        ("c", "employee_survey", ["mestringstro"]),
+        ("d", None, ["12134", "kosagd230000"]),
+        ("e", None, ["13502", "kosandel150000", "alder=1-5", "kjonn=0"]),
+        ("f", "sick_leave", ["total"]),
+    ]
+
+
+def test_a_survey_measure_reaches_the_indicator_its_reference_names_and_no_other(fresh_db):
+    indicators = [
+        ("helhet", "User_Survey:barnehage/HELHETSVURDERING"),
+        ("info", "user_survey:barnehage/Informasjon/medvirkning"),
+        ("annen", "other_survey:barnehage/Helhetsvurdering"),  # another measure: no value
+    ]
+    fresh_db.add(
+        "raw_indicators", [catalogue_row(n, i, "brukerundersøkelse", r) for n, (i, r) in enumerate(indicators)]
+    )
+    fresh_db.add(
+        "raw_user_survey",
+        [
+            {"year": 2024, "service": "barnehage", "unit_id": None, "dimension": d, "mean": m, "respondents": 40}
+            for d, m in (("Helhetsvurdering", 4.5), ("Informasjon/medvirkning", 4.1))
+        ],
+    )
+    fresh_db.build()
+    year = dt.date(2024, 1, 1)
+    assert fresh_db.query("SELECT indicator_id, scope, period, value, source_ref FROM indicator_values ORDER BY 1") == [
+        ("helhet", "kommune", year, 4.5, "brukerundersøkelse: User_Survey:barnehage/HELHETSVURDERING"),
+        ("info", "kommune", year, 4.1, "brukerundersøkelse: user_survey:barnehage/Informasjon/medvirkning"),
+    ]
