@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 import pandas as pd
-import plotly.graph_objects as go  # type: ignore[import-untyped]  # plotly ships no type information
+import plotly.graph_objects as go
 
 from dashboard.export import SCORECARD, to_xlsx
 from etl.cli import main as bms

@@ -38,7 +38,11 @@ def test_every_catalogue_reference_names_a_measure_quoted_in_exactly_one_sql_fil
             continue
         if source == "KOSTRA":  # <table>/<contents>[:<dim>=<code>,…]: the cells of SSB's table, as measures
             assert re.fullmatch(r"\d+/[^/:]+(:[^=,]+=[^=,]+(,[^=,]+=[^=,]+)*)?", ref), (row["id"], ref)
-            defining = [p.name for p in SQL.glob("*.sql") if "CREATE VIEW measures_kostra" in sql_without_comments(p)]
+            defining = [
+                p.name
+                for p in SQL.glob("*.sql")
+                if re.search(r"CREATE (VIEW|TABLE) measures_kostra\b", sql_without_comments(p))
+            ]
             assert defining == ["36_measures_kostra.sql"], defining
             words = set(re.findall(r"\w+", sql_without_comments(SQL / defining[0])))
             assert {"table_id", "contents_code", "dim_codes"} <= words

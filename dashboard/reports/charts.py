@@ -12,7 +12,7 @@ import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-import plotly.io as pio  # type: ignore[import-untyped]
+import plotly.io as pio
 
 from dashboard.reports.model import Chart, Report
 from etl.errors import BmsError
