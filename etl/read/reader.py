@@ -88,6 +88,7 @@ def _read_sheet(sheet: Sheet) -> Table:
     unread = [j for j in range(width) if j not in mapping]  # columns the reader does not know
     cells = read_cells(sheet, spec, header_row, mapping, unread)
     problems = ragged_rows(sheet, spec, header_row) + cells.problems
+    del sheet.rows[header_row + 1 :]  # every cell is read: a big file is not held twice (its cells and its frame)
     if not cells.data["_row"]:
         raise SheetProblems(problems or [_no_rows(sheet, header_row)])
     frame = _typed(pd.DataFrame(cells.data), spec)
