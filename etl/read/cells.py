@@ -25,7 +25,7 @@ from etl.spec.types import TYPES, fix_for, parse_cell
 class Cells:
     """A sheet's body read column by column: values by field, `_row` numbers, and what was wrong."""
 
-    data: dict[str, list[object]]
+    data: dict[str, Sequence[object]]  # a list per field; a number field's an array (NaN where blank)
     problems: list[Problem] = field(default_factory=list)
     bad_rows: set[int] = field(default_factory=set)  # rows with a cell that could not be read
     formula_rows: dict[str, list[int]] = field(default_factory=dict)  # field -> rows where the cell is a formula
@@ -43,45 +43,64 @@ class _Body:
 
 
 def read_cells(sheet: Sheet, spec: Spec, header_row: int, mapping: dict[int, Column], unread: list[int]) -> Cells:
-    """Parse every non-empty row below the header; problems are collected, never raised.
+    """Parse every non-empty row below the header; problems are collected, never raised. The rows below the
+    header are let go once taken apart into columns, so a big file is never held twice.
 
     A column is parsed as a whole (each distinct value once, numbers as an array); problems are listed row
     by row, in the order of the spec's columns, as if every cell had been read on its own."""
     header = sheet.rows[header_row]
     label = {col.field: f"{column_letter(j)} ({str(header[j]).strip()})" for j, col in mapping.items()}
     body = _body(sheet, header_row, mapping)
-    by_field = {col.field: j for j, col in mapping.items()}
     # the frame's columns in the order they always had: the fields, each period's type, the row number
-    data: dict[str, list[object]] = {c.field: [] for c in spec.columns}
+    data: dict[str, Sequence[object]] = {c.field: [] for c in spec.columns}
     data |= {f"{c.field}_type": [] for c in spec.columns if c.type == "period"}
-    cells = Cells({**data, "_row": [i + 1 for i in body.rows]})
+    cells = Cells({**data, "_row": np.array(body.rows, dtype=np.int64) + 1})  # type: ignore[dict-item]
+    if unread:
+        for i in body.rows:
+            row = sheet.rows[i]
+            cells.unread_cells[i + 1] = tuple(_plain(row[j]) if j < len(row) else None for j in unread)
+    del sheet.rows[header_row + 1 :]
+    by_field = {col.field: j for j, col in mapping.items()}
     found: list[tuple[int, int, Problem]] = []  # (sheet row, column in the spec, problem)
-    dots = {col.field: _dot(body, by_field.get(col.field), col) for col in spec.columns}
+    formulas: list[tuple[int, int, str]] = []  # (sheet row, column in the spec, field) of each formula cell
     for k, col in enumerate(spec.columns):
-        j = by_field.get(col.field)
-        values = _column(sheet, body, col, j, dots[col.field], label.get(col.field), found, k)
+        where = _Where(sheet, k, label.get(col.field), found, formulas)
+        values = _column(body, col, by_field.get(col.field), where)
         if col.type == "period":
             cells.data[col.field] = [v[0] if isinstance(v, tuple) else None for v in values]
             cells.data[f"{col.field}_type"] = [v[1] if isinstance(v, tuple) else None for v in values]
         else:
             cells.data[col.field] = values
-    _special_cells(sheet, spec, body, mapping, label, dots, cells, found)
+    for i, _, field_name in sorted(formulas):
+        cells.formula_rows.setdefault(field_name, []).append(i + 1)
     for i, _, problem in sorted(found, key=lambda f: (f[0], f[1])):
         cells.problems.append(problem)
         cells.bad_rows.add(i + 1)
-    if unread:
-        for i in body.rows:
-            row = sheet.rows[i]
-            cells.unread_cells[i + 1] = tuple(_plain(row[j]) if j < len(row) else None for j in unread)
     return cells
 
 
-def _dot(body: _Body, j: int | None, col: Column) -> str:
+@dataclass
+class _Where:
+    """Where one spec column's cells are, and where its problems and formula cells are written down."""
+
+    sheet: Sheet
+    k: int  # the column's place in the spec: problems are listed in that order within a row
+    label: str | None
+    found: list[tuple[int, int, Problem]]
+    formulas: list[tuple[int, int, str]]
+
+    def at(self, i: int) -> tuple:
+        """(sheet, row, column) of the cell in 0-based sheet row `i`, as a Problem takes them."""
+        return (self.sheet.name, i + 1, self.label)
+
+    def refuse(self, i: int, problem: Problem) -> None:
+        self.found.append((i, self.k, problem))
+
+
+def _dot(raw: Sequence[object], col: Column) -> str:
     """How a number column uses the dot, decided from all of its cells: `1.200` is 1,2 or 1 200. (Rows with
     nothing in them have no text that could decide it.)"""
-    if j is None or not TYPES[col.type].dots:
-        return "decimal"
-    return dot_use(body.raw[j])
+    return dot_use(raw) if TYPES[col.type].dots else "decimal"
 
 
 def _body(sheet: Sheet, header_row: int, mapping: dict[int, Column]) -> _Body:
@@ -142,31 +161,47 @@ def _blanks(values: list[object]) -> np.ndarray:
     )
 
 
-def _column(sheet, body: _Body, col: Column, j: int | None, dot: str, label, found: list, k: int) -> list[object]:
-    """One spec column's values in every data row (None when empty or unreadable), its problems into `found`.
-    Formula and error cells are left for `_special_cells`."""
+def _column(body: _Body, col: Column, j: int | None, where: _Where) -> Sequence[object]:
+    """One spec column's values in every data row (None, or NaN for a number, when empty or unreadable); its
+    cells are let go once read. Its problems and formula cells go to `where`."""
     n = len(body.rows)
     if j is None:
         if col.required:
-            found.extend((i, k, _missing(col, (sheet.name, i + 1, label))) for i in body.rows)
-        return [None] * n
-    raw, skip = body.raw[j], body.blank[j].copy()
-    skip[list(body.special[j])] = True
-    if not skip.any():  # the common case: every cell filled, none a formula
-        values, failed = parse_column(col, raw, dot)
-        todo: Sequence[int] = range(n)
-    else:
-        todo = np.flatnonzero(~skip).tolist()
-        parsed, failed = parse_column(col, [raw[t] for t in todo], dot)
-        values = [None] * n
-        for t, value in zip(todo, parsed, strict=True):
-            values[t] = value
+            for i in body.rows:
+                where.refuse(i, _missing(col, where.at(i)))
+        return _nothing(col, n)
+    raw = body.raw.pop(j)
+    dot = _dot(raw, col)
+    special = body.special[j]
+    skip = body.blank[j].copy()
+    skip[list(special)] = True
+    todo: Sequence[int] = range(n) if not skip.any() else np.flatnonzero(~skip).tolist()
+    parsed, failed = parse_column(col, raw if len(todo) == n else [raw[t] for t in todo], dot)
+    values = parsed if len(todo) == n else _placed(col, n, todo, parsed)
     for at, e in failed.items():
         i = body.rows[todo[at]]
-        found.append((i, k, Problem(str(e), e.fix or fix_for(col), sheet.name, i + 1, label)))
+        where.refuse(i, Problem(str(e), e.fix or fix_for(col), *where.at(i)))
     if col.required:
-        empty = np.flatnonzero(body.blank[j] & ~np.isin(np.arange(n), list(body.special[j]))).tolist()
-        found.extend((body.rows[t], k, _missing(col, (sheet.name, body.rows[t] + 1, label))) for t in empty)
+        for t in np.flatnonzero(body.blank[j] & ~np.isin(np.arange(n), list(special))).tolist():
+            where.refuse(body.rows[t], _missing(col, where.at(body.rows[t])))
+    for t, i in special.items():  # formula and error cells, each read on its own
+        value = _cell(where, col, i, j, raw[t], dot)
+        if value is not None:
+            values[t] = value  # type: ignore[index]
+    return values
+
+
+def _nothing(col: Column, n: int) -> Sequence[object]:
+    """A column with nothing in it: blanks, or NaN for a number."""
+    return np.full(n, np.nan) if TYPES[col.type].dots else [None] * n  # type: ignore[return-value]
+
+
+def _placed(col: Column, n: int, todo: Sequence[int], parsed: Sequence[object]) -> Sequence[object]:
+    """The parsed values at their rows, blanks elsewhere."""
+    values = _nothing(col, n)
+    for t, value in zip(todo, parsed, strict=True):
+        if value is not None:
+            values[t] = value  # type: ignore[index]
     return values
 
 
@@ -175,51 +210,37 @@ def _missing(col: Column, where: tuple) -> Problem:
     return Problem(f"«{col.name}» mangler verdi", fix, *where)
 
 
-def _special_cells(sheet, spec: Spec, body: _Body, mapping, label, dots, cells: Cells, found: list) -> None:
-    """The formula and error cells of the data rows, each read on its own, in the order of the sheet."""
-    order = {col.field: k for k, col in enumerate(spec.columns)}
-    todo = sorted((i, order[mapping[j].field], t, j) for j, at in body.special.items() for t, i in at.items())
-    for i, k, t, j in todo:
-        col = mapping[j]
-        where = (sheet.name, i + 1, label.get(col.field))
-        formula, error = sheet.formulas.get((i, j)), sheet.facts.errors.get((i, j))
-        value, problem = _cell(cells, col, i, j, body.raw[j][t], formula, error, dots[col.field], where)
-        if problem is not None:
-            found.append((i, k, problem))
-        if col.type == "period":
-            period, ptype = value if isinstance(value, tuple) else (None, None)
-            cells.data[col.field][t] = period
-            cells.data[f"{col.field}_type"][t] = ptype
-        else:
-            cells.data[col.field][t] = value
-
-
-def _cell(
-    cells: Cells, col: Column, i: int, j, raw, formula: Formula | None, error, dot, where
-) -> tuple[object, Problem | None]:
-    """One formula or error cell's value (None when empty or unreadable) and its problem, if any."""
+def _cell(where: _Where, col: Column, i: int, j: int, raw: object, dot: str) -> object:
+    """One formula or error cell's value (None when empty or unreadable); its problem goes to `where`."""
+    formula, error = where.sheet.formulas.get((i, j)), where.sheet.facts.errors.get((i, j))
     ref = f"{column_letter(j)}{i + 1}"
     if formula is not None:
-        cells.formula_rows.setdefault(col.field, []).append(i + 1)
+        where.formulas.append((i, where.k, col.field))
         if TYPES[col.type].literal:
             raw = formula.text  # a text's formula is the text the analyst typed: stored, never evaluated
         elif formula.error or not formula.cached:
-            return None, _formula_problem(formula, ref, where)
+            where.refuse(i, _formula_problem(formula, ref, where.at(i)))
+            return None
     elif error is not None:  # an error value typed or pasted into the cell: calamine reads it as empty
-        return None, Problem(
-            f"cellen {ref} har feilverdien {error}",
-            "Skriv inn verdien i cellen (feilverdien kommer ofte fra en formel som er limt inn som verdi), "
-            "eller tøm cellen hvis kolonnen kan stå tom.",
-            *where,
+        where.refuse(
+            i,
+            Problem(
+                f"cellen {ref} har feilverdien {error}",
+                "Skriv inn verdien i cellen (feilverdien kommer ofte fra en formel som er limt inn som verdi), "
+                "eller tøm cellen hvis kolonnen kan stå tom.",
+                *where.at(i),
+            ),
         )
+        return None
     if not is_empty(raw):
         try:
-            return parse_cell(col, raw, dot), None
+            return parse_cell(col, raw, dot)
         except ParseError as e:
-            return None, Problem(str(e), e.fix or fix_for(col), *where)
+            where.refuse(i, Problem(str(e), e.fix or fix_for(col), *where.at(i)))
+            return None
     if col.required:
-        return None, _missing(col, where)
-    return None, None
+        where.refuse(i, _missing(col, where.at(i)))
+    return None
 
 
 def _plain(value: object) -> object:

@@ -21,10 +21,11 @@ from etl.spec.types import TYPES, parse_cell
 _PLAIN_NUMBER = re.compile(r"[+-]?[0-9]+(?:,[0-9]+)?")
 
 
-def parse_column(col: Column, values: Sequence[object], dot: str) -> tuple[list[object], dict[int, ParseError]]:
-    """Every value (none of them empty) parsed as `parse_cell` would; the positions that could not be read."""
+def parse_column(col: Column, values: Sequence[object], dot: str) -> tuple[Sequence[object], dict[int, ParseError]]:
+    """Every value (none of them empty) parsed as `parse_cell` would (a number column as a float array, NaN
+    where unreadable); the positions that could not be read."""
     if TYPES[col.type].dots:
-        return _numbers(col, values, dot)
+        return _numbers(col, values, dot)  # type: ignore[return-value]
     return _distinct(col, values, dot)
 
 
@@ -79,24 +80,23 @@ def _outcome(col: Column, value: object, dot: str) -> tuple[object, ParseError |
         return None, e
 
 
-def _numbers(col: Column, values: Sequence[object], dot: str) -> tuple[list[object], dict[int, ParseError]]:
-    """Excel numbers and plain number texts checked as one array; any other cell parsed on its own."""
+def _numbers(col: Column, values: Sequence[object], dot: str) -> tuple[np.ndarray, dict[int, ParseError]]:
+    """Excel numbers and plain number texts checked as one array; any other cell parsed on its own. NaN
+    where a cell could not be read."""
     if pd.api.types.infer_dtype(values, skipna=False) == "floating":  # Excel numbers only: no call per cell
         array = np.array(values, dtype=np.float64)
         if _in_bounds(col, array).all():
-            return array.tolist(), {}
+            return array, {}
     quick = np.array([t for t, v in enumerate(values) if _is_quick(v)], dtype=np.int64)
     array = np.array([_as_float(values[t]) for t in quick.tolist()], dtype=np.float64)
     ok = _in_bounds(col, array)
-    parsed: list[object] = [None] * len(values)
-    for t, number in zip(quick[ok].tolist(), array[ok].tolist(), strict=True):
-        parsed[t] = number
-    done = np.zeros(len(values), dtype=bool)
-    done[quick[ok]] = True
-    slow = np.flatnonzero(~done).tolist()
+    parsed = np.full(len(values), np.nan)
+    parsed[quick[ok]] = array[ok]
+    slow = np.flatnonzero(np.isnan(parsed)).tolist()  # a cell the array took is never NaN: it is finite
     rest, failed = _distinct(col, [values[t] for t in slow], dot)
     for t, value in zip(slow, rest, strict=True):
-        parsed[t] = value
+        if value is not None:
+            parsed[t] = value
     return parsed, {slow[t]: e for t, e in failed.items()}
 
 

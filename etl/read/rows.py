@@ -140,9 +140,19 @@ class _Lines:
         return self.of(int(np.flatnonzero(self.rows[self.start] == row)[0]))
 
 
+# What pandas infers for a column that holds no list (no code list): such a column is compared as it is.
+_SCALARS = frozenset({"string", "empty", "floating", "integer", "boolean", "date", "datetime", "datetime64", "time"})
+
+
 def hashable(frame: pd.DataFrame) -> pd.DataFrame:
-    """The frame with list cells (code lists) as tuples, so rows can be compared."""
-    return frame.apply(lambda s: s.map(lambda v: tuple(v) if isinstance(v, list) else v) if s.dtype == object else s)
+    """The frame with list cells (code lists) as tuples, so rows can be compared (the frame itself when it
+    has none: a ledger of a million lines is not copied)."""
+    lists = {
+        str(c): s.map(lambda v: tuple(v) if isinstance(v, list) else v)
+        for c, s in frame.items()
+        if s.dtype == object and pd.api.types.infer_dtype(s, skipna=True) not in _SCALARS
+    }
+    return frame.assign(**lists) if lists else frame
 
 
 def row_checks(spec: Spec, frame: pd.DataFrame, sheet: str | None, label: dict[str, str]) -> list[Problem]:
