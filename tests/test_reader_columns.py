@@ -112,3 +112,18 @@ def test_a_code_typed_as_a_number_and_as_text_is_the_same_code(tmp_path):
 @pytest.mark.parametrize("text", ["", "a", "a\n", "a\r\nb\r\n", "\n\n", "a\rb\nc\u2028d\x0be\n", "x\n\ny"])
 def test_a_csv_is_split_into_lines_as_io_would_split_it(text):
     assert list(_lines(text)) == list(io.StringIO(text))
+
+
+def test_two_ledgers_of_one_load_for_the_same_month_and_ansvar_are_both_refused(dd):
+    from etl.load import load
+    from etl.settings import load_settings
+
+    rows = [LEDGER] + [["2025-01", "2100", str(10100 + i), "201", "100", "90"] for i in range(500)]
+    write_csv(dd / "inbox" / "regnskap_a.csv", rows)
+    write_csv(dd / "inbox" / "regnskap_b.csv", [LEDGER, ["2025-02", "0310", "10100", "202", "5", "5"], rows[7]])
+    results = {r.name: r for r in load(load_settings(dd)).results}
+    for this, other in (("regnskap_a.csv", "regnskap_b.csv"), ("regnskap_b.csv", "regnskap_a.csv")):
+        assert results[this].status == "rejected"
+        assert f"fila og «{other}» i samme lasting har rader for det samme (regnskap: 2025-01-01" in str(
+            results[this].message
+        )
