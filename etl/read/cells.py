@@ -3,10 +3,17 @@ required cells and rows of a text file with too many or too few cells, each a pr
 
 from __future__ import annotations
 
+import datetime as dt
+import operator
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
 
 from etl.errors import Problem
 from etl.norsk import ParseError, dot_use
+from etl.read.columns import parse_column
 from etl.read.detect import column_letter, is_empty
 from etl.read.files import Formula, Sheet
 from etl.read.rows import listed
@@ -18,90 +25,222 @@ from etl.spec.types import TYPES, fix_for, parse_cell
 class Cells:
     """A sheet's body read column by column: values by field, `_row` numbers, and what was wrong."""
 
-    data: dict[str, list[object]]
+    data: dict[str, Sequence[object]]  # a list per field; a number field's an array (NaN where blank)
     problems: list[Problem] = field(default_factory=list)
     bad_rows: set[int] = field(default_factory=set)  # rows with a cell that could not be read
     formula_rows: dict[str, list[int]] = field(default_factory=dict)  # field -> rows where the cell is a formula
     unread_cells: dict[int, tuple] = field(default_factory=dict)  # row -> its cells in the columns not read
 
 
+@dataclass
+class _Body:
+    """The data rows below the header, as columns: each read column's cells in the rows that hold data."""
+
+    rows: list[int]  # 0-based sheet row of each data row
+    raw: dict[int, list[object]]  # sheet column -> its cell in each data row
+    blank: dict[int, np.ndarray]  # sheet column -> whether that cell is empty
+    special: dict[int, dict[int, int]]  # sheet column -> {position in `rows`: sheet row} of formula or error cells
+
+
 def read_cells(sheet: Sheet, spec: Spec, header_row: int, mapping: dict[int, Column], unread: list[int]) -> Cells:
-    """Parse every non-empty row below the header; problems are collected, never raised."""
-    data: dict[str, list[object]] = {c.field: [] for c in spec.columns}
-    data |= {f"{c.field}_type": [] for c in spec.columns if c.type == "period"}
-    cells = Cells({**data, "_row": []})
+    """Parse every non-empty row below the header; problems are collected, never raised. The rows below the
+    header are let go once taken apart into columns, so a big file is never held twice.
+
+    A column is parsed as a whole (each distinct value once, numbers as an array); problems are listed row
+    by row, in the order of the spec's columns, as if every cell had been read on its own."""
     header = sheet.rows[header_row]
     label = {col.field: f"{column_letter(j)} ({str(header[j]).strip()})" for j, col in mapping.items()}
-    body = range(header_row + 1, len(sheet.rows))
-    # how each number column uses the dot, decided from all of its cells: `1.200` is 1,2 or 1 200
-    dots = {
-        col.field: dot_use(sheet.rows[i][j] for i in body if j < len(sheet.rows[i]))
-        for j, col in mapping.items()
-        if TYPES[col.type].dots
-    }
-    for i in body:
-        row = sheet.rows[i]
-        raw = {j: row[j] if j < len(row) else None for j in mapping}
-        formulas = {j: f for j in mapping if (f := sheet.formulas.get((i, j))) is not None}
-        errors = {j: e for j in mapping if (e := sheet.facts.errors.get((i, j))) is not None}
-        # a formula that shows nothing (`=IF(…;"";…)`) is an empty cell; one without a saved value is not
-        if all(is_empty(v) for v in raw.values()) and all(f.cached for f in formulas.values()) and not errors:
-            continue
-        cells.data["_row"].append(i + 1)
-        cells.unread_cells[i + 1] = tuple(_plain(row[j]) if j < len(row) else None for j in unread)
-        by_field = {col.field: j for j, col in mapping.items()}
-        for col in spec.columns:
-            j = by_field.get(col.field)
-            where = (sheet.name, i + 1, label.get(col.field))
-            given = (raw[j], formulas.get(j), errors.get(j)) if j is not None else (None, None, None)
-            value = _cell(cells, col, i, j, *given, dots, where)
-            if col.type == "period":
-                period, ptype = value if isinstance(value, tuple) else (None, None)
-                cells.data[col.field].append(period)
-                cells.data[f"{col.field}_type"].append(ptype)
-            else:
-                cells.data[col.field].append(value)
+    body = _body(sheet, header_row, mapping)
+    # the frame's columns in the order they always had: the fields, each period's type, the row number
+    data: dict[str, Sequence[object]] = {c.field: [] for c in spec.columns}
+    data |= {f"{c.field}_type": [] for c in spec.columns if c.type == "period"}
+    cells = Cells({**data, "_row": np.array(body.rows, dtype=np.int64) + 1})  # type: ignore[dict-item]
+    if unread:
+        for i in body.rows:
+            row = sheet.rows[i]
+            cells.unread_cells[i + 1] = tuple(_plain(row[j]) if j < len(row) else None for j in unread)
+    del sheet.rows[header_row + 1 :]
+    by_field = {col.field: j for j, col in mapping.items()}
+    found: list[tuple[int, int, Problem]] = []  # (sheet row, column in the spec, problem)
+    formulas: list[tuple[int, int, str]] = []  # (sheet row, column in the spec, field) of each formula cell
+    for k, col in enumerate(spec.columns):
+        where = _Where(sheet, k, label.get(col.field), found, formulas)
+        values = _column(body, col, by_field.get(col.field), where)
+        if col.type == "period":
+            cells.data[col.field] = [v[0] if isinstance(v, tuple) else None for v in values]
+            cells.data[f"{col.field}_type"] = [v[1] if isinstance(v, tuple) else None for v in values]
+        else:
+            cells.data[col.field] = values
+    for i, _, field_name in sorted(formulas):
+        cells.formula_rows.setdefault(field_name, []).append(i + 1)
+    for i, _, problem in sorted(found, key=lambda f: (f[0], f[1])):
+        cells.problems.append(problem)
+        cells.bad_rows.add(i + 1)
     return cells
 
 
-def _cell(cells: Cells, col: Column, i: int, j, raw, formula: Formula | None, error, dots, where) -> object:
-    """One cell's value (None when empty or unreadable); its problem, if any, goes into `cells`."""
-    ref = f"{column_letter(j)}{i + 1}" if j is not None else ""
+@dataclass
+class _Where:
+    """Where one spec column's cells are, and where its problems and formula cells are written down."""
+
+    sheet: Sheet
+    k: int  # the column's place in the spec: problems are listed in that order within a row
+    label: str | None
+    found: list[tuple[int, int, Problem]]
+    formulas: list[tuple[int, int, str]]
+
+    def at(self, i: int) -> tuple:
+        """(sheet, row, column) of the cell in 0-based sheet row `i`, as a Problem takes them."""
+        return (self.sheet.name, i + 1, self.label)
+
+    def refuse(self, i: int, problem: Problem) -> None:
+        self.found.append((i, self.k, problem))
+
+
+def _dot(raw: Sequence[object], col: Column) -> str:
+    """How a number column uses the dot, decided from all of its cells: `1.200` is 1,2 or 1 200. (Rows with
+    nothing in them have no text that could decide it.)"""
+    return dot_use(raw) if TYPES[col.type].dots else "decimal"
+
+
+def _body(sheet: Sheet, header_row: int, mapping: dict[int, Column]) -> _Body:
+    """The rows below the header that hold data: a formula that shows nothing (`=IF(…;"";…)`) is an empty
+    cell; one without a saved value, or an error value, is not."""
+    below = sheet.rows[header_row + 1 :]
+    raw = _columns(below, list(mapping))
+    blank = {j: _blanks(cells) for j, cells in raw.items()}
+    filled = np.zeros(len(below), dtype=bool)
+    for flags in blank.values():
+        filled |= ~flags
+    special: dict[int, set[int]] = {j: set() for j in mapping}
+    for (i, j), f in sheet.formulas.items():
+        if j in special and header_row < i <= header_row + len(below):
+            special[j].add(i)
+            filled[i - header_row - 1] |= not f.cached
+    for i, j in sheet.facts.errors:
+        if j in special and header_row < i <= header_row + len(below):
+            special[j].add(i)
+            filled[i - header_row - 1] = True
+    keep = np.flatnonzero(filled)
+    rows = (keep + header_row + 1).tolist()
+    if len(keep) < len(below):
+        raw = {j: [cells[t] for t in keep.tolist()] for j, cells in raw.items()}
+        blank = {j: flags[keep] for j, flags in blank.items()}
+    position = {i: t for t, i in enumerate(rows)}
+    at = {j: {position[i]: i for i in sorted(cells) if i in position} for j, cells in special.items()}
+    return _Body(rows, raw, blank, at)
+
+
+def _columns(rows: list[list[object]], which: list[int]) -> dict[int, list[object]]:
+    """The cells of some columns, column by column (None where a row is short)."""
+    if rows and min(map(len, rows)) > max(which, default=-1):  # every row has every column: transpose in C
+        return {j: list(map(operator.itemgetter(j), rows)) for j in which}
+    return {j: [row[j] if j < len(row) else None for row in rows] for j in which}
+
+
+# the cell values calamine and the CSV reader give; any other is judged by `is_empty` itself
+_PLAIN = frozenset({str, float, int, bool, dt.datetime, dt.date, dt.time, dt.timedelta})
+
+
+def _blanks(values: list[object]) -> np.ndarray:
+    """`is_empty` of every cell, without a call per cell."""
+    kind = pd.api.types.infer_dtype(values, skipna=False)
+    if kind == "floating":  # Excel numbers only
+        return np.isnan(np.array(values, dtype=np.float64))
+    if kind == "string":
+        return np.array([not v.strip() for v in values], dtype=bool)  # type: ignore[attr-defined]
+    return np.array(
+        [
+            v is None
+            or (v.__class__ is str and not v.strip())
+            or (v.__class__ is float and v != v)
+            or (v.__class__ not in _PLAIN and is_empty(v))
+            for v in values
+        ],
+        dtype=bool,
+    )
+
+
+def _column(body: _Body, col: Column, j: int | None, where: _Where) -> Sequence[object]:
+    """One spec column's values in every data row (None, or NaN for a number, when empty or unreadable); its
+    cells are let go once read. Its problems and formula cells go to `where`."""
+    n = len(body.rows)
+    if j is None:
+        if col.required:
+            for i in body.rows:
+                where.refuse(i, _missing(col, where.at(i)))
+        return _nothing(col, n)
+    raw = body.raw.pop(j)
+    dot = _dot(raw, col)
+    special = body.special[j]
+    skip = body.blank[j].copy()
+    skip[list(special)] = True
+    todo: Sequence[int] = range(n) if not skip.any() else np.flatnonzero(~skip).tolist()
+    parsed, failed = parse_column(col, raw if len(todo) == n else [raw[t] for t in todo], dot)
+    values = parsed if len(todo) == n else _placed(col, n, todo, parsed)
+    for at, e in failed.items():
+        i = body.rows[todo[at]]
+        where.refuse(i, Problem(str(e), e.fix or fix_for(col), *where.at(i)))
+    if col.required:
+        for t in np.flatnonzero(body.blank[j] & ~np.isin(np.arange(n), list(special))).tolist():
+            where.refuse(body.rows[t], _missing(col, where.at(body.rows[t])))
+    for t, i in special.items():  # formula and error cells, each read on its own
+        value = _cell(where, col, i, j, raw[t], dot)
+        if value is not None:
+            values[t] = value  # type: ignore[index]
+    return values
+
+
+def _nothing(col: Column, n: int) -> Sequence[object]:
+    """A column with nothing in it: blanks, or NaN for a number."""
+    return np.full(n, np.nan) if TYPES[col.type].dots else [None] * n  # type: ignore[return-value]
+
+
+def _placed(col: Column, n: int, todo: Sequence[int], parsed: Sequence[object]) -> Sequence[object]:
+    """The parsed values at their rows, blanks elsewhere."""
+    values = _nothing(col, n)
+    for t, value in zip(todo, parsed, strict=True):
+        if value is not None:
+            values[t] = value  # type: ignore[index]
+    return values
+
+
+def _missing(col: Column, where: tuple) -> Problem:
+    fix = f"Fyll inn {col.name} på raden, eller fjern raden (sum- og fotnoterader skal ikke være med)."
+    return Problem(f"«{col.name}» mangler verdi", fix, *where)
+
+
+def _cell(where: _Where, col: Column, i: int, j: int, raw: object, dot: str) -> object:
+    """One formula or error cell's value (None when empty or unreadable); its problem goes to `where`."""
+    formula, error = where.sheet.formulas.get((i, j)), where.sheet.facts.errors.get((i, j))
+    ref = f"{column_letter(j)}{i + 1}"
     if formula is not None:
-        cells.formula_rows.setdefault(col.field, []).append(i + 1)
+        where.formulas.append((i, where.k, col.field))
         if TYPES[col.type].literal:
             raw = formula.text  # a text's formula is the text the analyst typed: stored, never evaluated
         elif formula.error or not formula.cached:
-            _refuse(cells, i, _formula_problem(formula, ref, where))
+            where.refuse(i, _formula_problem(formula, ref, where.at(i)))
             return None
     elif error is not None:  # an error value typed or pasted into the cell: calamine reads it as empty
-        _refuse(
-            cells,
+        where.refuse(
             i,
             Problem(
                 f"cellen {ref} har feilverdien {error}",
                 "Skriv inn verdien i cellen (feilverdien kommer ofte fra en formel som er limt inn som verdi), "
                 "eller tøm cellen hvis kolonnen kan stå tom.",
-                *where,
+                *where.at(i),
             ),
         )
         return None
     if not is_empty(raw):
         try:
-            return parse_cell(col, raw, dots.get(col.field, "decimal"))
+            return parse_cell(col, raw, dot)
         except ParseError as e:
-            _refuse(cells, i, Problem(str(e), e.fix or fix_for(col), *where))
+            where.refuse(i, Problem(str(e), e.fix or fix_for(col), *where.at(i)))
             return None
     if col.required:
-        fix = f"Fyll inn {col.name} på raden, eller fjern raden (sum- og fotnoterader skal ikke være med)."
-        _refuse(cells, i, Problem(f"«{col.name}» mangler verdi", fix, *where))
-        return None
+        where.refuse(i, _missing(col, where.at(i)))
     return None
-
-
-def _refuse(cells: Cells, i: int, problem: Problem) -> None:
-    cells.problems.append(problem)
-    cells.bad_rows.add(i + 1)
 
 
 def _plain(value: object) -> object:

@@ -64,26 +64,43 @@ def percent_styles(z: zipfile.ZipFile) -> set[int]:
     return styles
 
 
-def _worth_parsing(z: zipfile.ZipFile, part: str, styles: set[int]) -> bool:
+# What a quick scan of a sheet's bytes looks for. Each pattern starts with text that is searched for as such
+# (fast), never with a choice of characters the search would have to try at every byte.
+_FACT_MARKS = (b't="e"', b"hidden=", b"mergeCell")
+_FACTS = re.compile(rb't="e"|hidden="(?:1|true)"|<(?:\w+:)?mergeCell\b')
+_FORMULA_MARKS = (b"<f", b":f")
+_FORMULA_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s/>]")  # <f>, <f t="shared" …/>, <x:f>
+_SPACE = frozenset(b" \t\n\r\f\v")  # what `\s` matches in a bytes pattern
+
+
+def scan(z: zipfile.ZipFile, part: str, styles: set[int]) -> tuple[bool, bool]:
+    """One pass over a sheet's bytes: (whether it has any fact `cell_facts` reads, whether it has formulas)."""
     style = "|".join(str(s) for s in sorted(styles))
-    alternatives = rb't="e"|hidden="(?:1|true)"|<(?:\w+:)?mergeCell\b'
-    if style:
-        alternatives += rb'|\ss="(?:' + style.encode() + rb')"'
-    pattern = re.compile(alternatives)
+    percent = re.compile(rb's="(?:' + style.encode() + rb')"') if style else None
+    facts = formulas = False
     tail = b""
     with z.open(part) as f:
-        while chunk := f.read(_CHUNK):
-            if pattern.search(tail + chunk):
-                return True
+        while not (facts and formulas) and (chunk := f.read(_CHUNK)):
+            text = tail + chunk
+            facts = facts or _found(text, _FACT_MARKS, _FACTS) or (percent is not None and _percent_cell(text, percent))
+            formulas = formulas or _found(text, _FORMULA_MARKS, _FORMULA_TAG)
             tail = chunk[-64:]
-    return False
+    return facts, formulas
+
+
+def _found(text: bytes, marks: tuple[bytes, ...], pattern: re.Pattern[bytes]) -> bool:
+    return any(mark in text for mark in marks) and pattern.search(text) is not None
+
+
+def _percent_cell(text: bytes, percent: re.Pattern[bytes]) -> bool:
+    """A ` s="9"` attribute naming a percent style (after a space: `cols="9"` is not one)."""
+    return any(m.start() > 0 and text[m.start() - 1] in _SPACE for m in percent.finditer(text))
 
 
 def cell_facts(z: zipfile.ZipFile, part: str, styles: set[int]) -> CellFacts:
-    """The percent cells, error values, hidden rows and merged ranges of one sheet's XML part."""
+    """The percent cells, error values, hidden rows and merged ranges of one sheet's XML part (parsed only when
+    `scan` found any)."""
     facts = CellFacts()
-    if not _worth_parsing(z, part, styles):
-        return facts
     with z.open(part) as f:
         head = f.read(4096)
     if b"<!DOCTYPE" in head or b"<!ENTITY" in head:

@@ -10,11 +10,10 @@ CSV is decoded as UTF-8 (with or without BOM) or Windows-1252 and split on `;` o
 from __future__ import annotations
 
 import csv
-import io
 import json
 import posixpath
-import re
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from xml.etree import ElementTree
@@ -24,7 +23,7 @@ from openpyxl.formula.translate import Translator
 from openpyxl.utils.cell import coordinate_to_tuple
 
 from etl.errors import FileRejected, Problem
-from etl.read.excel_facts import CellFacts, cell_facts, percent_styles
+from etl.read.excel_facts import CellFacts, cell_facts, percent_styles, scan
 from etl.ssb.jsonstat import decode
 
 EXCEL_SUFFIXES = {".xlsx", ".xlsm"}
@@ -113,7 +112,8 @@ def open_file(path: Path, max_bytes: int, max_unzipped: int) -> Opened:
 
 def _rows(sheet: python_calamine.CalamineSheet) -> list[list[object]]:
     """A sheet's cells as rows, empty cells included, so row and column numbers stay the sheet's own."""
-    return [list(row) for row in sheet.to_python(skip_empty_area=False)]
+    rows: list[list[object]] = sheet.to_python(skip_empty_area=False)  # type: ignore[assignment]
+    return rows  # a new list of lists, ours to change (percent cells …): no copy
 
 
 def _excel(path: Path, head: bytes, max_unzipped: int) -> list[Sheet]:
@@ -197,8 +197,10 @@ def _from_xml(path: Path, sheets: list[Sheet]) -> None:
         styles = percent_styles(z)
         for i, part in _worksheet_parts(z, [s.name for s in sheets]):
             sheet = sheets[i]
-            sheet.facts = cell_facts(z, part, styles)
-            if _has_formulas(z, part):
+            has_facts, has_formulas = scan(z, part, styles)
+            if has_facts:
+                sheet.facts = cell_facts(z, part, styles)
+            if has_formulas:
                 sheet.formulas = _formulas(z, part)
                 # calamine leaves out trailing rows of formulas without a value: keep them in view
                 last = max((r for r, _ in sheet.formulas), default=-1)
@@ -213,8 +215,6 @@ def _state(visible: object) -> str:
 # ---------------------------------------------------------------- formula cells
 
 _MAIN_DOCUMENT = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument"
-_FORMULA_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s/>]")  # <f>, <f t="shared" …/>, <x:f>
-_CHUNK = 1 << 20
 
 
 def _local(tag: str) -> str:
@@ -253,17 +253,6 @@ def _worksheet_parts(z: zipfile.ZipFile, names: list[str | None]) -> list[tuple[
             if rid in rels and rels[rid][1] in z.NameToInfo:
                 parts[el.get("name")] = rels[rid][1]
     return [(i, parts[name]) for i, name in enumerate(names) if name in parts]
-
-
-def _has_formulas(z: zipfile.ZipFile, part: str) -> bool:
-    """Whether a sheet's XML has a formula element, scanning its bytes (bounded by the unzipped-size guard)."""
-    tail = b""
-    with z.open(part) as f:
-        while chunk := f.read(_CHUNK):
-            if _FORMULA_TAG.search(tail + chunk):
-                return True
-            tail = chunk[-64:]
-    return False
 
 
 def _formulas(z: zipfile.ZipFile, part: str) -> dict[tuple[int, int], Formula]:
@@ -356,4 +345,35 @@ def _csv_rows(text: str) -> list[list[object]]:
         if lines and sum(candidate in ln for ln in lines) * 2 >= len(lines):
             delimiter = candidate
             break
-    return [list(r) for r in csv.reader(io.StringIO(text), delimiter=delimiter)]
+    return _shared(csv.reader(_lines(text), delimiter=delimiter))
+
+
+def _lines(text: str) -> Iterator[str]:
+    """The text's lines as `io.StringIO(text)` gives them (split after each `\n` only), without its copy of the
+    whole text at four bytes a character."""
+    start = 0
+    while (end := text.find("\n", start)) != -1:
+        yield text[start : end + 1]
+        start = end + 1
+    if start < len(text):
+        yield text[start:]
+
+
+_SHARED_MOST = 5_000  # distinct texts a column may have and still be shared; more, and it is a column of amounts
+
+
+def _shared(rows: Iterator[list[str]]) -> list[list[object]]:
+    """The rows, with a text that repeats in a column (a period, an ansvar, a code) held once: a ledger of a
+    million lines holds a few hundred distinct codes, not four million copies of them."""
+    seen: list[dict[str, str] | None] = []
+    kept: list[list[object]] = []
+    for row in rows:
+        seen.extend({} for _ in range(len(row) - len(seen)))
+        for k, text in enumerate(row):
+            known = seen[k]
+            if known is not None:
+                row[k] = known.setdefault(text, text)
+                if len(known) > _SHARED_MOST:
+                    seen[k] = None
+        kept.append(row)  # type: ignore[arg-type]
+    return kept

@@ -86,14 +86,15 @@ def _read_sheet(sheet: Sheet) -> Table:
     header = sheet.rows[header_row]
     width = max((len(r) for r in sheet.rows), default=0)
     unread = [j for j in range(width) if j not in mapping]  # columns the reader does not know
-    cells = read_cells(sheet, spec, header_row, mapping, unread)
-    problems = ragged_rows(sheet, spec, header_row) + cells.problems
-    if not cells.data["_row"]:
+    problems = ragged_rows(sheet, spec, header_row)
+    cells = read_cells(sheet, spec, header_row, mapping, unread)  # lets go of the rows below the header
+    problems += cells.problems
+    if not len(cells.data["_row"]):
         raise SheetProblems(problems or [_no_rows(sheet, header_row)])
     frame = _typed(pd.DataFrame(cells.data), spec)
     label = {col.field: f"{column_letter(j)} ({str(header[j]).strip()})" for j, col in mapping.items()}
     # Checks across cells and rows run on every row that could be read, so one report lists every problem.
-    read = frame[~frame["_row"].isin(cells.bad_rows)]
+    read = frame[~frame["_row"].isin(cells.bad_rows)] if cells.bad_rows else frame  # no copy when all are read
     problems += row_checks(spec, read, sheet.name, label)
     ignored = [str(v).strip() for j, v in enumerate(header) if j not in mapping and not is_empty(v)]
     notes = seen + ([f"ignorerte kolonner uten kjent navn: {', '.join(ignored)}"] if ignored else [])

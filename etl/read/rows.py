@@ -91,22 +91,24 @@ def sum_same_key(
     for name in spec.sum_fields:
         summed[name] = grouped[name].sum(min_count=1)  # blank in every line stays blank
     summed = summed.reset_index()[list(frame.columns)]
-    parts = grouped["_row"].agg(list).reset_index(drop=True)
-    merged = parts.map(len) > 1
+    lines = _Lines(grouped.ngroup().to_numpy(), frame["_row"].to_numpy())
+    merged = lines.count > 1
     # the checks held line by line; a sum of lines with blanks in different fields is checked again
-    lines = {rows[0]: rows for rows in parts[merged]}
     problems = [
-        Problem(f"summen av radene {listed(lines[p.row])}: {p.message}", p.fix, p.sheet, p.row, p.column)
-        for p in row_checks(spec, summed[merged.to_numpy()], sheet, label)
+        Problem(f"summen av radene {listed(lines.of_row(p.row or 0))}: {p.message}", p.fix, p.sheet, p.row, p.column)
+        for p in row_checks(spec, summed[merged], sheet, label)
     ]
+    parts = [lines.of(g) for g in np.flatnonzero(merged)[:3]]
     key_names = and_words([spec.column(k).name for k in spec.key])
-    examples = "; ".join(and_words([str(r) for r in rows]) for rows in parts[merged].head(3))
+    examples = "; ".join(and_words([str(r) for r in rows]) for rows in parts[:3])
     notes = [
         f"{int((size > 1).sum())} linjer med samme {key_names} er lagt sammen til {int(merged.sum())} "
         f"({and_words(amounts)} er summert), for eksempel radene {examples}{' …' if merged.sum() > 3 else ''}. "
         "Linjene skilles ofte av en kolonne som ikke leses (aktivitet, objekt, stillingsgruppe …)"
     ]
-    full = hashable(frame).assign(_unread=frame["_row"].map(unread.cells))
+    full = hashable(frame)
+    if unread.indexes:  # the cells in columns not read; without such columns there is nothing to compare
+        full = full.assign(_unread=frame["_row"].map(unread.cells))
     fields = [c for c in full.columns if c != "_row"]
     twins = full.loc[full.duplicated(subset=fields), "_row"]
     if len(twins):
@@ -119,9 +121,38 @@ def sum_same_key(
     return summed, problems, notes
 
 
+class _Lines:
+    """The row numbers of each group of rows sharing a key (groups numbered 0, 1, … as first met), found when
+    asked: a ledger may have 100 000 groups, and only a few are ever named."""
+
+    def __init__(self, group: np.ndarray, rows: np.ndarray):
+        order = np.argsort(group, kind="stable")  # rows stay in file order within a group
+        self.rows = rows[order]
+        self.count = np.bincount(group)
+        self.start = np.cumsum(self.count) - self.count
+
+    def of(self, g: int) -> list[int]:
+        """The rows of group `g`."""
+        return self.rows[self.start[g] : self.start[g] + self.count[g]].tolist()
+
+    def of_row(self, row: int) -> list[int]:
+        """The rows of the group whose first row is `row`."""
+        return self.of(int(np.flatnonzero(self.rows[self.start] == row)[0]))
+
+
+# What pandas infers for a column that holds no list (no code list): such a column is compared as it is.
+_SCALARS = frozenset({"string", "empty", "floating", "integer", "boolean", "date", "datetime", "datetime64", "time"})
+
+
 def hashable(frame: pd.DataFrame) -> pd.DataFrame:
-    """The frame with list cells (code lists) as tuples, so rows can be compared."""
-    return frame.apply(lambda s: s.map(lambda v: tuple(v) if isinstance(v, list) else v) if s.dtype == object else s)
+    """The frame with list cells (code lists) as tuples, so rows can be compared (the frame itself when it
+    has none: a ledger of a million lines is not copied)."""
+    lists = {
+        str(c): s.map(lambda v: tuple(v) if isinstance(v, list) else v)
+        for c, s in frame.items()
+        if s.dtype == object and pd.api.types.infer_dtype(s, skipna=True) not in _SCALARS
+    }
+    return frame.assign(**lists) if lists else frame
 
 
 def row_checks(spec: Spec, frame: pd.DataFrame, sheet: str | None, label: dict[str, str]) -> list[Problem]:
