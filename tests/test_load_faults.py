@@ -9,6 +9,7 @@ import resource
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -169,12 +170,17 @@ def test_a_damaged_newest_version_falls_back_and_rebuild_restores_it(dd, capsys,
     from dashboard.app import create_app
     from tests.helpers import app_client
 
-    layout = app_client(create_app(dd)).get("/_dash-layout")
+    client = app_client(create_app(dd))
+    layout = client.get("/_dash-layout")
     assert layout.status_code == 200 and "versjon 2" in layout.get_data(as_text=True)
     # a load builds on the newest readable version (never from nothing) and says so
     write_csv(dd / "inbox" / "nytt.csv", [HEADER, ["grunnskolepoeng", "E31", "2023", "39", ""]])
     code, out = run(capsys, "load", "--data-dir", str(dd))
     assert code == 0 and "bms rebuild" in out, out
+    # under a number never used before, so the running dashboard (its reader and cache) takes it up
+    assert os.readlink(dd / "warehouse" / "current.duckdb") == "bms-000004.duckdb"
+    time.sleep(0.6)  # the reader looks for a new version every half second
+    assert "versjon 4" in client.get("/_dash-layout").get_data(as_text=True)
     assert query(dd, "SELECT count(*) FROM units") == [(3,)]
     assert [v for _, v in grunnskolepoeng(dd)] == [39.0, 40.0]
     # rebuild from archive/, in load order: everything is back, with the newest file on top

@@ -94,6 +94,18 @@ def versions(warehouse_dir: Path) -> list[tuple[int, Path]]:
     return sorted(found)
 
 
+def _next_number(warehouse_dir: Path) -> int:
+    """The next version number: past every version file and past the one `current.duckdb` names, even when
+    that file is gone, so a number is never used twice (a reader that has a number open never mistakes a new
+    file for the one it knows)."""
+    numbers = [n for n, _ in versions(warehouse_dir)]
+    link = warehouse_dir / "current.duckdb"
+    if link.is_symlink():
+        m = _VERSION.match(Path(os.readlink(link)).name)
+        numbers += [int(m[1])] if m else []
+    return max(numbers, default=0) + 1
+
+
 def published(current: Path) -> Path | None:
     """The version file `current.duckdb` points at, or None when nothing is published yet. When that file is
     gone, the newest version still there (`readable` also checks that it opens)."""
@@ -183,7 +195,7 @@ def build(
     warehouse_dir.mkdir(parents=True, exist_ok=True)
     for stale in warehouse_dir.glob("*.tmp*"):  # left by a build that crashed; never published
         stale.unlink()
-    number = (versions(warehouse_dir)[-1][0] if versions(warehouse_dir) else 0) + 1
+    number = _next_number(warehouse_dir)
     final = warehouse_dir / f"bms-{number:06d}.duckdb"
     tmp = warehouse_dir / f"{final.name}.tmp"
     try:
