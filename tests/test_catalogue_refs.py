@@ -125,3 +125,63 @@ def test_a_survey_measure_reaches_the_indicator_its_reference_names_and_no_other
         ("helhet", "kommune", year, 4.5, "brukerundersøkelse: User_Survey:barnehage/HELHETSVURDERING"),
         ("info", "kommune", year, 4.1, "brukerundersøkelse: user_survey:barnehage/Informasjon/medvirkning"),
     ]
+
+
+def test_every_held_back_survey_cell_is_listed_also_where_no_indicator_reads_it(fresh_db):
+    """The Brukere page says «for få svar» per dimension from `held_back`: cells no catalogue indicator reads
+    must each keep their own row (they share an empty indicator id)."""
+    rows = [
+        {"year": 2024, "service": "barnehage", "unit_id": unit, "dimension": d, "mean": 4.0, "respondents": n}
+        for d in ("Trivsel", "Informasjon")
+        for unit, n in ((None, 40), ("E21", 2), ("E22", 38))
+    ]
+    fresh_db.add("raw_user_survey", rows)
+    fresh_db.build()
+    held = fresh_db.query(
+        "SELECT scope_code, args, reason FROM held_back WHERE indicator_id IS NULL AND scope = 'enhet' ORDER BY 1, 2"
+    )
+    assert held == [
+        ("E21", ["barnehage", "Informasjon"], "for få svar"),
+        ("E21", ["barnehage", "Trivsel"], "for få svar"),
+        ("E22", ["barnehage", "Informasjon"], "skjult av personvernhensyn"),
+        ("E22", ["barnehage", "Trivsel"], "skjult av personvernhensyn"),
+    ]
+
+
+def test_a_held_back_cell_names_its_source_once_on_the_scorecard(fresh_db):
+    fresh_db.add(
+        "raw_indicators",
+        [
+            {
+                **catalogue_row(0, "helhet", "brukerundersøkelse", "user_survey:barnehage/Helhetsvurdering"),
+                "level": "begge",
+            }
+        ],
+    )
+    fresh_db.add(
+        "raw_user_survey",
+        [
+            {"year": 2024, "service": "barnehage", "unit_id": unit, "dimension": "Helhetsvurdering", "mean": 4.0,
+             "respondents": n}
+            for unit, n in ((None, 40), ("E22", 38))
+        ],
+    )  # fmt: skip
+    # a unit's figure typed in with 38 answers: 40 less 38 would give the rest away, so it is held back here
+    fresh_db.add(
+        "raw_manual_values",
+        [{"indicator_id": "helhet", "unit_id": "E21", "period": dt.date(2024, 1, 1), "period_type": "year",
+          "value": 4.1, "n": 38}],
+    )  # fmt: skip
+    fresh_db.build()
+    held = fresh_db.query("SELECT scope_code, source_ref FROM held_back WHERE indicator_id = 'helhet' ORDER BY 1")
+    assert held == [
+        ("E21", "manuelt registrert (raw_manual_values.xlsx)"),
+        ("E22", "user_survey:barnehage/Helhetsvurdering"),
+    ]
+    refs = fresh_db.query(
+        "SELECT scope_code, source_ref FROM scorecard_latest WHERE scope = 'enhet' AND value IS NULL ORDER BY 1"
+    )
+    assert refs == [
+        ("E21", "brukerundersøkelse: manuelt registrert (raw_manual_values.xlsx)"),
+        ("E22", "brukerundersøkelse: user_survey:barnehage/Helhetsvurdering"),
+    ]

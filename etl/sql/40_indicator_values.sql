@@ -89,6 +89,8 @@ all_values AS (
 )
 SELECT v.indicator_id, v.scope, v.scope_code, v.period, v.period_type, v.value, v.numerator, v.denominator,
        v.n, v.status_symbol, v.source_ref, v.vintage, v.comment, v.ci_low, v.ci_high,
+       -- what `held_back` names if this figure is held back: the catalogue's kilde_ref, or the manual file
+       CASE WHEN v.priority = 2 THEN v.source_ref ELSE i.source_ref END AS held_ref,
        -- anonymity, enforced again here: a unit result with fewer answers than the indicator's minimum
        v.scope = 'enhet' AND v.n IS NOT NULL AND v.n < i.min_n AS too_few
 FROM all_values v
@@ -113,7 +115,7 @@ groups AS (
     GROUP BY indicator_id, period, period_type
 ),
 units AS (  -- the published units of a group with answers no published unit stands for, smallest first
-    SELECT s.indicator_id, s.scope_code, s.period, s.period_type, s.source_ref, s.n, i.min_n,
+    SELECT s.indicator_id, s.scope_code, s.period, s.period_type, s.held_ref AS source_ref, s.n, i.min_n,
            g.kommune_n - g.units_n + coalesce(sum(coalesce(s.n, 0)) OVER (
                PARTITION BY s.indicator_id, s.period, s.period_type ORDER BY coalesce(s.n, 0), s.scope_code
                ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS unaccounted
@@ -130,7 +132,7 @@ held_units AS (
 )
 SELECT * FROM held_units
 UNION ALL
-SELECT s.indicator_id, 'kommune', s.scope_code, s.period, s.period_type, s.source_ref, 'for få svar'
+SELECT s.indicator_id, 'kommune', s.scope_code, s.period, s.period_type, s.held_ref, 'for få svar'
 FROM shown s
 JOIN groups g USING (indicator_id, period, period_type)
 JOIN indicators i USING (indicator_id)
@@ -140,7 +142,7 @@ WHERE s.scope = 'kommune' AND g.kommune_n > g.units_n AND g.kommune_n < i.min_n
                 AND c.scope = 'enhet');
 
 CREATE TABLE indicator_values AS
-SELECT * EXCLUDE (too_few) FROM candidate_values v
+SELECT * EXCLUDE (too_few, held_ref) FROM candidate_values v
 WHERE NOT too_few
   AND NOT EXISTS (SELECT 1 FROM gap_held h
                   WHERE h.indicator_id = v.indicator_id AND h.scope = v.scope AND h.scope_code = v.scope_code
@@ -152,7 +154,7 @@ WHERE NOT too_few
 --                                         its figure rests on fewer and would show a held-back unit)
 --           'skjult av personvernhensyn'  held back so that another cell cannot be worked out
 -- `source_ref` is the catalogue's kilde_ref of the indicator a survey cell belongs to (an `indikatorverdier`
--- cell's: its indicator id; a figure held back here: the source_ref it would have had), `args` the parameters of
+-- cell's: its indicator id; a figure held back here: its kilde_ref, or the manual file's), `args` the parameters of
 -- the survey measure a cell of `anonymity_held` feeds ([service, dimension], [factor]: 16_anonymity.sql),
 -- so a held-back cell no catalogue indicator reads still says which service and dimension it is.
 -- A unit's 10-FAKTOR total (args [all], kilde_ref employee_survey:all) is held back with any of its ten
@@ -180,7 +182,7 @@ mapped AS (
       ON CASE WHEN c.source = 'indikatorverdier' THEN i.indicator_id = c.args[1]
               ELSE i.source = c.source AND i.ref_args = list_transform(c.args, lambda a: lower(a)) END
     UNION ALL
-    SELECT v.indicator_id, i.source, v.source_ref, NULL, v.scope, v.scope_code, v.period, v.period_type, 'for få svar'
+    SELECT v.indicator_id, i.source, v.held_ref, NULL, v.scope, v.scope_code, v.period, v.period_type, 'for få svar'
     FROM candidate_values v JOIN indicators i USING (indicator_id)
     WHERE v.too_few
     UNION ALL
@@ -198,9 +200,11 @@ WHERE (i.indicator_id IS NULL  -- a cell no catalogue indicator reads is listed 
     SELECT 1 FROM indicator_values v
     WHERE v.indicator_id = m.indicator_id AND v.scope = m.scope AND v.scope_code = m.scope_code
       AND v.period = m.period AND v.period_type = m.period_type)
--- one row per cell: a cell held back by more than one rule says the strongest reason once
+-- one row per cell: a cell held back by more than one rule says the strongest reason once (cells that no
+-- indicator reads share an empty indicator id: each is its own cell by its source and arguments)
 QUALIFY row_number() OVER (
-    PARTITION BY m.indicator_id, m.scope, m.scope_code, m.period, m.period_type
+    PARTITION BY m.indicator_id, CASE WHEN m.indicator_id IS NULL THEN m.source END,
+                 CASE WHEN m.indicator_id IS NULL THEN m.args END, m.scope, m.scope_code, m.period, m.period_type
     ORDER BY m.reason = 'for få svar' DESC, m.source, m.source_ref, m.args) = 1
 ORDER BY m.indicator_id, m.scope, m.scope_code, m.period;
 
