@@ -275,13 +275,15 @@ def refresh(url: str, folder: Path, small: Path, unit: str, rebuilds: int = 5, u
 
 
 def first_load(url: str) -> dict[str, float]:
-    """What a browser downloads to show the overview the first time (bytes on the wire, requests), in Chromium."""
+    """What a browser downloads to show the overview the first time (bytes on the wire, requests), in Chromium:
+    signed in, in a fresh browser context, so nothing comes from the cache the login filled."""
     from playwright.sync_api import sync_playwright
 
     sizes: list[int] = []
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu"])
-        page = browser.new_page()
+        login = browser.new_context()
+        page = login.new_page()
         page.goto(url + "/login")
         if page.locator("input[name=password]").count():
             user, password = credentials()
@@ -289,6 +291,9 @@ def first_load(url: str) -> dict[str, float]:
             page.fill("input[name=password]", password)
             page.press("input[name=password]", "Enter")
             page.wait_for_load_state("networkidle")
+        state = login.storage_state()  # the session cookie only: the new context's cache is empty
+        login.close()
+        page = browser.new_context(storage_state=state).new_page()
         page.on("requestfinished", lambda r: sizes.append(_wire_bytes(r)))
         page.goto(url + "/", wait_until="networkidle")
         page.wait_for_selector("#overview-body", timeout=60_000)

@@ -18,7 +18,7 @@ from dash import dcc, html
 from plotly.io.json import to_json_plotly
 
 from dashboard.data import KOMMUNE
-from dashboard.figures import sparkline
+from dashboard.figures import sparkline, svg_data_uri
 from etl.norsk import FOCUS_AREAS, STATUS_LABELS, format_date, format_number, format_period, format_value
 
 NO_DATA_TEXT = "Ingen data er lastet ennå. Kjør «bms demo» eller legg filer i data/inbox/."
@@ -30,7 +30,6 @@ STATUS_EXPLAINED = {
     "grey": "mangler data, svar eller mål",
 }
 DIRECTION_TEXT = {"høyere": "Høyere er bedre", "lavere": "Lavere er bedre", "intervall": "Best nær målet"}
-SPARK_CONFIG = {"staticPlot": True, "displayModeBar": False}
 
 Row = Mapping[str, Any]
 
@@ -189,11 +188,10 @@ def indicator_card(row: Row, trend: pd.DataFrame | None = None) -> html.Div:
 
     spark: Any = html.Div(className="bms-spark-empty")
     if trend is not None and trend["value"].notna().sum() >= 2:
-        spark = dcc.Graph(
-            figure=sparkline(list(trend["period"]), list(trend["value"]), target, status),
-            config=SPARK_CONFIG,
+        spark = html.Img(  # decorative: the card states the value, change and status in words
+            src=svg_data_uri(sparkline(list(trend["period"]), list(trend["value"]), target, status)),
+            alt="",
             className="bms-spark-graph",
-            responsive=True,
             style={"height": "34px", "width": "100%"},
         )
 

@@ -177,8 +177,8 @@ def test_grid_has_the_four_focus_areas_in_order_even_when_one_is_empty() -> None
     assert [attr(p, "data-focus-area") for p in panels] == list(FOCUS_AREAS)
     assert text(one(panels[2], "bms-empty")).startswith("Ingen indikatorer")
     assert text(one(panels[0], "bms-summary")) == "Rød 1"
-    graphs = [c for c in walk(grid) if type(c).__name__ == "Graph"]
-    assert len(graphs) == 1  # only the indicator with a trend of two or more values
+    sparks = [c for c in walk(grid) if type(c).__name__ == "Img" and "bms-spark-graph" in (c.className or "")]
+    assert len(sparks) == 1  # only the indicator with a trend of two or more values
 
 
 def test_grid_never_hides_a_row_with_an_unknown_focus_area() -> None:
@@ -207,22 +207,22 @@ def test_unit_options_put_the_kommune_first_and_group_units_by_service_area() ->
     ]
 
 
-def test_sparkline_is_small_static_and_marks_the_newest_value_and_target() -> None:
-    import json
+def test_sparkline_is_an_svg_line_with_a_gap_the_newest_value_in_its_colour_and_the_target() -> None:
+    from xml.etree import ElementTree
 
-    import plotly.graph_objects as go
-
-    spark = sparkline(["2023", "2024", "2025"], [1.0, None, 3.0], target=2.0, status="red")
-    fig = go.Figure(spark)  # a valid plotly figure: every property checked by plotly's own validators
-    assert [t.mode for t in fig.data] == ["lines", "markers"]
-    assert fig.data[1].y == (3.0,)
-    assert fig.data[1].marker.color == "#c0392b"
-    assert fig.layout.shapes[0].y0 == 2.0
-    assert fig.layout.height == 40
-    assert fig.layout.xaxis.visible is False
-    assert len(json.dumps(spark)) < 2000  # no template riding along on every card
-    nan = sparkline(["2024", "2025"], [float("nan"), 2.0])
-    assert nan["data"][0]["y"] == [None, 2.0] and nan["layout"]["shapes"] == []
+    ns = {"s": "http://www.w3.org/2000/svg"}
+    svg = ElementTree.fromstring(sparkline(["2022", "2023", "2024", "2025"], [1.0, 2.0, None, 3.0], 2.0, "red"))
+    lines = [p.get("points").split() for p in svg.findall("s:polyline", ns)]
+    assert [len(points) for points in lines] == [2, 1]  # the missing 2024 is a gap, never bridged
+    ys = {v: float(pt.split(",")[1]) for v, pt in zip((1.0, 2.0, 3.0), [*lines[0], *lines[1]], strict=True)}
+    assert ys[3.0] < ys[2.0] < ys[1.0]  # higher values higher up (SVG's y grows downwards)
+    (target,) = svg.findall("s:line", ns)
+    assert float(target.get("y1")) == ys[2.0] and target.get("stroke-dasharray")
+    (point,) = svg.findall("s:path", ns)
+    assert point.get("stroke") == "#c0392b" and point.get("d").startswith(f"M100 {ys[3.0]:g}")
+    flat = ElementTree.fromstring(sparkline(["2024", "2025"], [float("nan"), 2.0]))
+    assert flat.findall("s:line", ns) == [] and len(flat.findall("s:polyline", ns)) == 1
+    assert components.svg_data_uri("<svg/>").startswith("data:image/svg+xml;base64,")
 
 
 def test_freshness_line() -> None:

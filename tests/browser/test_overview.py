@@ -83,8 +83,7 @@ def test_every_kommune_indicator_shows_the_warehouse_numbers(page: Page, dash_ur
         f"Data oppdatert {format_date(built)} kl. {built:%H:%M}, versjon {meta['version']}"
     )
 
-    page.locator(".bms-spark-graph .main-svg").first.wait_for()
-    page.wait_for_timeout(300)  # let every sparkline draw before the picture
+    page.locator("img.bms-spark-graph").first.wait_for()
     page.screenshot(path=str(SCREENSHOT), full_page=True)
 
 
@@ -116,8 +115,14 @@ def test_unknown_unit_in_the_address_falls_back_to_the_kommune(page: Page, dash_
 
 
 def test_no_console_errors_no_failed_or_external_requests(page: Page, dash_url: str, problems: list[str]) -> None:
+    fetched: list[str] = []
+    page.on("request", lambda r: fetched.append(r.url))
     open_overview(page, dash_url)
-    page.locator(".bms-spark-graph .main-svg").first.wait_for()
+    sparks = page.locator("img.bms-spark-graph")
+    sparks.first.wait_for()
+    # every sparkline is a picture the browser drew (an SVG), and the overview never fetches plotly.js
+    assert page.evaluate("[...document.querySelectorAll('img.bms-spark-graph')].every(i => i.naturalWidth > 0)")
+    assert sparks.count() > 10 and not [u for u in fetched if "plotly" in u]
     page.locator("#bms-unit").click()
     page.get_by_role("option", name="Heim helsetun").click()
     expect(page.locator("#overview-title h1")).to_have_text("Målekart for Heim helsetun")
