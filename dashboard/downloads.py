@@ -140,7 +140,7 @@ def _api_frame(reader: WarehouseReader, relation: str, columns: str, args: Multi
         raise Refused(403, "Du har ikke tilgang til denne enheten.")
     if unit == data.KOMMUNE and not access.may_see_kommune():
         raise Refused(403, "Du har ikke tilgang til tallene for hele kommunen.")
-    if year is not None and not year.strip().isdigit():
+    if year is not None and not (year.strip().isascii() and year.strip().isdigit()):
         raise Refused(400, f"«{year}» er ikke et årstall. Bruk for eksempel year=2025.")
     frame = reader.df(
         f"""

@@ -18,7 +18,7 @@ import duckdb
 from etl.errors import BmsError
 from etl.load import LoadSummary, Progress, load, load_lock, sha256
 from etl.settings import BUNDLED_DATA, Settings
-from etl.store.warehouse import DUCKDB_CONFIG, _prune, _publish, versions
+from etl.store.warehouse import DUCKDB_CONFIG, connect_read_only, install_version, next_number, versions
 
 _STAMP = re.compile(r"^(\d{8}-\d{6})(?:-(\d+))?_(.+)$")
 
@@ -39,7 +39,7 @@ def _origins(settings: Settings) -> dict[str, str]:
     found: dict[str, str] = {}
     for _, path in versions(settings.warehouse_dir):
         try:
-            con = duckdb.connect(str(path), read_only=True, config=DUCKDB_CONFIG)
+            con = connect_read_only(path)
             try:
                 found.update(dict(con.execute("SELECT sha256, origin FROM load_log").fetchall()))
             finally:
@@ -94,12 +94,9 @@ def _rebuild_in(settings, scratch: Path, batches, origins: dict[str, str], progr
     if not work.current.exists():
         raise BmsError("Ingen av filene i arkivet kunne lastes; datavarehuset er ikke endret.")
     built = Path(os.path.realpath(work.current))
-    number = (versions(settings.warehouse_dir)[-1][0] if versions(settings.warehouse_dir) else 0) + 1
+    number = next_number(settings.warehouse_dir)
     _as_published(built, number, settings, stored)
-    final = settings.warehouse_dir / f"bms-{number:06d}.duckdb"
-    os.replace(built, final)
-    _publish(final, settings.current)
-    _prune(settings.warehouse_dir, final, settings.keep_versions)
+    install_version(built, number, settings.current, settings.keep_versions)
     return number, summaries
 
 

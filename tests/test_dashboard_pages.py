@@ -213,6 +213,9 @@ def test_api_scorecard_filters_by_unit_year_and_focus_area(client, demo_dir: Pat
         "Kyrksæterøra barnehage"
     }
     assert client.get("/api/scorecard.csv?year=i%20fjor").status_code == 400
+    for odd in ("%C2%B2", "%D9%A3"):  # «²» and Arabic-Indic «٣» count as digits to str.isdigit
+        answer = client.get(f"/api/scorecard.csv?year={odd}")
+        assert answer.status_code == 400 and "er ikke et årstall" in answer.get_data(as_text=True)
 
 
 def test_api_never_gives_a_held_back_survey_value(client, demo_dir: Path) -> None:

@@ -186,6 +186,7 @@ def test_a_damaged_newest_version_falls_back_and_rebuild_restores_it(dd, capsys,
     # rebuild from archive/, in load order: everything is back, with the newest file on top
     code, out = run(capsys, "rebuild", "--data-dir", str(dd))
     assert code == 0, out
+    assert os.readlink(dd / "warehouse" / "current.duckdb") == "bms-000005.duckdb"  # a new number, too
     assert [v for _, v in grunnskolepoeng(dd)] == [39.0, 40.0, 41.0]
     after = snapshot(dd)
     assert after["units"] == before["units"] and after["indicators"] == before["indicators"]

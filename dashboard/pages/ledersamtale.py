@@ -28,7 +28,7 @@ def layout(enhet: str | None = None, aar: str | None = None, **_query: Any) -> h
     if not ids:
         return html.Div(html.P("Ingen enheter å vise."), className="bms-page")
     unit = enhet if enhet in ids else ids[0]
-    year = int(aar) if aar and aar.isdigit() else dt.date.today().year
+    year = int(aar) if aar and aar.isascii() and aar.isdigit() else dt.date.today().year
     names = dict(zip(units["unit_id"], units["name"], strict=True))
     return html.Div(
         [

@@ -48,14 +48,7 @@ measures AS (
            NULL::DOUBLE AS denominator, NULL::BIGINT AS n, NULL::VARCHAR AS status_symbol, NULL::VARCHAR AS vintage,
            NULL::DOUBLE AS ci_low, NULL::DOUBLE AS ci_high
     WHERE false
-    UNION ALL BY NAME SELECT * FROM measures_accounting
-    UNION ALL BY NAME SELECT * FROM measures_sick_leave
-    UNION ALL BY NAME SELECT * FROM measures_staff
-    UNION ALL BY NAME SELECT * FROM measures_user_survey
-    UNION ALL BY NAME SELECT * FROM measures_employee_survey
-    UNION ALL BY NAME SELECT * FROM measures_deviations
-    UNION ALL BY NAME SELECT * FROM measures_decisions
-    UNION ALL BY NAME SELECT * FROM measures_kostra
+    UNION ALL BY NAME SELECT * FROM all_measures  -- every measures_<source> view (etl/store/warehouse.py)
 ),
 matched AS (  -- each indicator's measure, by the parts of its kilde_ref
     SELECT i.indicator_id, m.*  -- a fixed measure: its whole name

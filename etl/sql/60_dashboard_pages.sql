@@ -34,7 +34,7 @@ WITH expected AS (
     SELECT DISTINCT 'enhet' AS scope, iu.unit_id AS scope_code, i.source
     FROM indicator_units iu JOIN indicators i USING (indicator_id)
     UNION
-    SELECT DISTINCT 'kommune', (SELECT value FROM meta WHERE key = 'kommune_code'), source
+    SELECT DISTINCT 'kommune', kommune_code(), source
     FROM indicators WHERE level IN ('kommune', 'begge')
 ),
 covered AS (

@@ -37,4 +37,4 @@ JOIN indicator_values r
 JOIN municipalities m ON m.code = r.scope_code AND m.kind = 'kommune'
 LEFT JOIN members g ON g.year = h.year AND g.code = r.scope_code
 LEFT JOIN ssb_status_symbols sym ON sym.symbol = r.status_symbol
-WHERE r.scope_code <> (SELECT value FROM meta WHERE key = 'kommune_code');
+WHERE r.scope_code <> kommune_code();

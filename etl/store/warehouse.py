@@ -94,7 +94,7 @@ def versions(warehouse_dir: Path) -> list[tuple[int, Path]]:
     return sorted(found)
 
 
-def _next_number(warehouse_dir: Path) -> int:
+def next_number(warehouse_dir: Path) -> int:
     """The next version number: past every version file and past the one `current.duckdb` names, even when
     that file is gone, so a number is never used twice (a reader that has a number open never mistakes a new
     file for the one it knows)."""
@@ -117,7 +117,7 @@ def published(current: Path) -> Path | None:
 
 def _opens(path: Path) -> bool:
     try:
-        con = duckdb.connect(str(path), read_only=True, config=DUCKDB_CONFIG)
+        con = connect_read_only(path)
     except (duckdb.Error, OSError):
         return False
     try:
@@ -195,19 +195,26 @@ def build(
     warehouse_dir.mkdir(parents=True, exist_ok=True)
     for stale in warehouse_dir.glob("*.tmp*"):  # left by a build that crashed; never published
         stale.unlink()
-    number = _next_number(warehouse_dir)
+    number = next_number(warehouse_dir)
     final = warehouse_dir / f"bms-{number:06d}.duckdb"
     tmp = warehouse_dir / f"{final.name}.tmp"
     try:
         _build_file(tmp, number, previous if reuse else None, new, log_rows, meta, previous)
-        os.replace(tmp, final)
     except BaseException:
         for left in (tmp, Path(f"{tmp}.wal")):
             left.unlink(missing_ok=True)
         raise
+    return number, install_version(tmp, number, current, keep)
+
+
+def install_version(built: Path, number: int, current: Path, keep: int) -> Path:
+    """Move a finished build into place as version `number` (from `next_number`), point `current.duckdb` at
+    it and prune old versions: the one way a version is published (a load and `bms rebuild` alike)."""
+    final = current.parent / f"bms-{number:06d}.duckdb"
+    os.replace(built, final)
     _publish(final, current)
-    _prune(warehouse_dir, final, keep)
-    return number, final
+    _prune(current.parent, final, keep)
+    return final
 
 
 def _build_file(
@@ -393,15 +400,36 @@ def _insert(con: duckdb.DuckDBPyConnection, rows: NewRows, seq: int) -> None:
         con.unregister("new_rows")
 
 
+MEASURES_GATHERED_BEFORE = "40"  # files 20–39 make the measures; 40_indicator_values.sql reads them all
+
+
 def run_sql(con: duckdb.DuckDBPyConnection, skip: set[str] | frozenset[str] = frozenset()) -> None:
     """Create the clean and derived relations, one `.sql` file each, in file-name order; the files named in
     `skip` made relations the build carried over."""
     paths = sorted(SQL_DIR.glob("*.sql"))
     if not paths:  # an installation without its SQL would publish raw tables and nothing a page can show
         raise BmsError(f"Fant ingen SQL-filer i {SQL_DIR}: installasjonen er ufullstendig. Installer Heim BMS på nytt.")
+    gathered = False
     for path in paths:
+        if not gathered and path.name >= MEASURES_GATHERED_BEFORE:
+            _gather_measures(con)
+            gathered = True
         if path.name not in skip:
             con.execute(path.read_text(encoding="utf-8"))
+
+
+def _gather_measures(con: duckdb.DuckDBPyConnection) -> None:
+    """`all_measures`: every `measures_<source>` relation the files before 40 made, by name, in one temporary
+    view for 40_indicator_values.sql. A new source's SQL file only has to name its view `measures_…`."""
+    names = [
+        n
+        for (n,) in con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' "
+            "AND starts_with(table_name, 'measures_') ORDER BY table_name"
+        ).fetchall()
+    ]
+    union = " UNION ALL BY NAME ".join(f'SELECT * FROM "{n}"' for n in names) or "SELECT NULL AS source_ref WHERE false"
+    con.execute(f"CREATE OR REPLACE TEMP VIEW all_measures AS {union}")
 
 
 def _publish(final: Path, current: Path) -> None:
