@@ -17,32 +17,11 @@ import pandas as pd
 from dashboard.analysis_tables import Table
 from etl.norsk import format_date
 from etl.settings import Settings
+from etl.spec import stored_specs
 from etl.store.warehouse import WarehouseReader
 
 STATE_TEXT = {"ok": "Kommet", "late": "Forsinket", "stale": "Utdatert", "waiting": "Ikke forfalt ennå"}
 REPORT_TEXT = {"ok": "Fristen er passert", "waiting": "Kommende frist"}
-KIND_LABELS = {
-    "regnskap": "Regnskap",
-    "sykefravær": "Sykefravær",
-    "personal": "Personal (ansatte, deltid, turnover)",
-    "brukerundersøkelse": "Brukerundersøkelse",
-    "medarbeiderundersøkelse": "Medarbeiderundersøkelse (10-FAKTOR)",
-    "avvik": "Avvik (uttrekk)",
-    "vedtak": "Vedtak (uttrekk)",
-    "kostra": "KOSTRA (SSB)",
-    "indikatorverdier": "Manuelle tall (indikatorverdier)",
-}
-# How old a source's newest data may be (months from the end of the period it covers) before it is stale.
-MAX_AGE_MONTHS = {
-    "regnskap": 3,
-    "sykefravær": 4,
-    "personal": 14,
-    "brukerundersøkelse": 14,
-    "avvik": 5,
-    "vedtak": 7,
-    "kostra": 15,  # year Y comes as preliminary figures on 15 March Y+2 at the latest
-    "indikatorverdier": 14,
-}
 TERTIAL_ENDS = ((4, 30), (8, 31), (12, 31))
 
 
@@ -228,9 +207,11 @@ def freshness(cov: pd.DataFrame, today: dt.date) -> Table:
     records = []
     for row in cov.to_dict("records") if len(cov) else []:
         kind, to = str(row["kind"]), _date(row["covered_to"])
-        limit = MAX_AGE_MONTHS.get(kind, 14)
+        spec = stored_specs().get(kind)  # each kind's spec names it and says how old its data may be
+        limit = spec.max_age_months if spec else 14
         stale = to is not None and to < months_before(today, limit)
-        label = KIND_LABELS.get(kind, kind) + (f": {row['detail']}" if isinstance(row.get("detail"), str) else "")
+        name = spec.freshness_label or spec.label if spec else kind
+        label = name + (f": {row['detail']}" if isinstance(row.get("detail"), str) else "")
         loaded = pd.Timestamp(row["last_loaded_at"]) if not pd.isna(row["last_loaded_at"]) else None
         records.append(
             {

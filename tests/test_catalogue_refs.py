@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import re
+import shutil
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -185,3 +186,24 @@ def test_a_held_back_cell_names_its_source_once_on_the_scorecard(fresh_db):
         ("E21", "brukerundersøkelse: manuelt registrert (raw_manual_values.xlsx)"),
         ("E22", "brukerundersøkelse: user_survey:barnehage/Helhetsvurdering"),
     ]
+
+
+def test_a_new_kinds_measures_and_coverage_are_found_by_their_names(fresh_db, tmp_path, monkeypatch):
+    """A new source's SQL file only names its views `measures_…` and `coverage_…`: indicator_values and the
+    Data page's source_coverage gather them (the `-- gather` lines), with no list to extend."""
+    from etl.store import warehouse
+
+    sql = tmp_path / "sql"
+    shutil.copytree(warehouse.SQL_DIR, sql)
+    (sql / "27_complaints.sql").write_text(
+        "CREATE VIEW measures_complaints AS SELECT 'complaints:answered' AS source_ref, 'kommune' AS scope, "
+        "kommune_code() AS scope_code, DATE '2025-01-01' AS period, 'tertial' AS period_type, 80.0 AS value;\n"
+        "CREATE VIEW coverage_complaints AS SELECT 'klager' AS kind, NULL::VARCHAR AS detail, "
+        "DATE '2025-01-01' AS covered_from, DATE '2025-04-30' AS covered_to, NULL::VARCHAR AS vintage;\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setattr(warehouse, "SQL_DIR", sql)
+    fresh_db.add("raw_indicators", [catalogue_row(0, "klager_svart", "klager", "complaints:answered")])
+    fresh_db.build()
+    assert fresh_db.query("SELECT indicator_id, value FROM indicator_values") == [("klager_svart", 80.0)]
+    assert fresh_db.query("SELECT kind, covered_to FROM source_coverage") == [("klager", dt.date(2025, 4, 30))]

@@ -90,6 +90,19 @@ def test_freshness_on_the_demo_follows_the_warehouse(demo_dir: Path) -> None:
     assert kostra["Datagrunnlag"] == vintage
     late = cycle_view.freshness(cov, dt.date(2030, 1, 1)).frame
     assert late["Status"].str.startswith("Utdatert").all()
+    # each source's name and age limit are its spec's `[freshness]`: 10-FAKTOR, every second year, may be 26
+    # months old; sick leave 4
+    from etl.spec import stored_specs
+
+    specs = stored_specs()
+    for kind, months in (("medarbeiderundersøkelse", 26), ("sykefravær", 4)):
+        (to,) = query(demo_dir, "SELECT covered_to FROM source_coverage WHERE kind = ?", [kind])[0]
+        label = specs[kind].freshness_label
+        assert specs[kind].max_age_months == months and label
+        just_in = cycle_view.freshness(cov, (pd.Timestamp(to) + pd.DateOffset(months=months)).date()).frame
+        just_out = cycle_view.freshness(cov, (pd.Timestamp(to) + pd.DateOffset(months=months + 1)).date()).frame
+        assert just_in[just_in["Kilde"] == label]["Status"].tolist() == ["Oppdatert"]
+        assert just_out[just_out["Kilde"] == label]["Status"].tolist() == [f"Utdatert: eldre enn {months} måneder"]
 
 
 @pytest.mark.parametrize(

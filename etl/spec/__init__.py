@@ -93,6 +93,10 @@ class Spec:
     relation: str = ""  # the clean relation the kind feeds (etl/sql/), which names its spec file too
     short_rows: bool = False  # a text file's rows may leave out trailing empty cells (Klass CSV exports)
     teaches: str | None = None  # what an accepted file adds to what later files are checked against
+    # the Data page's freshness table: the source's name there, and how many months after the end of the period
+    # it covers its newest data may be before it is called out of date
+    freshness_label: str | None = None
+    max_age_months: int = 14
     forecast_notes: bool = False  # say when a forecast cannot be measured for want of the year's budget
 
     @property
@@ -144,6 +148,7 @@ def parse_spec(text: str) -> Spec:
     unit = d.get("unit", {})
     feeds = d.get("feeds", {})
     duplicates = d.get("duplicates", {})
+    freshness = d.get("freshness", {})
     spec = Spec(
         kind=d["kind"],
         label=d["label"],
@@ -171,6 +176,8 @@ def parse_spec(text: str) -> Spec:
         relation=d.get("relation", d["raw_table"].removeprefix("raw_")),
         short_rows=d.get("short_rows", False),
         teaches=d.get("teaches"),
+        freshness_label=freshness.get("label"),
+        max_age_months=freshness.get("max_age_months", 14),
         forecast_notes=d.get("forecast_notes", False),
     )
     _check_duplicates(spec)

@@ -7,3 +7,9 @@ CREATE VIEW manual_values AS
 SELECT indicator_id, unit_id, period, period_type, value, numerator, denominator, n, comment, _file, _sha
 FROM (SELECT * FROM raw_manual_values QUALIFY _seq = max(_seq) OVER (PARTITION BY indicator_id, unit_id, period))
 WHERE value IS NOT NULL;
+
+-- What the relation covers, for the Data page and Styringshjul (61_source_coverage.sql gathers every coverage_…).
+CREATE VIEW coverage_manual_values AS
+SELECT 'indikatorverdier' AS kind, NULL::VARCHAR AS detail, min(period) AS covered_from,
+       max(period) AS covered_to, NULL::VARCHAR AS vintage
+FROM manual_values;

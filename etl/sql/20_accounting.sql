@@ -126,3 +126,9 @@ measures AS (
     FROM within
 )
 SELECT *, (SELECT text FROM vintage) AS vintage FROM measures;
+
+-- What the relation covers, for the Data page and Styringshjul (61_source_coverage.sql gathers every coverage_…).
+CREATE VIEW coverage_accounting AS
+SELECT 'regnskap' AS kind, NULL::VARCHAR AS detail, min(period) AS covered_from,
+       max(period) + INTERVAL 1 MONTH - INTERVAL 1 DAY AS covered_to, NULL::VARCHAR AS vintage
+FROM accounting;

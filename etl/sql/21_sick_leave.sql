@@ -37,3 +37,12 @@ FROM scoped s
 CROSS JOIN measures m
 CROSS JOIN LATERAL (SELECT CASE m.source_ref WHEN 'sick_leave:self' THEN s.self WHEN 'sick_leave:doctor' THEN s.doctor
                                              ELSE s.self + s.doctor END AS lost);
+
+-- What the relation covers, for the Data page and Styringshjul (61_source_coverage.sql gathers every coverage_…).
+CREATE VIEW coverage_sick_leave AS
+SELECT 'sykefravær' AS kind, NULL::VARCHAR AS detail, min(period) AS covered_from,
+       max(CASE period_type
+           WHEN 'year' THEN period + INTERVAL 1 YEAR WHEN 'tertial' THEN period + INTERVAL 4 MONTH
+           WHEN 'quarter' THEN period + INTERVAL 3 MONTH ELSE period + INTERVAL 1 MONTH END) - INTERVAL 1 DAY AS covered_to,
+       NULL::VARCHAR AS vintage
+FROM sick_leave;

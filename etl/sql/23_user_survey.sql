@@ -66,3 +66,9 @@ SELECT 'user_survey' AS measure, [service, dimension] AS args, scope,
        least(mean + survey_ci_half(mean, sd, respondents, scale_max), scale_max) AS ci_high,
        'brukerundersøkelsen ' || year AS vintage
 FROM rows;
+
+-- What the relation covers, for the Data page and Styringshjul (61_source_coverage.sql gathers every coverage_…).
+CREATE VIEW coverage_user_survey AS
+SELECT 'brukerundersøkelse' AS kind, service AS detail, make_date(min(year), 1, 1) AS covered_from,
+       make_date(max(year), 12, 31) AS covered_to, NULL::VARCHAR AS vintage
+FROM user_survey GROUP BY service;

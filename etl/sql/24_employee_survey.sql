@@ -75,3 +75,9 @@ SELECT 'employee_survey' AS measure, [factor] AS args, scope,
        least(mean + survey_ci_half(mean, sd, respondents, 5), 5) AS ci_high,
        '10-FAKTOR ' || year AS vintage
 FROM rows;
+
+-- What the relation covers, for the Data page and Styringshjul (61_source_coverage.sql gathers every coverage_…).
+CREATE VIEW coverage_employee_survey AS
+SELECT 'medarbeiderundersøkelse' AS kind, NULL::VARCHAR AS detail, make_date(min(year), 1, 1) AS covered_from,
+       make_date(max(year), 12, 31) AS covered_to, NULL::VARCHAR AS vintage
+FROM employee_survey;

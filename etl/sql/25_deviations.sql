@@ -76,3 +76,9 @@ SELECT 'deviations:closed_by_deadline', scope, scope_code, period, 'tertial',
        'avviksregister per ' || strftime((SELECT as_of FROM deviations_as_of), '%d.%m.%Y')
 FROM counted
 WHERE due > 0;
+
+-- What the relation covers, for the Data page and Styringshjul (61_source_coverage.sql gathers every coverage_…).
+CREATE VIEW coverage_deviations AS
+SELECT 'avvik' AS kind, NULL::VARCHAR AS detail, min(reported_on) AS covered_from,
+       greatest(max(reported_on), max(closed_on)) AS covered_to, NULL::VARCHAR AS vintage
+FROM deviations;

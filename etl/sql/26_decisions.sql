@@ -60,3 +60,9 @@ SELECT 'decisions:done_by_deadline' AS source_ref, scope, scope_code, period, 't
        done / total * 100 AS value, done AS numerator, total AS denominator,
        'vedtaksoppfølging per ' || strftime((SELECT as_of FROM decisions_as_of), '%d.%m.%Y') AS vintage
 FROM scoped;
+
+-- What the relation covers, for the Data page and Styringshjul (61_source_coverage.sql gathers every coverage_…).
+CREATE VIEW coverage_decisions AS
+SELECT 'vedtak' AS kind, NULL::VARCHAR AS detail, min(meeting_date) AS covered_from,
+       greatest(max(meeting_date), max(done_on)) AS covered_to, NULL::VARCHAR AS vintage
+FROM decisions;

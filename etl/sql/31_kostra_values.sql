@@ -27,3 +27,9 @@ SELECT d.table_id, d.contents_code, d.contents_label, d.region_code, d.region_na
        d._file AS file
 FROM dated d
 LEFT JOIN ssb_status_symbols s ON s.symbol = d.status;
+
+-- What the relation covers, for the Data page and Styringshjul (61_source_coverage.sql gathers every coverage_…).
+CREATE VIEW coverage_kostra_values AS
+SELECT 'kostra' AS kind, NULL::VARCHAR AS detail, make_date(min(year), 1, 1) AS covered_from,
+       make_date(max(year), 12, 31) AS covered_to, arg_max(vintage_text, year) AS vintage
+FROM kostra_values;

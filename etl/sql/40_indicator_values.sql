@@ -15,6 +15,7 @@
 
 -- Every candidate value first, in a temporary table (never in the published file): the figures held back
 -- for anonymity below must not be reachable by any query.
+-- gather all_measures from measures_*
 CREATE TEMP TABLE candidate_values AS
 WITH kommune AS (
     SELECT kommune_code() AS code
@@ -48,7 +49,7 @@ measures AS (
            NULL::DOUBLE AS denominator, NULL::BIGINT AS n, NULL::VARCHAR AS status_symbol, NULL::VARCHAR AS vintage,
            NULL::DOUBLE AS ci_low, NULL::DOUBLE AS ci_high
     WHERE false
-    UNION ALL BY NAME SELECT * FROM all_measures  -- every measures_<source> view (etl/store/warehouse.py)
+    UNION ALL BY NAME SELECT * FROM all_measures  -- every measures_<source> relation (the gather line above)
 ),
 matched AS (  -- each indicator's measure, by the parts of its kilde_ref
     SELECT i.indicator_id, m.*  -- a fixed measure: its whole name

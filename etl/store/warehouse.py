@@ -400,7 +400,9 @@ def _insert(con: duckdb.DuckDBPyConnection, rows: NewRows, seq: int) -> None:
         con.unregister("new_rows")
 
 
-MEASURES_GATHERED_BEFORE = "40"  # files 20–39 make the measures; 40_indicator_values.sql reads them all
+# `-- gather <view> from <prefix>*` in a SQL file: before the file runs, <view> is made the union (by column
+# name) of every relation whose name starts with <prefix>, so a new kind's SQL file is found by its names alone.
+GATHER = re.compile(r"^-- gather (\w+) from (\w+)\*$", re.MULTILINE)
 
 
 def run_sql(con: duckdb.DuckDBPyConnection, skip: set[str] | frozenset[str] = frozenset()) -> None:
@@ -409,27 +411,28 @@ def run_sql(con: duckdb.DuckDBPyConnection, skip: set[str] | frozenset[str] = fr
     paths = sorted(SQL_DIR.glob("*.sql"))
     if not paths:  # an installation without its SQL would publish raw tables and nothing a page can show
         raise BmsError(f"Fant ingen SQL-filer i {SQL_DIR}: installasjonen er ufullstendig. Installer Heim BMS på nytt.")
-    gathered = False
     for path in paths:
-        if not gathered and path.name >= MEASURES_GATHERED_BEFORE:
-            _gather_measures(con)
-            gathered = True
         if path.name not in skip:
-            con.execute(path.read_text(encoding="utf-8"))
+            text = path.read_text(encoding="utf-8")
+            for view, prefix in GATHER.findall(text):
+                _gather(con, view, prefix)
+            con.execute(text)
 
 
-def _gather_measures(con: duckdb.DuckDBPyConnection) -> None:
-    """`all_measures`: every `measures_<source>` relation the files before 40 made, by name, in one temporary
-    view for 40_indicator_values.sql. A new source's SQL file only has to name its view `measures_…`."""
+def _gather(con: duckdb.DuckDBPyConnection, view: str, prefix: str) -> None:
+    """`view`: every relation named `<prefix>…` the files before made, one under the other by column name."""
     names = [
         n
         for (n,) in con.execute(
             "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' "
-            "AND starts_with(table_name, 'measures_') ORDER BY table_name"
+            "AND starts_with(table_name, ?) AND table_name <> ? ORDER BY table_name",
+            [prefix, view],
         ).fetchall()
     ]
-    union = " UNION ALL BY NAME ".join(f'SELECT * FROM "{n}"' for n in names) or "SELECT NULL AS source_ref WHERE false"
-    con.execute(f"CREATE OR REPLACE TEMP VIEW all_measures AS {union}")
+    if not names:
+        raise BmsError(f"Fant ingen relasjoner som heter {prefix}… å samle i {view}: installasjonen er ufullstendig.")
+    union = " UNION ALL BY NAME ".join(f'SELECT * FROM "{n}"' for n in names)
+    con.execute(f"CREATE OR REPLACE VIEW {view} AS {union}")
 
 
 def _publish(final: Path, current: Path) -> None:
