@@ -21,13 +21,12 @@ from etl.cli import main as bms
 from etl.load import LoadSummary, load
 from etl.norsk import format_number, format_plain_number
 from etl.settings import CATALOGUE_FILE, load_settings
+from etl.spec import stored_specs
 from etl.ssb.client import SsbClient
 from etl.ssb.fetch import make_client
 from etl.ssb.jsonstat import kostra_frame
 from etl.store.warehouse import WarehouseReader
 
-# The catalogue's `kilde` → the file kind (load_log.kind) its figures come from.
-SOURCE_KINDS = {"KOSTRA": "kostra", "manuell": "indikatorverdier"}
 _demo_cache: dict[str, Path] = {}
 
 
@@ -90,7 +89,8 @@ def origin(wh: WarehouseReader, indicator_id: str, scope_code: str | None = None
         {"id": indicator_id, "code": code},
     )
     source = wh.df("SELECT source FROM indicators WHERE indicator_id = $id", {"id": indicator_id})
-    kind = SOURCE_KINDS.get(source["source"].iloc[0], source["source"].iloc[0]) if len(source) else ""
+    kinds = {s.catalogue_source: s.kind for s in stored_specs().values() if s.catalogue_source}
+    kind = kinds.get(source["source"].iloc[0], "") if len(source) else ""
     files = wh.df(
         """
         SELECT file_name, kind, rows, status, loaded_at, origin, version FROM load_log

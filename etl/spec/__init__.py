@@ -44,6 +44,7 @@ class Column:
     owns: str | None = None  # "ansvar": the codes this column lists belong to the row's unit, one unit per code
     period_types: tuple[str, ...] = ()  # the period types allowed (empty = any)
     floor: str | None = None  # "min_n": a value below that setting never lowers it (the load report says so)
+    values_from: str | None = None  # "catalogue_sources": the values are the kinds' `[catalogue] source` names
 
     def header_keys(self) -> set[str]:
         """Every normalised header that names this column."""
@@ -97,6 +98,10 @@ class Spec:
     # it covers its newest data may be before it is called out of date
     freshness_label: str | None = None
     max_age_months: int = 14
+    # what the indicator catalogue's `kilde` calls this kind's figures (and other spellings it accepts), when
+    # catalogue indicators are computed from it: the catalogue's `kilde` column takes exactly these values
+    catalogue_source: str | None = None
+    catalogue_aliases: tuple[str, ...] = ()
     forecast_notes: bool = False  # say when a forecast cannot be measured for want of the year's budget
 
     @property
@@ -149,6 +154,7 @@ def parse_spec(text: str) -> Spec:
     feeds = d.get("feeds", {})
     duplicates = d.get("duplicates", {})
     freshness = d.get("freshness", {})
+    catalogue = d.get("catalogue", {})
     spec = Spec(
         kind=d["kind"],
         label=d["label"],
@@ -178,6 +184,8 @@ def parse_spec(text: str) -> Spec:
         teaches=d.get("teaches"),
         freshness_label=freshness.get("label"),
         max_age_months=freshness.get("max_age_months", 14),
+        catalogue_source=catalogue.get("source"),
+        catalogue_aliases=tuple(catalogue.get("aliases", ())),
         forecast_notes=d.get("forecast_notes", False),
     )
     _check_duplicates(spec)
@@ -216,7 +224,25 @@ def _check_duplicates(spec: Spec) -> None:
 def load_specs() -> dict[str, Spec]:
     """Every kind the readers support, by kind name, in load order."""
     specs = [parse_spec(p.read_text(encoding="utf-8")) for p in sorted(SPEC_DIR.glob("*.toml"))]
+    sources = catalogue_sources([*specs, *ssb_specs().values()])
+    specs = [_with_catalogue_sources(s, sources) for s in specs]
     return {s.kind: s for s in sorted(specs, key=lambda s: (s.order, s.kind))}
+
+
+def catalogue_sources(specs: list[Spec]) -> dict[str, tuple[str, ...]]:
+    """The catalogue's `kilde` values, each with the spellings it accepts, from every kind's `[catalogue]`."""
+    return {s.catalogue_source: s.catalogue_aliases for s in specs if s.catalogue_source}
+
+
+def _with_catalogue_sources(spec: Spec, sources: dict[str, tuple[str, ...]]) -> Spec:
+    """A column declared `values_from = "catalogue_sources"` takes the kinds' catalogue names as its values."""
+    columns = []
+    for c in spec.columns:
+        if c.values_from == "catalogue_sources":
+            values = {normalise_header(v): name for name, aliases in sources.items() for v in (name, *aliases)}
+            c = dataclasses.replace(c, values=values)
+        columns.append(c)
+    return dataclasses.replace(spec, columns=tuple(columns))
 
 
 @functools.cache

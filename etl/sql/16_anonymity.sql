@@ -31,7 +31,7 @@ WITH default_min AS (
 source_min AS (  -- a survey's minimum is the strictest of the catalogue indicators it feeds
     SELECT k.kind AS source, coalesce(max(i.min_n), (SELECT n FROM default_min)) AS min_n
     FROM kinds k  -- the kinds whose spec says `[anonymity] survey = true`
-    LEFT JOIN indicators i ON i.source = k.kind
+    LEFT JOIN indicators i ON i.source = k.catalogue_source
     WHERE k.survey
     GROUP BY k.kind
 ),

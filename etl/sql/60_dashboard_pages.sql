@@ -20,12 +20,11 @@ JOIN dashboard_kostra_comparison c ON c.indicator_id = s.indicator_id AND c.scop
      AND c.scope_code = s.scope_code AND c.year = year(s.period)
 WHERE s.period_type = 'year' AND c.group_code IS NOT NULL;
 
--- Which input kind (load_log.kind) each catalogue source is loaded from.
-CREATE MACRO dashboard_source_kind(source) AS CASE lower(source)
-    WHEN 'kostra' THEN 'kostra'
-    WHEN 'manuell' THEN 'indikatorverdier'
-    ELSE lower(source)
-END;
+-- Which input kind (load_log.kind) each catalogue source is loaded from: the kind whose spec says
+-- `[catalogue] source` is that name (the `kinds` table the build writes from the specs).
+CREATE MACRO dashboard_source_kind(source) AS (
+    SELECT any_value(k.kind) FROM kinds k WHERE lower(k.catalogue_source) = lower(source)
+);
 
 -- Per scope (kommune or unit) and source: the periods its figures cover and how many indicators have them.
 -- A source the scope should have but has no figure from is a row with no periods.

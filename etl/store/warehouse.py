@@ -326,10 +326,12 @@ def create_store(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
     # what the SQL needs to know of each kind, from its spec (e.g. which kinds are surveys under the
     # anonymity rule), so that no SQL file lists kinds by hand
-    con.execute("CREATE TABLE kinds (kind VARCHAR PRIMARY KEY, raw_table VARCHAR, survey BOOLEAN)")
+    con.execute(
+        "CREATE TABLE kinds (kind VARCHAR PRIMARY KEY, raw_table VARCHAR, survey BOOLEAN, catalogue_source VARCHAR)"
+    )
     con.executemany(
-        "INSERT INTO kinds VALUES (?, ?, ?)",
-        [(s.kind, s.raw_table, s.anonymity_survey) for s in stored_specs().values()],
+        "INSERT INTO kinds VALUES (?, ?, ?, ?)",
+        [(s.kind, s.raw_table, s.anonymity_survey, s.catalogue_source) for s in stored_specs().values()],
     )
 
 
