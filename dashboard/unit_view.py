@@ -10,7 +10,7 @@ from dash import dcc, html
 
 from dashboard import access, data
 from dashboard.components import present, scorecard_grid, serialised_cards, service_area_label, status_badge
-from dashboard.export import ExportColumn
+from dashboard.export import DECISIONS_OVERDUE, DEVIATIONS_OVERDUE, ExportColumn
 from dashboard.tables import data_table
 from etl.norsk import FOCUS_AREAS, format_period, format_value
 from etl.store.warehouse import WarehouseReader
@@ -22,23 +22,10 @@ SOURCES = (
     ExportColumn("indicators", "Indikatorer med tall", "number", 0),
     ExportColumn("coverage", "Merknad"),
 )
-OPEN_DEVIATIONS = (
-    ExportColumn("deviation_id", "Avvik"),
-    ExportColumn("category", "Kategori"),
-    ExportColumn("severity", "Alvorlighet"),
-    ExportColumn("reported_on", "Meldt", "date"),
-    ExportColumn("due_on", "Frist", "date"),
-    ExportColumn("days_overdue", "Dager over frist", "number", 0),
-)
-OVERDUE_DECISIONS = (
-    ExportColumn("case_no", "Saksnr"),
-    ExportColumn("committee", "Utvalg"),
-    ExportColumn("meeting_date", "Møtedato", "date"),
-    ExportColumn("title", "Tittel"),
-    ExportColumn("due_on", "Frist", "date"),
-    ExportColumn("status", "Status"),
-    ExportColumn("days_overdue", "Dager over frist", "number", 0),
-)
+# The unit's own page: the unit is known, so the kommune-wide lists' unit column is left out (and the vedtak
+# comment, which the page has no room for); the same headers and formats as the kommune-wide exports.
+OPEN_DEVIATIONS = tuple(c for c in DEVIATIONS_OVERDUE if c.field != "unit_name")
+OVERDUE_DECISIONS = tuple(c for c in DECISIONS_OVERDUE if c.field not in ("unit_name", "comment"))
 MATRIX = (
     ExportColumn("focus_area", "Fokusområde"),
     ExportColumn("name", "Indikator"),
