@@ -10,6 +10,8 @@ import re
 import shutil
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 SQL = ROOT / "etl" / "sql"
 CATALOGUE = ROOT / "data" / "balansehandbok.csv"
@@ -207,3 +209,128 @@ def test_a_new_kinds_measures_and_coverage_are_found_by_their_names(fresh_db, tm
     fresh_db.build()
     assert fresh_db.query("SELECT indicator_id, value FROM indicator_values") == [("klager_svart", 80.0)]
     assert fresh_db.query("SELECT kind, covered_to FROM source_coverage") == [("klager", dt.date(2025, 4, 30))]
+
+
+PATIENT_SURVEY = """
+kind = "pasientundersøkelse"
+label = "Pasientundersøkelse"
+raw_table = "raw_patient_survey"
+relation = "patient_survey"
+scope = ["year"]
+key = ["year", "unit_id", "question"]
+order = 50
+
+[anonymity]
+survey = true
+n = "respondents"
+unit = "unit_id"
+period = "year"
+value = "mean"
+
+[feeds]
+scale_default = 5
+
+[[columns]]
+name = "år"
+field = "year"
+type = "year"
+required = true
+
+[[columns]]
+name = "enhet_id"
+field = "unit_id"
+type = "code"
+
+[[columns]]
+name = "spørsmål"
+field = "question"
+type = "text"
+required = true
+
+[[columns]]
+name = "snitt"
+field = "mean"
+type = "number"
+
+[[columns]]
+name = "antall svar"
+field = "respondents"
+type = "integer"
+"""
+
+
+def test_a_new_survey_kind_is_held_back_at_build_from_its_spec_alone(monkeypatch):
+    """A survey kind's cells under the anonymity rule come from its spec's [anonymity] (the key without the
+    unit and the period, its `period` and `value`): 16_anonymity.sql lists no kind, so a new survey needs
+    no SQL of its own for the warehouse to hold its small units back, and those that would reveal them."""
+    from etl.spec import parse_spec, stored_specs
+    from etl.store import warehouse
+    from tests.helpers import FreshWarehouse
+
+    specs = {**stored_specs(), "pasientundersøkelse": parse_spec(PATIENT_SURVEY)}
+    monkeypatch.setattr(warehouse, "stored_specs", lambda: specs)
+    db = FreshWarehouse(min_n="5")
+    year = dt.date(2025, 1, 1).year
+    db.add(
+        "raw_patient_survey",
+        [{"year": year, "unit_id": None, "question": "Trygghet", "mean": 4.2, "respondents": 30},
+         {"year": year, "unit_id": "E41", "question": "Trygghet", "mean": 3.1, "respondents": 3},
+         {"year": year, "unit_id": "E42", "question": "Trygghet", "mean": 4.3, "respondents": 27},
+         {"year": year, "unit_id": "E41", "question": "Ventetid", "mean": 3.9, "respondents": 12},
+         {"year": year, "unit_id": "E42", "question": "Ventetid", "mean": 4.0, "respondents": 18}],
+    )  # fmt: skip
+    db.build()
+    held = db.query(
+        "SELECT args, unit_id, reason FROM anonymity_held WHERE source = 'pasientundersøkelse' ORDER BY unit_id"
+    )
+    # E41 has 3 answers; E42's 27 of the kommune's 30 would give E41's mean by subtraction
+    assert held == [(["Trygghet"], "E41", "for få svar"), (["Trygghet"], "E42", "skjult av personvernhensyn")]
+    db.con.close()
+
+
+def test_a_kind_under_the_anonymity_rule_must_declare_its_cells():
+    """A spec with `[anonymity] n` but no `period` (or `value`) is refused when specs are read, so no kind can
+    be under the rule at load and escape it in the warehouse."""
+    from etl.spec import parse_spec
+
+    without_period = PATIENT_SURVEY.replace('period = "year"\n', "")
+    with pytest.raises(ValueError, match="anonymity.period"):
+        parse_spec(without_period)
+    not_a_survey = PATIENT_SURVEY.replace("survey = true\n", "")
+    with pytest.raises(ValueError, match="anonymity.indicator"):
+        parse_spec(not_a_survey)
+
+
+def test_no_sql_file_names_another_kind():
+    """What is special about a kind is declared in its spec: a SQL file spells no kind's name but that of the
+    kind whose relation it is named after (the file that makes the relation, its measures and coverage)."""
+    from etl.spec import stored_specs
+    from etl.store.warehouse import SQL_DIR
+
+    specs = stored_specs().values()
+    for path in sorted(SQL_DIR.glob("*.sql")):
+        text = path.read_text(encoding="utf-8")
+        named = {s.kind for s in specs if f"'{s.kind}'" in text and not path.stem.endswith(f"_{s.relation}")}
+        assert not named, f"{path.name} names the kinds {sorted(named)}: declare what it needs in their specs"
+
+
+def test_manual_values_leave_out_what_the_build_holds_back_again():
+    """A manual unit figure stored when the minimum was lower is held back at the next build, and so is the
+    neighbour whose figure would give it away: neither is in `manual_values`, the clean relation."""
+    from tests.helpers import FreshWarehouse
+
+    db = FreshWarehouse(min_n="10")
+    db.add("raw_indicators", [{**catalogue_row(0, "trygghet", "indikatorverdier", ""), "level": "begge"}])
+    db.add(
+        "raw_manual_values",
+        [{"indicator_id": "trygghet", "unit_id": unit, "period": dt.date(2024, 1, 1), "period_type": "year",
+          "value": value, "n": n}
+         for unit, value, n in ((None, 4.0, 60), ("E21", 3.0, 6), ("E22", 4.1, 24), ("E31", 4.2, 30))],
+    )  # fmt: skip
+    db.build()
+    assert db.query("SELECT unit_id, reason FROM anonymity_held ORDER BY unit_id") == [
+        ("E21", "for få svar"),
+        ("E22", "skjult av personvernhensyn"),
+    ]
+    assert db.query("SELECT unit_id FROM manual_values ORDER BY unit_id NULLS FIRST") == [(None,), ("E31",)]
+    db.con.close()

@@ -12,6 +12,7 @@ import pandas as pd
 from etl.checks.context import Context
 from etl.errors import Problem
 from etl.read.table import Table
+from etl.spec import Spec
 
 # What the warehouse keeps of a held-back cell (`held_back`): that it was held back and why, never a value
 # or an n below the minimum. A marker row is stored in the cell's place with every result blanked: its n
@@ -51,10 +52,17 @@ def hold_back(frame: pd.DataFrame, ctx: Context, table: Table) -> tuple[pd.DataF
     if survey:
         minimum = pd.Series(ctx.min_n_for_source(spec.kind), index=frame.index)
     else:
-        minimum = frame["indicator_id"].map(ctx.min_n)
+        minimum = frame[_indicator_field(spec)].map(ctx.min_n)
     held = _held(frame, groups, n_col, unit_col, minimum)
     notes += [_note(_row_at(frame, i), spec, n_col, unit_col, int(minimum[i]), *why) for i, why in held.items()]
     return _markers(frame, spec, held, groups, n_col, unit_col), notes, problems
+
+
+def _indicator_field(spec: Spec) -> str:
+    """The field naming the catalogue indicator whose minimum applies to a row of a kind that is not a survey."""
+    if spec.anonymity_indicator is None:
+        raise ValueError(f"{spec.kind}: a kind that is not a survey names its indicator in anonymity.indicator")
+    return spec.anonymity_indicator
 
 
 def _row_at(frame: pd.DataFrame, label: int) -> pd.Series:
@@ -68,7 +76,7 @@ def _missing_n(frame: pd.DataFrame, ctx: Context, table: Table, n_col: str, unit
     if survey:  # a survey file: the strictest minimum of the indicators the kind feeds
         explicit = pd.Series(True, index=frame.index)
     else:
-        explicit = frame["indicator_id"].map(lambda i: ctx.indicators.get(i or "") is not None)
+        explicit = frame[_indicator_field(table.spec)].map(lambda i: ctx.indicators.get(i or "") is not None)
     missing_n = frame[unit_col].notna() & explicit & frame[n_col].isna()
     n_name = table.spec.column(n_col).name
     return [
@@ -212,3 +220,44 @@ def _markers(frame: pd.DataFrame, spec, held: dict, groups: list[str], n_col: st
 
 def _describe(row: pd.Series, fields: tuple[str, ...]) -> str:
     return " ".join(str(row[f]) for f in fields if f in row and not pd.isna(row[f]))
+
+
+def cells_sql(spec: Spec) -> str | None:
+    """The warehouse's anonymity cells of one kind, as the query of a view (etl/sql/16_anonymity.sql gathers
+    every kind's), declared by its spec's `[anonymity]`: None for a kind without `period` and `value` there.
+
+    One row per stored row in force (the newest file of each `scope`): `source` (the kind), `args` (the key
+    without the unit and the period, as text: the parameters of the measure the cell feeds, such as
+    [service, dimension]), `period`, `period_type`, `unit_id` (blank: the kommune), `n`, `marker` (the row is a
+    held-back cell's marker: its value is blank), `scale`, `min_n` (the indicator's for a kind that is not a
+    survey; blank for a survey, whose minimum 16_anonymity.sql works out) and `survey`."""
+    period, value, n = spec.anonymity_period, spec.anonymity_value, spec.anonymity_n
+    if period is None or value is None or n is None:
+        return None
+    unit = spec.anonymity_unit or "unit_id"
+    skip = {unit, *spec.unit_fields, period}
+    args = ", ".join(f'r."{k}"::VARCHAR' for k in spec.key if spec.column(k).store and k not in skip)
+    if spec.column(period).type == "year":
+        when = f"make_date(r.\"{period}\", 1, 1) AS period, 'year' AS period_type"
+    elif spec.column(period).type == "period":
+        when = f'r."{period}" AS period, r."{period}_type" AS period_type'
+    else:
+        raise ValueError(f"{spec.kind}: anonymity.period must name a year or period column, not {period!r}")
+    scale = "NULL"
+    if spec.feeds_scale or spec.feeds_scale_default is not None:
+        parts = [f'r."{spec.feeds_scale}"' if spec.feeds_scale else None, _number(spec.feeds_scale_default)]
+        scale = f"coalesce({', '.join(p for p in parts if p)})"
+    minimum, join = "NULL::INTEGER", ""
+    if not spec.anonymity_survey:
+        minimum, join = "i.min_n", f'JOIN indicators i ON i.indicator_id = r."{_indicator_field(spec)}"'
+    scope = ", ".join(f'"{f}"' for f in spec.scope)
+    return (
+        f'SELECT \'{spec.kind}\' AS source, [{args}] AS args, {when}, r."{unit}" AS unit_id, r."{n}" AS n, '
+        f'r."{value}" IS NULL AS marker, {scale}::DOUBLE AS scale, {minimum} AS min_n, '
+        f"{spec.anonymity_survey} AS survey "
+        f"FROM (SELECT * FROM {spec.raw_table} QUALIFY _seq = max(_seq) OVER (PARTITION BY {scope})) r {join}"
+    )
+
+
+def _number(value: float | None) -> str | None:
+    return None if value is None else repr(float(value))

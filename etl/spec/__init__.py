@@ -81,6 +81,13 @@ class Spec:
     # a survey under the anonymity rule: its minimum is the strictest of the catalogue indicators whose
     # kilde is this kind (an indikatorverdier row takes its own indicator's)
     anonymity_survey: bool = False
+    # the warehouse's anonymity cells (etl/sql/16_anonymity.sql gathers them): the field holding a row's period,
+    # the field left blank in a held-back row's marker, and, for a kind that is not a survey, the field naming
+    # the catalogue indicator whose minimum applies. A cell is the key without the unit and the period.
+    anonymity_period: str | None = None
+    anonymity_value: str | None = None
+    anonymity_indicator: str | None = None
+    anonymity_total: str | None = None  # the args of a measure over all of a unit's cells, held back with any
     unit_columns: tuple[str, ...] = ()  # Norwegian names of the columns that can say which unit a row is for
     unit_required: bool = False  # every row must name a unit (True), or a blank unit means the kommune
     feeds_ref: str | None = None  # the catalogue kilde_ref a row feeds, as a template over fields
@@ -172,6 +179,10 @@ def parse_spec(text: str) -> Spec:
         anonymity_unit=anonymity.get("unit"),
         anonymity_describe=tuple(anonymity.get("describe", ("indicator_id",))),
         anonymity_survey=anonymity.get("survey", False),
+        anonymity_period=anonymity.get("period"),
+        anonymity_value=anonymity.get("value"),
+        anonymity_indicator=anonymity.get("indicator"),
+        anonymity_total=anonymity.get("total"),
         unit_columns=tuple(unit.get("columns", ())),
         unit_required=unit.get("required", False),
         feeds_ref=feeds.get("source_ref"),
@@ -189,7 +200,22 @@ def parse_spec(text: str) -> Spec:
         forecast_notes=d.get("forecast_notes", False),
     )
     _check_duplicates(spec)
+    _check_anonymity(spec)
     return spec
+
+
+def _check_anonymity(spec: Spec) -> None:
+    """A kind under the anonymity rule (`[anonymity] n`) declares its warehouse cells too: without them the
+    warehouse would not apply the rule again to what it stores (etl/sql/16_anonymity.sql)."""
+    if spec.anonymity_n is None:
+        return
+    fields = {c.field for c in spec.columns}
+    named = {"period": spec.anonymity_period, "value": spec.anonymity_value}
+    if not spec.anonymity_survey:
+        named["indicator"] = spec.anonymity_indicator
+    for key, field in named.items():
+        if field not in fields:
+            raise ValueError(f"{spec.kind}: anonymity.{key} must name one of the kind's fields, not {field!r}")
 
 
 def _check_duplicates(spec: Spec) -> None:

@@ -1,7 +1,7 @@
 -- Anonymity (domain §3): a unit's survey result with fewer answers than the minimum never reaches a
 -- reader, neither directly nor by subtraction from the kommune figure.
 --
--- The loader already held such cells back (etl/checks/context.py): it stored a marker in their place, with no
+-- The loader already held such cells back (etl/checks/anonymity.py): it stored a marker in their place, with no
 -- value (a blank mean or value), and held back with them the smallest other units of the group until
 -- the answers no shown unit accounts for were at least the minimum (their markers keep their own n,
 -- which is at least the minimum; a cell with too few answers keeps no n). This view applies the same
@@ -19,11 +19,14 @@
 --
 -- A cell is named by its source and `args`, the parameters of the measure it feeds: [service, dimension]
 -- for the user survey (measure user_survey, 23_user_survey.sql), [factor] for 10-FAKTOR (employee_survey,
--- 24_employee_survey.sql), [indicator_id] for `indikatorverdier`.
+-- 24_employee_survey.sql), [indicator_id] for `indikatorverdier`. No kind is listed here: each kind's spec
+-- declares its cells in `[anonymity]` (`period`, `value`, and `indicator` for one that is not a survey), and
+-- the build makes them the view `anonymity_cells_<relation>` that the gather line below collects.
 --
 -- `anonymity_held` holds only which cells are held back and why (`for få svar`, or `skjult av
 -- personvernhensyn` for a cell held back to shield another): never a value, never an n.
 
+-- gather anonymity_cells from anonymity_cells_*
 CREATE VIEW anonymity_held AS
 WITH default_min AS (
     SELECT value::INTEGER AS n FROM meta WHERE key = 'min_n'
@@ -35,23 +38,10 @@ source_min AS (  -- a survey's minimum is the strictest of the catalogue indicat
     WHERE k.survey
     GROUP BY k.kind
 ),
-cells AS (
-    SELECT 'brukerundersøkelse' AS source, [service, dimension] AS args,
-           make_date(year, 1, 1) AS period, 'year' AS period_type, unit_id, respondents AS n,
-           mean IS NULL AS marker, coalesce(scale_max, 6) AS scale,
-           (SELECT min_n FROM source_min WHERE source = 'brukerundersøkelse') AS min_n
-    FROM raw_user_survey
-    QUALIFY _seq = max(_seq) OVER (PARTITION BY year, service)
-    UNION ALL
-    SELECT 'medarbeiderundersøkelse', [factor], make_date(year, 1, 1), 'year', unit_id,
-           respondents, mean IS NULL, 5, (SELECT min_n FROM source_min WHERE source = 'medarbeiderundersøkelse')
-    FROM raw_employee_survey
-    QUALIFY _seq = max(_seq) OVER (PARTITION BY year)
-    UNION ALL
-    SELECT 'indikatorverdier', [m.indicator_id], m.period, m.period_type, m.unit_id, m.n, m.value IS NULL, NULL,
-           i.min_n
-    FROM (SELECT * FROM raw_manual_values QUALIFY _seq = max(_seq) OVER (PARTITION BY indicator_id, unit_id, period)) m
-    JOIN indicators i USING (indicator_id)
+cells AS (  -- every kind's cells, declared by its spec's [anonymity] (etl/checks/anonymity.py cells_sql)
+    SELECT c.* REPLACE (CASE WHEN c.survey THEN m.min_n ELSE c.min_n END AS min_n)
+    FROM anonymity_cells c
+    LEFT JOIN source_min m ON m.source = c.source
 ),
 flagged AS (
     SELECT *,
@@ -60,7 +50,7 @@ flagged AS (
     FROM cells
 ),
 groups AS (
-    SELECT source, args, period, period_type, any_value(min_n) AS min_n,
+    SELECT source, args, period, period_type, any_value(min_n) AS min_n, bool_and(survey) AS survey,
            bool_or(too_few) AS has_too_few,
            bool_or(unit_id IS NULL) AS has_kommune_row,  -- a kommune row, or the marker of one held back
            bool_or(unit_id IS NOT NULL) AS has_units,
@@ -76,7 +66,7 @@ figure AS (  -- the kommune figure's n: its row's, or (no row) the units' sum, a
            CASE WHEN kommune_n IS NOT NULL THEN kommune_n
                 WHEN NOT has_kommune_row THEN units_n END AS figure_n,
            -- a survey group without a kommune row gets its kommune figure from the units (one scale only)
-           NOT has_kommune_row AND source <> 'indikatorverdier' AND scales = 1 AS computed_kommune
+           NOT has_kommune_row AND survey AND scales = 1 AS computed_kommune
     FROM groups
 ),
 shielding AS (  -- shown units of a group with a unit held back, smallest first

@@ -33,12 +33,8 @@ manual AS (
            'registrert ' || strftime(l.loaded_at, '%d.%m.%Y') AS vintage,
            m.comment,
            2 AS priority
-    FROM manual_values m
+    FROM manual_values m  -- without the cells anonymity_held holds back (27_manual_values.sql)
     LEFT JOIN loaded l ON l.sha256 = m._sha
-    WHERE NOT EXISTS (
-        SELECT 1 FROM anonymity_held h
-        WHERE h.source = 'indikatorverdier' AND h.args = [m.indicator_id] AND h.period = m.period
-          AND h.period_type = m.period_type AND h.unit_id IS NOT DISTINCT FROM m.unit_id)
 ),
 measures AS (
     -- one line per source of measures; keep the column list of the header comment
@@ -151,29 +147,32 @@ WHERE NOT too_few
 -- cell's: its indicator id; a figure held back here: its kilde_ref, or the manual file's), `args` the parameters of
 -- the survey measure a cell of `anonymity_held` feeds ([service, dimension], [factor]: 16_anonymity.sql),
 -- so a held-back cell no catalogue indicator reads still says which service and dimension it is.
--- A unit's 10-FAKTOR total (args [all], kilde_ref employee_survey:all) is held back with any of its ten
--- factors.
+-- A unit's 10-FAKTOR total (args [all], kilde_ref employee_survey:all; its spec's `[anonymity] total`) is
+-- held back with any of its ten factors.
 CREATE TABLE held_back AS
 WITH kommune AS (
     SELECT kommune_code() AS code
 ),
-cells AS (
-    SELECT source, args, period, period_type, unit_id, reason FROM anonymity_held
-    UNION ALL
-    SELECT 'medarbeiderundersøkelse', ['all'], period, period_type, unit_id,
-           CASE WHEN bool_or(reason = 'for få svar') THEN 'for få svar' ELSE 'skjult av personvernhensyn' END
-    FROM anonymity_held WHERE source = 'medarbeiderundersøkelse'
-    GROUP BY period, period_type, unit_id
+cells AS (  -- with its kind's spec: a survey's, or one whose cells name their indicator (args [indicator_id])
+    SELECT h.source, h.args, h.period, h.period_type, h.unit_id, h.reason, k.survey
+    FROM anonymity_held h JOIN kinds k ON k.kind = h.source
+    UNION ALL  -- a measure over all of a unit's cells in a period (spec `[anonymity] total`) is held back with any
+    SELECT h.source, [k.anonymity_total], h.period, h.period_type, h.unit_id,
+           CASE WHEN bool_or(h.reason = 'for få svar') THEN 'for få svar' ELSE 'skjult av personvernhensyn' END,
+           any_value(k.survey)
+    FROM anonymity_held h JOIN kinds k ON k.kind = h.source
+    WHERE k.anonymity_total IS NOT NULL
+    GROUP BY h.source, k.anonymity_total, h.period, h.period_type, h.unit_id
 ),
 mapped AS (
     SELECT i.indicator_id, c.source,
-           CASE WHEN c.source = 'indikatorverdier' THEN c.args[1] ELSE i.source_ref END AS source_ref,
-           CASE WHEN c.source <> 'indikatorverdier' THEN c.args END AS args,
+           CASE WHEN NOT c.survey THEN c.args[1] ELSE i.source_ref END AS source_ref,
+           CASE WHEN c.survey THEN c.args END AS args,
            CASE WHEN c.unit_id IS NULL THEN 'kommune' ELSE 'enhet' END AS scope,
            coalesce(c.unit_id, (SELECT code FROM kommune)) AS scope_code, c.period, c.period_type, c.reason
     FROM cells c
     LEFT JOIN indicators i
-      ON CASE WHEN c.source = 'indikatorverdier' THEN i.indicator_id = c.args[1]
+      ON CASE WHEN NOT c.survey THEN i.indicator_id = c.args[1]
               ELSE i.source = c.source AND i.ref_args = list_transform(c.args, lambda a: lower(a)) END
     UNION ALL
     SELECT v.indicator_id, i.source, v.held_ref, NULL, v.scope, v.scope_code, v.period, v.period_type, 'for få svar'

@@ -29,6 +29,7 @@ import duckdb
 import pandas as pd
 
 from etl import __version__
+from etl.checks.anonymity import cells_sql
 from etl.errors import BmsError
 from etl.spec import SPEC_DIR, Spec, stored_specs
 
@@ -237,6 +238,7 @@ def _build_file(
         if copied:
             kept = _reusable(con, new, meta)
             _drop_derived(con, kept)
+            write_kinds(con)
             con.execute("DELETE FROM meta")
         else:
             create_store(con)
@@ -302,7 +304,7 @@ def _reusable(con: duckdb.DuckDBPyConnection, new: list[NewRows], meta: dict[str
 
 def _drop_derived(con: duckdb.DuckDBPyConnection, kept: set[str]) -> None:
     """Drop every relation and macro `sql/*.sql` made in the copied version but the raw store and `kept`."""
-    store = {s.raw_table for s in stored_specs().values()} | {"load_log", "meta", "kinds"} | kept
+    store = {s.raw_table for s in stored_specs().values()} | {"load_log", "meta"} | kept
     where = "WHERE database_name = current_database() AND schema_name = 'main' AND NOT internal"
     for (name,) in con.execute(f"SELECT view_name FROM duckdb_views() {where}").fetchall():
         con.execute(f'DROP VIEW "{name}"')
@@ -324,14 +326,23 @@ def create_store(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"CREATE TABLE {spec.raw_table} ({cols})")
     con.execute(f"CREATE TABLE load_log ({', '.join(f'{n} {t}' for n, t in LOAD_LOG_COLUMNS)})")
     con.execute("CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
-    # what the SQL needs to know of each kind, from its spec (e.g. which kinds are surveys under the
-    # anonymity rule), so that no SQL file lists kinds by hand
+    write_kinds(con)
+
+
+def write_kinds(con: duckdb.DuckDBPyConnection) -> None:
+    """What the SQL needs to know of each kind, from its spec (which kinds are surveys under the anonymity
+    rule, what the catalogue calls their figures …), so that no SQL file lists kinds by hand. Written anew
+    at every build, a copied version's included: it follows the specs of this code."""
     con.execute(
-        "CREATE TABLE kinds (kind VARCHAR PRIMARY KEY, raw_table VARCHAR, survey BOOLEAN, catalogue_source VARCHAR)"
+        "CREATE TABLE kinds (kind VARCHAR PRIMARY KEY, raw_table VARCHAR, survey BOOLEAN, catalogue_source VARCHAR, "
+        "anonymity_total VARCHAR)"
     )
     con.executemany(
-        "INSERT INTO kinds VALUES (?, ?, ?, ?)",
-        [(s.kind, s.raw_table, s.anonymity_survey, s.catalogue_source) for s in stored_specs().values()],
+        "INSERT INTO kinds VALUES (?, ?, ?, ?, ?)",
+        [
+            (s.kind, s.raw_table, s.anonymity_survey, s.catalogue_source, s.anonymity_total)
+            for s in stored_specs().values()
+        ],
     )
 
 
@@ -404,6 +415,7 @@ def _insert(con: duckdb.DuckDBPyConnection, rows: NewRows, seq: int) -> None:
 
 # `-- gather <view> from <prefix>*` in a SQL file: before the file runs, <view> is made the union (by column
 # name) of every relation whose name starts with <prefix>, so a new kind's SQL file is found by its names alone.
+# The views a kind's spec declares (`declared_views`) are made then too, once the relations they read exist.
 GATHER = re.compile(r"^-- gather (\w+) from (\w+)\*$", re.MULTILINE)
 
 
@@ -422,7 +434,11 @@ def run_sql(con: duckdb.DuckDBPyConnection, skip: set[str] | frozenset[str] = fr
 
 
 def _gather(con: duckdb.DuckDBPyConnection, view: str, prefix: str) -> None:
-    """`view`: every relation named `<prefix>…` the files before made, one under the other by column name."""
+    """`view`: every relation named `<prefix>…` the files before made or a spec declares, one under the other
+    by column name."""
+    for name, query in declared_views().items():
+        if name.startswith(prefix):
+            con.execute(f"CREATE OR REPLACE VIEW {name} AS {query}")
     names = [
         n
         for (n,) in con.execute(
@@ -435,6 +451,12 @@ def _gather(con: duckdb.DuckDBPyConnection, view: str, prefix: str) -> None:
         raise BmsError(f"Fant ingen relasjoner som heter {prefix}… å samle i {view}: installasjonen er ufullstendig.")
     union = " UNION ALL BY NAME ".join(f'SELECT * FROM "{n}"' for n in names)
     con.execute(f"CREATE OR REPLACE VIEW {view} AS {union}")
+
+
+def declared_views() -> dict[str, str]:
+    """The views the kinds' specs declare rather than a SQL file: each kind's anonymity cells
+    (`anonymity_cells_<relation>`, from `[anonymity]`)."""
+    return {f"anonymity_cells_{s.relation}": q for s in stored_specs().values() if (q := cells_sql(s)) is not None}
 
 
 def _publish(final: Path, current: Path) -> None:
