@@ -54,7 +54,7 @@ def machine() -> str:
 
 def report_s(folder: Path) -> float | None:
     """One tjenesterapport through `bms report`, once that command exists."""
-    from etl.cli import COMMANDS
+    from dashboard.cli import COMMANDS
 
     if "report" not in COMMANDS:
         return None

@@ -30,7 +30,7 @@ def bms(args: list[str], env: dict[str, str] | None = None) -> tuple[float, floa
     """Run `bms ARGS` in a child process: wall seconds, its peak resident memory (MB) and exit code."""
     start = time.perf_counter()
     child = subprocess.Popen(
-        [sys.executable, "-m", "etl.cli", *args],
+        [sys.executable, "-m", "dashboard.cli", *args],
         cwd=ROOT,
         env={**os.environ, **(env or {})},
         stdout=subprocess.DEVNULL,

@@ -19,10 +19,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from dashboard.cli import main as bms  # noqa: E402
 from dashboard.reports import ReportRequest, build_model, open_reader, write  # noqa: E402
 from dashboard.reports.charts import browser, render  # noqa: E402
 from dashboard.reports.queries import Reader  # noqa: E402
-from etl.cli import main as bms  # noqa: E402
 
 GOAL_SECONDS = 5.0
 

@@ -47,7 +47,8 @@ def start(folder: Path, log: Path, timeout: float = 300) -> Server:
     port = free_port()
     out = log.open("w")
     process = subprocess.Popen(
-        [sys.executable, "-m", "etl.cli", "serve", "--data-dir", str(folder), "--port", str(port), "--workers", "2"],
+        [sys.executable, "-m", "dashboard.cli", "serve", "--data-dir", str(folder)]
+        + ["--port", str(port), "--workers", "2"],
         cwd=ROOT,
         stdout=out,
         stderr=subprocess.STDOUT,

@@ -1,15 +1,9 @@
-"""The `bms` command: thin subcommands over the ETL modules. Errors print as one Norwegian line.
+"""The ETL's subcommands of `bms`: init, load, demo, rebuild, status and fetch, thin over the ETL modules.
 
-Examples:
-    bms init                      # create ./data with inbox/, archive/, rejected/, catalogue, settings
-    bms load                      # load everything in data/inbox/
-    bms load ~/Nedlastinger/sykefravær.xlsx
-    bms load --erstatt-hele brukerundersøkelse.xlsx   # la fila erstatte hele året/tjenesten, også enheter den mangler
-    bms demo && bms serve         # the demo installation on http://127.0.0.1:8050
-    bms status --data-dir /srv/bms
-    bms fetch kostra              # KOSTRA for Heim, its KOSTRA group, the peers, EKA50 and EAKUO, then load
-    bms fetch klass               # only Klass: kommuner, fylker, KOSTRA groups, changed kommune numbers
-    bms report tjenesterapport --year 2025 --area oppvekst --format pdf --output oppvekst.pdf
+The `bms` console script is `dashboard.cli`, which adds the dashboard's commands (serve, report, users, backup)
+and the demo accounts to this table: the ETL never imports the dashboard (data flows one way). Here is what a
+composing CLI needs: `COMMANDS`, `parser(commands)` and `run(args, commands)` (errors print as one Norwegian line).
+`python -m etl.cli` runs the ETL commands alone.
 """
 
 from __future__ import annotations
@@ -18,12 +12,11 @@ import argparse
 import csv
 import os
 import shutil
-import signal
-import socket
-import subprocess
 import sys
 import time
 import traceback
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 from etl.errors import BmsError, environment_message
@@ -37,7 +30,8 @@ from etl.store.status import loaded_by_origin, peer_notes, status_text
 DEMO_DIR = BUNDLED_DATA / "demo"
 
 
-def _say(message: str) -> None:
+def say(message: str) -> None:
+    """A progress or error line on stderr (stdout holds what a command reports)."""
     print(message, file=sys.stderr, flush=True)
 
 
@@ -99,7 +93,7 @@ def cmd_load(settings: Settings, args: argparse.Namespace) -> int:
     init_data_dir(settings)
     whole = [Path(p) for p in args.replace_whole]
     paths = list(dict.fromkeys([Path(p) for p in args.paths] + whole))
-    summary = load(settings, paths or None, progress=_say, replace_whole=whole)
+    summary = load(settings, paths or None, progress=say, replace_whole=whole)
     print_summary(summary, settings)
     return 1 if summary.rejected else 0
 
@@ -123,34 +117,9 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     """Build a warehouse from the bundled demo data (labelled as demo data everywhere it shows)."""
     init_data_dir(settings)
     _refuse_demo_over_real_data(settings)
-    summary = load(settings, demo_files(), origin="demo", progress=_say)
+    summary = load(settings, demo_files(), origin="demo", progress=say)
     print_summary(summary, settings)
-    if not summary.rejected:
-        _demo_accounts(settings)
     return 1 if summary.rejected else 0
-
-
-def _demo_accounts(settings: Settings) -> None:
-    """Log-in accounts for every demo role and unit (dashboard.admin)."""
-    from dashboard.admin import demo_accounts
-    from etl.store.warehouse import WarehouseReader
-
-    units = WarehouseReader(settings.current).df("SELECT unit_id, service_area FROM units ORDER BY unit_id")
-    demo_accounts(settings, list(zip(units["unit_id"], units["service_area"], strict=True)))
-
-
-def cmd_users(settings: Settings, args: argparse.Namespace) -> int:
-    """Manage the dashboard's accounts and roles (add, list, disable, enable, set-password, set-role)."""
-    from dashboard.admin import cmd_users as run
-
-    return run(settings, args)
-
-
-def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
-    """A consistent copy of the application store (accounts, vurderinger, tiltak, audit), also while serving."""
-    from dashboard.admin import cmd_backup as run
-
-    return run(settings, args)
 
 
 def _refuse_demo_over_real_data(settings: Settings) -> None:
@@ -166,7 +135,7 @@ def cmd_rebuild(settings: Settings, args: argparse.Namespace) -> int:
     """Rebuild the warehouse from archive/ (the source of truth) in load order, and publish it."""
     from etl.rebuild import rebuild
 
-    number, summaries = rebuild(settings, progress=_say)
+    number, summaries = rebuild(settings, progress=say)
     refused = [r for s in summaries for r in s.results if r.status == "rejected"]
     for r in refused:
         print(f"  AVVIST   {r.name}: {r.message}")
@@ -180,67 +149,12 @@ def cmd_status(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
-    """Serve the dashboard with gunicorn and load files that land in the inbox while it runs.
-
-    The dashboard serves the published warehouse read-only: a data folder that cannot be written, an inbox
-    that cannot be loaded or a failing load is reported here and never stops the server."""
-    _check_port_free(settings.host, settings.port)
-    _guarded(lambda: init_data_dir(settings))
-    # The rebuild an upgrade or a settings change calls for; inbox files wait until the watcher sees them stable.
-    _guarded(lambda: print_summary(load(settings, [], progress=_say), settings))
-    env = {
-        **os.environ,
-        "BMS_DATA_DIR": str(settings.data_dir),
-        "BMS_HEADER_TIMEOUT_SECONDS": str(settings.header_timeout_seconds),
-        "BMS_MAX_REQUEST_MB": str(settings.max_request_mb),
-        "BMS_MAX_UPLOAD_MB": str(settings.max_upload_mb),
-    }
-    from dashboard.serving import gunicorn_command  # gunicorn is imported only to serve
-
-    server = subprocess.Popen(gunicorn_command(settings), env=env)
-    _say(f"Dashbordet kjører på http://{settings.host}:{settings.port}  (Ctrl+C for å stoppe)")
-    _say(f"Følger med på {settings.inbox} for nye filer.")
-    signal.signal(signal.SIGTERM, _interrupt)
-    try:
-        watch_inbox(settings, lambda: server.poll() is None and not _stopping)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        _stop(server)
-    if server.returncode not in (0, -15, None):
-        _say("Feil: Webserveren stoppet uventet (se meldingene over). Start dashbordet på nytt med «bms serve».")
-        return 1
-    return 0
+stopping: list[bool] = []  # set by SIGTERM: a failure after it (DuckDB's "Query interrupted") is the stop
 
 
-def _stop(server: subprocess.Popen) -> None:
-    server.terminate()
-    try:
-        server.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        server.kill()
-        server.wait()
-
-
-def _check_port_free(host: str, port: int) -> None:
-    with socket.socket() as s:
-        # As gunicorn binds: connections of a server that just stopped (TIME_WAIT) do not hold the port.
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            s.bind((host, port))
-        except OSError:
-            raise BmsError(
-                f"Porten {port} på {host} er allerede i bruk (kjører dashbordet alt?). "
-                "Velg en annen med --port, for eksempel: bms serve --port 8051"
-            ) from None
-
-
-_stopping: list[bool] = []  # set by SIGTERM: a failure after it (DuckDB's "Query interrupted") is the stop
-
-
-def _interrupt(*_: object) -> None:
-    _stopping.append(True)
+def interrupt(*_: object) -> None:
+    """The SIGTERM handler of a command that watches the inbox: stop it as Ctrl+C would."""
+    stopping.append(True)
     raise KeyboardInterrupt
 
 
@@ -260,7 +174,7 @@ def describe(exc: BaseException) -> str:
     )
 
 
-def _guarded(step) -> bool:
+def guarded(step) -> bool:
     """Run one step of the server's housekeeping; report a failure as one Norwegian line and carry on."""
     try:
         step()
@@ -268,9 +182,9 @@ def _guarded(step) -> bool:
     except KeyboardInterrupt:
         raise
     except Exception as e:
-        if _stopping:
+        if stopping:
             raise KeyboardInterrupt from e
-        _say(f"Feil: {describe(e)}")
+        say(f"Feil: {describe(e)}")
         return False
 
 
@@ -297,7 +211,7 @@ def watch_inbox(settings: Settings, keep_going) -> None:
             files = _signatures(settings)
         except OSError as e:
             files = {}
-            _say(f"Feil: {describe(e)}")
+            say(f"Feil: {describe(e)}")
         if time.monotonic() >= retry_at:
             failed = {}
         ready = [p for p, sig in files.items() if seen.get(p) == sig and failed.get(p) != sig]
@@ -315,7 +229,7 @@ def _load_and_say(settings: Settings, paths: list[Path]) -> bool:
     """Load `paths` and print what happened; False (reported) when the load failed."""
     if not paths:
         return True
-    return _guarded(lambda: print_summary(load(settings, paths, progress=_say), settings))
+    return guarded(lambda: print_summary(load(settings, paths, progress=say), settings))
 
 
 def cmd_fetch(settings: Settings, args: argparse.Namespace) -> int:
@@ -323,21 +237,21 @@ def cmd_fetch(settings: Settings, args: argparse.Namespace) -> int:
 
     Example: bms fetch kostra --base-url http://speil.example:8080"""
     init_data_dir(settings)
-    client = make_client(settings, progress=_say)
+    client = make_client(settings, progress=say)
     try:
         if args.source == "klass":
-            report = fetch_klass(settings, client, klass_years(settings), _say, args.refresh)
+            report = fetch_klass(settings, client, klass_years(settings), say, args.refresh)
         elif args.query:
-            report = fetch_query(settings, client, Path(args.query), _say)
+            report = fetch_query(settings, client, Path(args.query), say)
         else:
             report = fetch_kostra(
-                settings, client, _say, args.refresh, lambda: print_summary(load(settings, [], progress=_say))
+                settings, client, say, args.refresh, lambda: print_summary(load(settings, [], progress=say))
             )
     except KeyboardInterrupt:
-        _say(f"Avbrutt. Det som er hentet, ligger i {settings.kostra_dir} og hentes ikke på nytt neste gang.")
+        say(f"Avbrutt. Det som er hentet, ligger i {settings.kostra_dir} og hentes ikke på nytt neste gang.")
         return 130
     _print_fetch(report, settings)
-    summary = load(settings, [], progress=_say)
+    summary = load(settings, [], progress=say)
     print_summary(summary, settings)
     return 1 if summary.rejected or report.problems else 0
 
@@ -348,124 +262,99 @@ def _print_fetch(report: FetchReport, settings: Settings) -> None:
         print(f"  merk: {note}")
 
 
-def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
-    """Write a report as .docx, .pdf or .xlsx from the published warehouse.
+@dataclass(frozen=True)
+class Command:
+    """One subcommand of `bms`: what runs it, its line in `bms --help`, and the arguments it takes besides
+    --data-dir (its description in `bms KOMMANDO --help` is the docstring of `run`)."""
 
-    Example: bms report tjenesterapport --year 2025 --area oppvekst --format docx --output oppvekst.docx"""
-    # Imported here: the ETL never imports the dashboard at module level (data flows one way).
-    from dashboard.reports import ReportRequest, build_report, open_reader
-    from dashboard.reports.dialogue import open_store
-
-    fmt = args.format or (Path(args.output).suffix.lstrip(".").lower() or "docx")
-    request = ReportRequest(args.kind, args.year, fmt, args.tertial, args.area, args.unit)
-    content = build_report(open_reader(settings.current), request, store=open_store(settings.data_dir))
-    output = Path(args.output or request.file_name())
-    try:
-        output.write_bytes(content)
-    except OSError as e:
-        raise BmsError(f"Kunne ikke skrive {output}: {e.strerror}. Velg en annen mappe med --output.") from None
-    print(f"Skrev {output} ({format_number(len(content) / 1024)} kB).")
-    return 0
+    run: Callable[[Settings, argparse.Namespace], int]
+    help: str
+    arguments: Callable[[argparse.ArgumentParser], None] | None = None
 
 
-COMMANDS = {
-    "init": (cmd_init, "opprett en datamappe med innboks, arkiv, katalog og innstillinger"),
-    "load": (cmd_load, "last filene i innboksen (eller de oppgitte filene) og publiser datavarehuset"),
-    "demo": (cmd_demo, "bygg datavarehuset fra de medfølgende demodataene"),
-    "serve": (cmd_serve, "start dashbordet og last nye filer i innboksen fortløpende"),
-    "rebuild": (cmd_rebuild, "bygg datavarehuset på nytt fra arkivet (archive/), i den rekkefølgen filene ble lastet"),
-    "status": (cmd_status, "vis hva som er lastet, hvor ferskt det er, og hva som er avvist"),
-    "fetch": (cmd_fetch, "hent KOSTRA eller Klass fra SSB til data/kostra/ og last det inn"),
-    "report": (
-        cmd_report,
-        "lag tjenesterapport, arbeidsgiverrapport, tertialrapport, vedtaksrapport eller ledersamtale",
+def _load_arguments(s: argparse.ArgumentParser) -> None:
+    s.add_argument("paths", nargs="*", help="filer som skal lastes (standard: alt i innboksen)")
+    s.add_argument(
+        "--erstatt-hele",
+        dest="replace_whole",
+        nargs="+",
+        default=[],
+        metavar="FIL",
+        help="la disse undersøkelsesfilene erstatte hele året (og tjenesten), også tallene for enheter "
+        "som ikke er med i fila",
+    )
+
+
+def _fetch_arguments(s: argparse.ArgumentParser) -> None:
+    s.add_argument("source", choices=("kostra", "klass"), help="kostra (med Klass) eller bare klass")
+    s.add_argument(
+        "--base-url",
+        dest="ssb_base_url",
+        metavar="URL",
+        help="SSB eller et speil/testserver (standard https://data.ssb.no)",
+    )
+    s.add_argument("--api", dest="ssb_api", choices=("v2", "v0"), help="PxWebApi-versjon (standard v2)")
+    s.add_argument("--refresh", action="store_true", help="hent på nytt selv om svaret finnes i data/kostra/")
+    s.add_argument("--query", metavar="FIL", help="kjør en lagret v0-spørring fra statistikkbanken (JSON)")
+
+
+# The ETL's commands; dashboard.cli composes `bms` from them and the dashboard's own.
+COMMANDS: dict[str, Command] = {
+    "init": Command(cmd_init, "opprett en datamappe med innboks, arkiv, katalog og innstillinger"),
+    "load": Command(
+        cmd_load, "last filene i innboksen (eller de oppgitte filene) og publiser datavarehuset", _load_arguments
     ),
-    "users": (cmd_users, "administrer brukerkontoer og roller for dashbordet"),
-    "backup": (cmd_backup, "ta en sikker kopi av applikasjonslageret (kontoer, vurderinger, tiltak, logg)"),
+    "demo": Command(cmd_demo, "bygg datavarehuset fra de medfølgende demodataene"),
+    "rebuild": Command(
+        cmd_rebuild, "bygg datavarehuset på nytt fra arkivet (archive/), i den rekkefølgen filene ble lastet"
+    ),
+    "status": Command(cmd_status, "vis hva som er lastet, hvor ferskt det er, og hva som er avvist"),
+    "fetch": Command(cmd_fetch, "hent KOSTRA eller Klass fra SSB til data/kostra/ og last det inn", _fetch_arguments),
 }
 
 
-def parser() -> argparse.ArgumentParser:
-    """The argument parser for `bms` and its subcommands."""
+def parser(commands: Mapping[str, Command] = COMMANDS, epilog: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser for `bms` with `commands` as its subcommands (in the table's order), each taking
+    --data-dir and its own arguments; `epilog` ends `bms --help`."""
     p = argparse.ArgumentParser(
         prog="bms",
         description="Heim BMS – balansert målstyring for Heim kommune",
-        epilog=__doc__,
+        epilog=epilog,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     sub = p.add_subparsers(dest="command", required=True, metavar="KOMMANDO")
-    for name, (func, help_text) in COMMANDS.items():
-        s = sub.add_parser(name, help=help_text, description=func.__doc__)
+    for name, command in commands.items():
+        s = sub.add_parser(name, help=command.help, description=command.run.__doc__)
         s.add_argument("--data-dir", help="datamappa (standard: BMS_DATA_DIR eller ./data)")
-        if name == "load":
-            s.add_argument("paths", nargs="*", help="filer som skal lastes (standard: alt i innboksen)")
-            s.add_argument(
-                "--erstatt-hele",
-                dest="replace_whole",
-                nargs="+",
-                default=[],
-                metavar="FIL",
-                help="la disse undersøkelsesfilene erstatte hele året (og tjenesten), også tallene for enheter "
-                "som ikke er med i fila",
-            )
-        if name == "serve":
-            s.add_argument("--host", help="adressen å lytte på (standard 127.0.0.1)")
-            s.add_argument("--port", type=int, help="porten (standard 8050)")
-            s.add_argument("--workers", type=int, help="antall serverprosesser (standard 2)")
-        if name == "users":
-            from dashboard.admin import add_user_arguments
-
-            add_user_arguments(s)
-        if name == "backup":
-            s.add_argument("target", nargs="?", help="fila kopien skrives til (standard: data/backup/bms-<tid>.sqlite)")
-        if name == "fetch":
-            s.add_argument("source", choices=("kostra", "klass"), help="kostra (med Klass) eller bare klass")
-            s.add_argument(
-                "--base-url",
-                dest="ssb_base_url",
-                metavar="URL",
-                help="SSB eller et speil/testserver (standard https://data.ssb.no)",
-            )
-            s.add_argument("--api", dest="ssb_api", choices=("v2", "v0"), help="PxWebApi-versjon (standard v2)")
-            s.add_argument("--refresh", action="store_true", help="hent på nytt selv om svaret finnes i data/kostra/")
-            s.add_argument("--query", metavar="FIL", help="kjør en lagret v0-spørring fra statistikkbanken (JSON)")
-        if name == "report":
-            _report_arguments(s)
+        if command.arguments is not None:
+            command.arguments(s)
     return p
 
 
-REPORT_KINDS = ("tjenesterapport", "arbeidsgiverrapport", "tertialrapport", "vedtaksrapport", "ledersamtale")
-
-
-def _report_arguments(s: argparse.ArgumentParser) -> None:
-    s.add_argument("kind", choices=REPORT_KINDS, metavar="RAPPORT", help=", ".join(REPORT_KINDS))
-    s.add_argument("--year", type=int, required=True, help="året rapporten gjelder, for eksempel 2025")
-    s.add_argument("--tertial", type=int, choices=(1, 2, 3), help="tertialet (tertialrapporten: til og med)")
-    s.add_argument("--area", help="tjenesteområdet, for eksempel oppvekst")
-    s.add_argument("--unit", help="enheten, for eksempel E21 (ledersamtalen krever den)")
-    s.add_argument("--format", choices=("docx", "pdf", "xlsx"), help="filformat (standard: fra --output, ellers docx)")
-    s.add_argument("--output", help="fila som skrives (standard: et navn som sier hva rapporten er)")
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Entry point of the `bms` console script."""
-    args = parser().parse_args(argv)
+def run(args: argparse.Namespace, commands: Mapping[str, Command] = COMMANDS) -> int:
+    """Run the parsed command with the data folder's settings; every failure is one Norwegian line on stderr
+    and an exit code: 2 for a BmsError or a fault of the machine, 130 when interrupted, 3 for the unexpected."""
     try:
         overrides = {k: getattr(args, k, None) for k in ("host", "port", "workers", "ssb_base_url", "ssb_api")}
         settings = load_settings(args.data_dir, **overrides)
-        return COMMANDS[args.command][0](settings, args)
+        return commands[args.command].run(settings, args)
     except BmsError as e:
-        _say(f"Feil: {e}")
+        say(f"Feil: {e}")
         return 2
     except KeyboardInterrupt:
-        _say("Avbrutt.")
+        say("Avbrutt.")
         return 130
     except BrokenPipeError:  # output piped into `head`, which closed early: not an error
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     except Exception as e:  # a fault of the machine or an unexpected one: one line, the trace only when asked for
-        _say(f"Feil: {describe(e)}")
+        say(f"Feil: {describe(e)}")
         return 2 if environment_message(e) is not None else 3
+
+
+def main(argv: list[str] | None = None) -> int:
+    """The ETL's commands alone (`python -m etl.cli`); the `bms` console script is dashboard.cli.main."""
+    return run(parser().parse_args(argv))
 
 
 if __name__ == "__main__":

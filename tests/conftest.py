@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from etl.cli import main as bms
+from dashboard.cli import main as bms
 from etl.settings import Settings, load_settings
 from tests.helpers import FreshWarehouse
 

@@ -67,7 +67,7 @@ def test_the_store_survives_warehouse_rebuilds(demo_copy: Path) -> None:
         {"Ark1": [["indikator_id", "enhet_id", "periode", "verdi"], ["grunnskolepoeng", "", "2026", 41]]},
     )
     load = subprocess.run(
-        [sys.executable, "-m", "etl.cli", "load", "--data-dir", str(demo_copy)], capture_output=True, text=True
+        [sys.executable, "-m", "dashboard.cli", "load", "--data-dir", str(demo_copy)], capture_output=True, text=True
     )
     assert load.returncode == 0, load.stdout + load.stderr
     assert int(query(demo_copy, "SELECT value FROM meta WHERE key = 'version'")[0][0]) == before + 1
@@ -147,7 +147,7 @@ def test_backup_while_writes_go_on_gives_a_store_that_opens(data_dir: Path, tmp_
         for i in range(3):
             target = tmp_path / f"kopi-{i}.sqlite"
             out = subprocess.run(
-                [sys.executable, "-m", "etl.cli", "backup", str(target), "--data-dir", str(data_dir)],
+                [sys.executable, "-m", "dashboard.cli", "backup", str(target), "--data-dir", str(data_dir)],
                 capture_output=True,
                 text=True,
                 timeout=60,

@@ -256,8 +256,8 @@ def test_users_command_and_demo_accounts(data_dir: Path, monkeypatch: pytest.Mon
     import io
 
     from dashboard.admin import demo_accounts
+    from dashboard.cli import main as bms
     from dashboard.store import AppStore
-    from etl.cli import main as bms
 
     monkeypatch.setattr("sys.stdin", io.StringIO("et-langt-passord\n"))
     assert (

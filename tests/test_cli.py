@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from etl.cli import main
+from dashboard.cli import main
 from etl.settings import load_settings
 from tests.helpers import units_file, write_xlsx
 

@@ -89,7 +89,7 @@ def test_rebuilds_while_threads_query_the_app(served):
                 {"Ark1": [["indikator_id", "enhet_id", "periode", "verdi"], ["grunnskolepoeng", "", "2026", 40 + i]]},
             )
             load = subprocess.run(
-                [sys.executable, "-m", "etl.cli", "load", "--data-dir", str(data_dir)],
+                [sys.executable, "-m", "dashboard.cli", "load", "--data-dir", str(data_dir)],
                 capture_output=True,
                 text=True,
                 timeout=120,

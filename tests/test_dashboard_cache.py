@@ -12,7 +12,7 @@ import pytest
 
 from dashboard import data
 from dashboard.app import create_app
-from etl.cli import main as bms
+from dashboard.cli import main as bms
 from etl.settings import load_settings
 from etl.store.warehouse import WarehouseReader
 from tests.dash_calls import call

@@ -7,7 +7,8 @@ import csv
 import pytest
 import python_calamine
 
-from etl.cli import DEMO_DIR, demo_files, main
+from dashboard.cli import main
+from etl.cli import DEMO_DIR, demo_files
 from etl.norsk import parse_period
 from etl.spec import load_specs
 from tests.helpers import assert_nothing_to_subtract, query, snapshot, units_file

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
-from etl.cli import main as bms
+from dashboard.cli import main as bms
 from tests.helpers import query, snapshot, write_csv
 
 SICK_HEADER = ["periode", "enhet_id", "mulige_dagsverk", "tapte_dagsverk_egenmeldt", "tapte_dagsverk_legemeldt"]

@@ -298,7 +298,7 @@ def test_random_damage_to_a_real_answer_is_read_or_refused_never_a_crash(tmp_pat
 
 
 def test_broken_answers_are_refused_one_by_one_and_the_rest_of_the_batch_loads(data_dir, capsys):
-    from etl.cli import main
+    from dashboard.cli import main
 
     inbox = data_dir / "inbox"
     for i, case in enumerate(["status key not a cell number", "sparse value beyond the cells", "updated not a time"]):

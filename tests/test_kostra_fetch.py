@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from etl.cli import main
+from dashboard.cli import main
 from tests.conftest import SSB_FIXTURES
 from tests.helpers import query
 from tests.ssb_server import make_table

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from etl.cli import main as bms
+from dashboard.cli import main as bms
 from tests.helpers import query, snapshot, units_file, write_csv
 
 BMS = str(Path(sys.executable).with_name("bms"))

@@ -1,4 +1,4 @@
-"""etl.notebook: the helpers the notebooks import, checked against the warehouse they read."""
+"""dashboard.notebook: the helpers the notebooks import, checked against the warehouse they read."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from etl import notebook as nb
+from dashboard import notebook as nb
 from tests.helpers import query
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from etl.cli import main as bms
+from dashboard.cli import main as bms
 from tests.helpers import query, snapshot, write_xlsx
 
 USER_HEADER = ["år", "tjeneste", "enhet_id", "enhet", "dimensjon", "snitt", "antall_svar", "skala_maks"]

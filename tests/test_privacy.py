@@ -1,7 +1,7 @@
 """No number that reveals a person: the subtraction rule holds over everything published for an indicator and
 period, whatever file or source each figure came from, and the settings' minimum is a floor.
 
-Every test loads through `bms load` (etl.cli.main) and asserts on the published warehouse and the load report."""
+Every test loads through `bms load` (dashboard.cli.main) and asserts on the published warehouse and the load report."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from etl.cli import main as bms
+from dashboard.cli import main as bms
 from tests.helpers import query, units_file, write_xlsx
 
 USER_HEADER = ["år", "tjeneste", "enhet_id", "enhet", "dimensjon", "snitt", "antall_svar", "skala_maks"]

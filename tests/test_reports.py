@@ -11,7 +11,7 @@ from docx import Document
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from etl.cli import main as bms
+from dashboard.cli import main as bms
 from etl.norsk import FOCUS_AREAS, STATUS_LABELS, format_number, format_value
 from tests.helpers import query
 

@@ -8,8 +8,8 @@ from pathlib import Path
 from docx import Document
 
 from dashboard import dialogue_store
+from dashboard.cli import main as bms
 from dashboard.store import AppStore
-from etl.cli import main as bms
 from tests.dash_calls import call
 from tests.helpers import query, signed_in_client
 

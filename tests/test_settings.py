@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from etl.cli import main as bms
+from dashboard.cli import main as bms
 from etl.settings import load_settings
 
 

@@ -100,7 +100,7 @@ def test_a_killed_load_leaves_warehouse_and_inbox_as_they_were(data_dir, when):
     big = _big_values_file(data_dir)
     digest = _sha(big)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "etl.cli", "load", "--data-dir", str(data_dir)],
+        [sys.executable, "-m", "dashboard.cli", "load", "--data-dir", str(data_dir)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

@@ -8,7 +8,7 @@ import pytest
 from openpyxl import load_workbook
 from playwright.sync_api import Page, expect
 
-from etl.cli import main as bms
+from dashboard.cli import main as bms
 from tests.helpers import query
 
 pytestmark = pytest.mark.browser

@@ -16,8 +16,8 @@ from pathlib import Path
 import pandas as pd
 import plotly.graph_objects as go
 
+from dashboard.cli import main as bms
 from dashboard.export import SCORECARD, to_xlsx
-from etl.cli import main as bms
 from etl.load import LoadSummary, load
 from etl.norsk import format_number, format_plain_number
 from etl.settings import CATALOGUE_FILE, load_settings
