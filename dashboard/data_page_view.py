@@ -19,7 +19,8 @@ import pandas as pd
 
 from dashboard.analysis_tables import Table
 from etl.errors import BmsError
-from etl.load import inbox_files, load
+from etl.inbox import inbox_files
+from etl.load import load
 from etl.norsk import format_date
 from etl.settings import Settings
 from etl.spec import load_specs

@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from etl.errors import BmsError, environment_message
-from etl.load import LoadSummary, inbox_files, load
+from etl.inbox import inbox_files
+from etl.load import LoadSummary, load
 from etl.norsk import format_number
 from etl.settings import BUNDLED_DATA, CATALOGUE_FILE, SETTINGS_FILE, Settings, load_settings
 from etl.spec import stored_specs

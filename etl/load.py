@@ -12,7 +12,6 @@ import fcntl
 import hashlib
 import os
 import shutil
-import stat
 from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -22,9 +21,18 @@ import duckdb
 import pandas as pd
 
 from etl.checks.context import Context
+from etl.checks.held_back import held_back, held_notes
 from etl.checks.references import check_references
+from etl.checks.replacement import (
+    removal_problem,
+    replaced,
+    replaced_whole,
+    replaces_whole_scope,
+    scope_names,
+    whole_note,
+)
 from etl.errors import BmsError, FileRejected, Problem
-from etl.norsk import format_period
+from etl.inbox import inbox_files
 from etl.read.reader import read_file
 from etl.read.table import Table
 from etl.settings import Settings
@@ -112,24 +120,6 @@ def load_lock(settings: Settings) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(f, fcntl.LOCK_UN)
-
-
-def inbox_files(settings: Settings) -> list[Path]:
-    """Files waiting in the inbox, oldest first; Office lock files and partial downloads are skipped. Links are
-    listed (to be refused), never followed."""
-    if not settings.inbox.exists():
-        return []
-    files = []
-    for p in settings.inbox.iterdir():
-        if p.name.startswith((".", "~$")) or p.name.endswith((".part", ".crdownload", ".tmp")):
-            continue
-        try:
-            st = p.lstat()
-        except OSError:  # gone meanwhile
-            continue
-        if p.is_symlink() or stat.S_ISREG(st.st_mode):
-            files.append((st.st_mtime, p.name, p))
-    return [p for *_, p in sorted(files)]
 
 
 def load(
@@ -289,7 +279,7 @@ def _load(
     known = _known(settings)
     if known.damage:
         progress(f"merk: {known.damage}")
-    held_before = _held_back(known.target)
+    held_before = held_back(known.target)
     candidates = _candidates(settings, paths, origin, known)
     _allow_whole(candidates, replace_whole)
     _read(settings, candidates, known, progress)
@@ -356,7 +346,7 @@ def _privacy_notes(todo: list[_Candidate], final: Path, held_before: set[tuple])
     """The notes on figures newly held back in the version just built that no file's own note names."""
     said = [n for c in todo for n in c.outcome.notes]
     shas = [c.sha for c in todo if c.outcome.status == "loaded"]
-    return _held_notes((_held_back(final) - held_before) | _held_back(final, shas), said)
+    return held_notes((held_back(final) - held_before) | held_back(final, shas), said)
 
 
 @dataclass
@@ -473,170 +463,23 @@ def _say_what_is_replaced(settings: Settings, accepted: list[_Candidate], ctx: C
         (c, t, f)
         for c in accepted
         for t, f in zip(c.tables, c.frames, strict=True)
-        if _who(t.spec) or _whole_scope(t.spec)
+        if scope_names(t.spec) or replaces_whole_scope(t.spec)
     ]
     if target is None or not todo:
         return
     con = connect_read_only(target)
     try:
         for c, table, frame in todo:
-            if _who(table.spec):
-                c.outcome.notes += _replaced(con, table.spec, frame, ctx)
+            if scope_names(table.spec):
+                c.outcome.notes += replaced(con, table.spec, frame, ctx)
                 continue
-            scopes = _replaced_whole(con, table.spec, frame)
-            c.outcome.notes += [_whole_note(s) for s in scopes]
-            if not c.whole and (problem := _removal_problem(c, table, scopes)):
+            scopes = replaced_whole(con, table.spec, frame)
+            c.outcome.notes += [whole_note(s) for s in scopes]
+            name = (
+                f"«{c.path.name}» (den ligger nå i rejected/ med tidsstempel foran navnet)" if c.move else str(c.path)
+            )
+            if not c.whole and (problem := removal_problem(name, table, scopes)):
                 c.error = c.error or FileRejected(c.path.name, [])
                 c.error.problems.append(problem)
     finally:
         con.close()
-
-
-def _who(spec) -> str | None:
-    """What a kind's replacement scope names besides the period: `unit` (a unit or its ansvar) or `ansvar`."""
-    if "period" not in spec.scope or "ansvar" not in spec.scope:
-        return None
-    return "unit" if "unit_id" in spec.scope else "ansvar"
-
-
-def _replaced(con: duckdb.DuckDBPyConnection, spec, frame: pd.DataFrame, ctx: Context) -> list[str]:
-    if _who(spec) == "unit":
-        names = frame["unit_id"].where(frame["unit_id"].notna(), frame["ansvar"].map(ctx.ansvar))
-        who = "coalesce(r.unit_id, a.unit_id, r.ansvar)"
-    else:
-        names, who = frame["ansvar"], "r.ansvar"
-    current = (
-        f"SELECT r.period, r.period_type, {who} AS who FROM {spec.raw_table} r "
-        "LEFT JOIN ansvar_units a ON r.unit_id IS NULL AND a.ansvar = r.ansvar "
-        f"QUALIFY r._seq = max(r._seq) OVER (PARTITION BY r.period, r.period_type, {who})"
-    )
-    if _who(spec) == "ansvar":  # a kind without unit_id: its ansvar is all it says
-        current = current.replace("r.unit_id IS NULL AND ", "")
-    sql = f"SELECT period, period_type, who, count(*) FROM ({current}) GROUP BY ALL"
-    before = {(pd.Timestamp(p), t, w): n for p, t, w, n in con.execute(sql).fetchall()}
-    said: dict[tuple, list[str]] = {}
-    for (period, ptype, name), rows in frame.assign(_who=names.fillna(frame["ansvar"])).groupby(
-        ["period", "period_type", "_who"]
-    ):
-        old = before.get((pd.Timestamp(str(period)), ptype, name))
-        if old:
-            label = name if _who(spec) == "unit" else f"ansvar {name}"
-            said.setdefault((period, ptype), []).append(f"{label} ({_rows(old)} før → {_rows(len(rows))} nå)")
-    return [
-        f"erstatter {format_period(period.date(), str(ptype))} for {', '.join(parts[:10])}"
-        + (f" og {len(parts) - 10} til" if len(parts) > 10 else "")
-        for (period, ptype), parts in sorted(said.items(), key=lambda item: item[0][0])
-    ]
-
-
-def _whole_scope(spec) -> bool:
-    """A kind with units whose scope is wider than a unit (a survey's year and service): a newer file
-    replaces the whole scope, also the units it does not list."""
-    return "unit_id" in {c.field for c in spec.columns} and "unit_id" not in spec.scope
-
-
-@dataclass
-class _WholeScope:
-    """One scope (year, service …) a survey file replaces whole: rows before and now, units losing figures."""
-
-    what: str
-    before: int
-    now: int
-    lost: list[str]
-
-
-def _replaced_whole(con: duckdb.DuckDBPyConnection, spec, frame: pd.DataFrame) -> list[_WholeScope]:
-    """Per scope (year, service …) the file replaces: rows before and now, and the units that lose figures
-    (units with a published figure, not only a held-back marker, that the file does not list)."""
-    fields = list(spec.scope)
-    cols = ", ".join(fields)
-    figure = "mean IS NOT NULL" if "mean" in {c.field for c in spec.columns} else "true"
-    old = con.execute(
-        f"SELECT {cols}, unit_id, {figure} AS figure FROM {spec.raw_table} "
-        f"QUALIFY _seq = max(_seq) OVER (PARTITION BY {cols})"
-    ).df()
-    found = []
-    for key, new in frame.groupby(fields, dropna=False):
-        key = key if isinstance(key, tuple) else (key,)
-        mask = pd.Series(True, index=old.index)
-        for f, v in zip(fields, key, strict=True):
-            mask &= old[f] == v
-        before = old[mask]
-        if before.empty:
-            continue
-        with_figures = set(before.loc[before["figure"].astype(bool), "unit_id"].dropna())
-        lost = sorted(with_figures - set(new["unit_id"].dropna()))
-        found.append(_WholeScope(", ".join(str(v) for v in key), len(before), len(new), lost))
-    return found
-
-
-def _listed(units: list[str]) -> str:
-    return ", ".join(units[:10]) + (f" og {len(units) - 10} til" if len(units) > 10 else "")
-
-
-def _whole_note(scope: _WholeScope) -> str:
-    """The load report's line for a scope replaced whole."""
-    note = f"erstatter {scope.what} ({_rows(scope.before)} før → {_rows(scope.now)} nå)"
-    if scope.lost:
-        note += f"; tallene for {_listed(scope.lost)} er ikke med i fila og fjernes"
-    return note
-
-
-def _removal_problem(c: _Candidate, table: Table, scopes: list[_WholeScope]) -> Problem | None:
-    """The refusal of a survey file that would remove published units' figures it does not itself carry."""
-    lost = sorted({u for s in scopes for u in s.lost})
-    if not lost:
-        return None
-    where = "; ".join(f"{s.what}: {_listed(s.lost)}" for s in scopes if s.lost)
-    scope = " og ".join({"year": "år", "service": "tjeneste"}.get(f, f) for f in table.spec.scope)
-    kind = table.spec.label[:1].lower() + table.spec.label[1:]  # «medarbeiderundersøkelse (10-FAKTOR)»
-    name = f"«{c.path.name}» (den ligger nå i rejected/ med tidsstempel foran navnet)" if c.move else str(c.path)
-    return Problem(
-        f"fila ville fjerne publiserte tall for enheter den ikke har med ({kind} {where}): "
-        f"en fil erstatter alt som er lastet for sitt {scope}, også enhetene den ikke lister; ingenting er lastet",
-        f"Legg radene for {_listed(lost)} til i fila (ta en fullstendig eksport fra portalen), eller, hvis "
-        f"tallene deres skal fjernes, last fila med: bms load --erstatt-hele {name}",
-        sheet=table.sheet,
-    )
-
-
-def _rows(n: int) -> str:
-    return f"{n} rad" if n == 1 else f"{n} rader"
-
-
-def _held_back(version: Path | None, manual_from: list[str] | None = None) -> set[tuple]:
-    """The cells a warehouse version holds back for anonymity (none before the first); with `manual_from`,
-    only those where a manual figure from one of these files (by hash) is held back."""
-    if version is None:
-        return set()
-    sql = "SELECT indicator_id, scope, scope_code, period, reason FROM held_back h"
-    if manual_from is not None:
-        sql += (
-            " WHERE EXISTS (SELECT 1 FROM raw_manual_values m WHERE m.indicator_id = h.indicator_id"
-            " AND m.period = h.period AND m.value IS NOT NULL AND list_contains($shas, m._sha)"
-            " AND coalesce(m.unit_id, '') = CASE WHEN h.scope = 'enhet' THEN h.scope_code ELSE '' END)"
-        )
-    con = connect_read_only(version)
-    try:
-        return set(con.execute(sql, {"shas": manual_from} if manual_from is not None else {}).fetchall())
-    except duckdb.CatalogException:  # a warehouse built by older code
-        return set()
-    finally:
-        con.close()
-
-
-def _held_notes(cells: set[tuple], said: list[str]) -> list[str]:
-    """The load report's lines for cells newly held back in the warehouse that no file's note names: held
-    back because figures from several files or sources together would show a held-back one."""
-    notes = []
-    for indicator, scope, code, period, reason in sorted(cells, key=lambda c: tuple(map(str, c))):
-        who = f"enhet {code}" if scope == "enhet" else "hele kommunen"
-        if any(who in n and str(period.year) in n for n in said):
-            continue
-        why = (
-            "bygger på for få svar"
-            if reason == "for få svar"
-            else "ville sammen med kommunetallet og tall fra andre filer eller kilder vist et tall som holdes tilbake"
-        )
-        notes.append(f"personvern: {indicator} {period:%d.%m.%Y} for {who} publiseres ikke; tallet {why}")
-    return notes

@@ -11,7 +11,7 @@ import pytest
 
 from dashboard import cycle_view
 from dashboard import data_page_view as view
-from etl.load import inbox_files
+from etl.inbox import inbox_files
 from etl.settings import Settings, load_settings
 from etl.store.warehouse import WarehouseReader
 from tests.helpers import query, write_csv

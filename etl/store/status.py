@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import duckdb
 
-from etl.load import inbox_files
+from etl.inbox import inbox_files
 from etl.norsk import format_number
 from etl.settings import Settings
 from etl.spec import stored_specs

@@ -1,0 +1,48 @@
+"""The cells a built warehouse holds back for anonymity, and the load report's lines for those newly held
+back that no file's own note names (figures from several files or sources that together would show one)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from etl.store.warehouse import connect_read_only
+
+
+def held_back(version: Path | None, manual_from: list[str] | None = None) -> set[tuple]:
+    """The cells a warehouse version holds back for anonymity (none before the first); with `manual_from`,
+    only those where a manual figure from one of these files (by hash) is held back."""
+    if version is None:
+        return set()
+    sql = "SELECT indicator_id, scope, scope_code, period, reason FROM held_back h"
+    if manual_from is not None:
+        sql += (
+            " WHERE EXISTS (SELECT 1 FROM raw_manual_values m WHERE m.indicator_id = h.indicator_id"
+            " AND m.period = h.period AND m.value IS NOT NULL AND list_contains($shas, m._sha)"
+            " AND coalesce(m.unit_id, '') = CASE WHEN h.scope = 'enhet' THEN h.scope_code ELSE '' END)"
+        )
+    con = connect_read_only(version)
+    try:
+        return set(con.execute(sql, {"shas": manual_from} if manual_from is not None else {}).fetchall())
+    except duckdb.CatalogException:  # a warehouse built by older code
+        return set()
+    finally:
+        con.close()
+
+
+def held_notes(cells: set[tuple], said: list[str]) -> list[str]:
+    """The load report's lines for cells newly held back in the warehouse that no file's note names: held
+    back because figures from several files or sources together would show a held-back one."""
+    notes = []
+    for indicator, scope, code, period, reason in sorted(cells, key=lambda c: tuple(map(str, c))):
+        who = f"enhet {code}" if scope == "enhet" else "hele kommunen"
+        if any(who in n and str(period.year) in n for n in said):
+            continue
+        why = (
+            "bygger på for få svar"
+            if reason == "for få svar"
+            else "ville sammen med kommunetallet og tall fra andre filer eller kilder vist et tall som holdes tilbake"
+        )
+        notes.append(f"personvern: {indicator} {period:%d.%m.%Y} for {who} publiseres ikke; tallet {why}")
+    return notes
