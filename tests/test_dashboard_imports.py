@@ -1,5 +1,5 @@
-"""The shape of the code: no import circle among `dashboard/` modules, and no `dashboard.` import hidden inside a
-function (the usual way to dodge a circle).
+"""The shape of the code: no import circle among `dashboard/` modules, no `dashboard.` import hidden inside a
+function (the usual way to dodge a circle), and no function in `dashboard/` or `etl/` over 60 lines.
 
 Read with `ast`, so nothing is imported or run."""
 
@@ -10,6 +10,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "dashboard"
+MAX_FUNCTION_LINES = 60
 FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
 
 
@@ -162,3 +163,15 @@ def test_no_import_circle_among_dashboard_modules():
 def test_no_dashboard_module_is_imported_inside_a_function():
     _, hidden = _graph()
     assert not hidden, "imports of dashboard modules inside functions (import them at the top):\n" + "\n".join(hidden)
+
+
+def test_no_function_over_60_lines():
+    long = []
+    for folder in ("dashboard", "etl"):
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+                if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                    lines = node.end_lineno - node.lineno + 1
+                    if lines > MAX_FUNCTION_LINES:
+                        long.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.name} ({lines} lines)")
+    assert not long, f"functions over {MAX_FUNCTION_LINES} lines (split them along their parts):\n" + "\n".join(long)
