@@ -14,9 +14,10 @@ from __future__ import annotations
 from typing import Any
 
 import flask
-import pandas as pd
 
+from dashboard import data
 from dashboard.accounts import User
+from dashboard.store import current_store
 
 
 class Forbidden(Exception):
@@ -44,8 +45,6 @@ def _role() -> str | None:
 def _unit_areas() -> dict[str, str]:
     """unit_id -> service area of the published warehouse, once per request."""
     if "bms_unit_areas" not in flask.g:
-        from dashboard import data
-
         units = data.units(data.current_reader())
         flask.g.bms_unit_areas = (
             {str(u): str(a) for u, a in zip(units["unit_id"], units["service_area"], strict=True)}
@@ -143,46 +142,8 @@ def abort_unless(allowed: bool) -> None:
         flask.abort(403)
 
 
-def hide_small_n(frame: pd.DataFrame) -> pd.DataFrame:
-    """The anonymity rule again at the edge: a unit row with fewer answers than its minimum loses every figure.
-
-    Whatever the role and whatever the warehouse holds, a survey value behind fewer than `min_n` answers never
-    leaves the server for a unit. Rows need `scope`, `n` and `min_n`; frames without them pass unchanged."""
-    if frame.empty or not {"scope", "n", "min_n"} <= set(frame.columns):
-        return frame
-    small = (frame["scope"] == "enhet") & frame["n"].notna() & frame["min_n"].notna() & (frame["n"] < frame["min_n"])
-    if not small.any():
-        return frame
-    frame = frame.copy()
-    figures = [c for c in frame.columns if c in FIGURE_COLUMNS]
-    for col in figures:
-        frame[col] = frame[col].astype("object").where(~small, None)
-    if "status" in frame:
-        frame.loc[small, "status"] = "grey"
-    if "status_reason" in frame:
-        frame.loc[small, "status_reason"] = "for få svar"
-    return frame
-
-
-# The columns that carry (or let one work out) a figure: blanked where too few answered.
-FIGURE_COLUMNS = (
-    "value",
-    "numerator",
-    "denominator",
-    "previous_value",
-    "same_period_last_year",
-    "ci_low",
-    "ci_high",
-    "change_noise",
-    "mean",
-    "n",
-)
-
-
 def audit(action: str, target: str = "", detail: str = "") -> None:
     """Write one line to the audit log for the current user (uploads, downloads, writes, account changes)."""
-    from dashboard.security import current_store
-
     user: Any = current_user()
     address = flask.request.remote_addr if flask.has_request_context() else None
     current_store().audit(user.username if user else None, action, target, detail, address)

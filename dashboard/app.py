@@ -17,7 +17,7 @@ import dash_bootstrap_components as dbc
 import flask
 from dash import _callback, dcc, html
 
-from dashboard import access, components, data, downloads, guards, security
+from dashboard import access, components, data, dialogue, downloads, guards, login_page, security
 from etl.errors import BmsError
 from etl.settings import load_settings
 from etl.templates import template_bytes
@@ -57,13 +57,12 @@ def create_app(data_dir: str | Path | None = None) -> dash.Dash:
     app.server.config[data.SETTINGS_KEY] = settings
     app.layout = shell
     _claim_page_callbacks(app)
-    from dashboard import dialogue  # the leaders' own words: the vurdering panel's callback, the dialogue exports
-
-    dialogue.register_callbacks(app)
+    dialogue.register_callbacks(app)  # the leaders' own words: the vurdering panel's callback, the dialogue exports
     _add_routes(app.server)
     downloads.add_routes(app.server)
     guards.install(app.server, settings)
     security.install(app, settings)  # last: every route above and Dash's own now need a login
+    login_page.add_routes(app.server)  # /login and /logout: open to all (security.OPEN_PATHS)
     return app
 
 

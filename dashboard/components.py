@@ -171,8 +171,37 @@ def indicator_card(row: Row, trend: pd.DataFrame | None = None) -> html.Div:
     unit = _get(row, "unit_of_measure") or ""
     decimals = int(_get(row, "decimals") or 0)
     status = _get(row, "status") or "grey"
-    value, target = _get(row, "value"), _get(row, "target")
-    change = change_text(value, _get(row, "previous_value"), unit, decimals)
+    target = _get(row, "target")
+    change, change_title = _card_change(row, unit, decimals)
+    return html.Div(
+        [
+            html.Div(
+                [
+                    dcc.Link(row["name"], href=indicator_href(row), className="bms-name", title=definition_text(row)),
+                    html.Div(meta_text(row), className="bms-meta"),
+                    group_line(row),
+                ],
+                className="bms-label",
+            ),
+            _card_figures(_get(row, "value"), target, unit, decimals),
+            html.Div(
+                [
+                    html.Div(_card_sparkline(trend, target, status), className="bms-spark", **{"aria-hidden": "true"}),
+                    html.Div(change, className="bms-change", title=change_title) if change else None,
+                ],
+                className="bms-trend",
+            ),
+            html.Div(status_badge(status, _get(row, "status_reason")), className="bms-status-cell"),
+        ],
+        className="bms-indicator",
+        id=f"ind-{iid}",
+        **{"data-indicator": iid, "data-status": status},
+    )
+
+
+def _card_change(row: Row, unit: str, decimals: int) -> tuple[str | None, str | None]:
+    """The card's change from the previous period and its tooltip (a survey's change within the noise says so)."""
+    change = change_text(_get(row, "value"), _get(row, "previous_value"), unit, decimals)
     previous_period = _get(row, "previous_period")
     change_title = (
         f"Endring fra {format_period(previous_period, row['period_type'])}"
@@ -184,51 +213,35 @@ def indicator_card(row: Row, trend: pd.DataFrame | None = None) -> html.Div:
         change = f"{change} · innenfor støyen"
         noise = format_number(row["change_noise"], decimals + 1)
         change_title = f"{change_title or 'Endring'}: mindre enn usikkerheten (±{noise}), så den er trolig ikke reell."
+    return change, change_title
+
+
+def _card_figures(value: Any, target: Any, unit: str, decimals: int) -> html.Div:
+    """The card's value (with its unit where the number does not say it) and its target."""
     shown_unit = unit if unit and unit not in ("%", "kr", "1000 kr") else None
-
-    spark: Any = html.Div(className="bms-spark-empty")
-    if trend is not None and trend["value"].notna().sum() >= 2:
-        spark = html.Img(  # decorative: the card states the value, change and status in words
-            src=svg_data_uri(sparkline(list(trend["period"]), list(trend["value"]), target, status)),
-            alt="",
-            className="bms-spark-graph",
-            style={"height": "34px", "width": "100%"},
-        )
-
     return html.Div(
         [
             html.Div(
                 [
-                    dcc.Link(row["name"], href=indicator_href(row), className="bms-name", title=definition_text(row)),
-                    html.Div(meta_text(row), className="bms-meta"),
-                    group_line(row),
-                ],
-                className="bms-label",
+                    html.Span(format_value(value, unit, decimals), className="bms-value"),
+                    html.Span(shown_unit, className="bms-unit") if shown_unit and value is not None else None,
+                ]
             ),
-            html.Div(
-                [
-                    html.Div(
-                        [
-                            html.Span(format_value(value, unit, decimals), className="bms-value"),
-                            html.Span(shown_unit, className="bms-unit") if shown_unit and value is not None else None,
-                        ]
-                    ),
-                    html.Div(target_text(target, unit, decimals), className="bms-target"),
-                ],
-                className="bms-figures",
-            ),
-            html.Div(
-                [
-                    html.Div(spark, className="bms-spark", **{"aria-hidden": "true"}),
-                    html.Div(change, className="bms-change", title=change_title) if change else None,
-                ],
-                className="bms-trend",
-            ),
-            html.Div(status_badge(status, _get(row, "status_reason")), className="bms-status-cell"),
+            html.Div(target_text(target, unit, decimals), className="bms-target"),
         ],
-        className="bms-indicator",
-        id=f"ind-{iid}",
-        **{"data-indicator": iid, "data-status": status},
+        className="bms-figures",
+    )
+
+
+def _card_sparkline(trend: pd.DataFrame | None, target: Any, status: str) -> Any:
+    """The card's sparkline of the recent values (an empty box with fewer than two)."""
+    if trend is None or trend["value"].notna().sum() < 2:
+        return html.Div(className="bms-spark-empty")
+    return html.Img(  # decorative: the card states the value, change and status in words
+        src=svg_data_uri(sparkline(list(trend["period"]), list(trend["value"]), target, status)),
+        alt="",
+        className="bms-spark-graph",
+        style={"height": "34px", "width": "100%"},
     )
 
 

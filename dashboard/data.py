@@ -16,7 +16,7 @@ import flask
 import pandas as pd
 from plotly.io.json import to_json_plotly
 
-from dashboard import access
+from dashboard.anonymity import hide_small_n
 from etl.norsk import FOCUS_AREAS
 from etl.settings import Settings
 from etl.store.warehouse import WarehouseReader
@@ -201,7 +201,7 @@ def scorecard(reader: WarehouseReader, scope: str, scope_code: str) -> pd.DataFr
     """,
         {"scope": scope, "code": scope_code, "areas": list(FOCUS_AREAS)},
     )
-    return access.hide_small_n(frame)  # the anonymity rule again, at the edge
+    return hide_small_n(frame)  # the anonymity rule again, at the edge
 
 
 def trends(reader: WarehouseReader, scope: str, scope_code: str) -> pd.DataFrame:

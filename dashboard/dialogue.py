@@ -14,9 +14,9 @@ from typing import Any
 import dash
 from dash import MATCH, Input, Output, State, dcc, html
 
-from dashboard import access, dialogue_store
+from dashboard import access, data, dialogue_routes, dialogue_store
 from dashboard.components import Serialised
-from dashboard.security import current_store
+from dashboard.store import current_store
 from etl.norsk import format_date
 
 PANEL = "vurdering"
@@ -118,8 +118,6 @@ def with_vurderinger(grid: Any, unit_id: str, rows: list[dict[str, Any]]) -> Any
 
 def unit_vurdering(reader: Any, indicator_id: str, unit_id: str) -> Any:
     """The vurdering panel of an indicator's newest result for a unit (for the indicator page)."""
-    from dashboard import data
-
     rows = data.scorecard(reader, "enhet", unit_id)
     row = rows[rows["indicator_id"] == indicator_id] if not rows.empty else rows
     period = _period_text(row["period"].iloc[0]) if not row.empty else None
@@ -156,7 +154,5 @@ def register_callbacks(app: dash.Dash) -> None:
             return dash.no_update, str(e)
         access.audit("vurdering lagret", f"{unit_id}/{indicator_id}/{period}", (text or "")[:200])
         return vurdering_text(dialogue_store.vurdering(store, indicator_id, unit_id, period)), "Lagret."
-
-    from dashboard import dialogue_routes
 
     dialogue_routes.add_routes(app.server)

@@ -13,7 +13,7 @@ import pandas as pd
 
 from dashboard import access, data, dialogue_store
 from dashboard.export import ExportColumn, to_csv, to_xlsx
-from dashboard.security import current_store
+from dashboard.store import current_store
 
 TILTAK_COLUMNS = (
     ExportColumn("unit_id", "Enhet-id"),

@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 from dash import dcc, html
 
-from dashboard import access
+from dashboard.anonymity import hide_small_n
 from dashboard.components import DIRECTION_TEXT, present
 from dashboard.export import ExportColumn
 from dashboard.indicator_figures import history_figure, peers_figure
@@ -50,7 +50,7 @@ def definition(reader: WarehouseReader, indicator_id: str) -> dict[str, Any] | N
 
 def history(reader: WarehouseReader, indicator_id: str, scope: str, code: str) -> pd.DataFrame:
     """Every period of the indicator for one scope (its newest period type), held-back periods with no value."""
-    return _history(reader, indicator_id, scope, code).pipe(access.hide_small_n)
+    return _history(reader, indicator_id, scope, code).pipe(hide_small_n)
 
 
 def _history(reader: WarehouseReader, indicator_id: str, scope: str, code: str) -> pd.DataFrame:
@@ -88,7 +88,7 @@ def by_unit(reader: WarehouseReader, indicator_id: str, unit_ids: set[str]) -> p
     )
     if frame.empty:
         return frame
-    frame = access.hide_small_n(frame[frame["scope_code"].isin(unit_ids)]).copy()  # the anonymity rule at the edge
+    frame = hide_small_n(frame[frame["scope_code"].isin(unit_ids)]).copy()  # the anonymity rule at the edge
     frame["value_text"] = [unit_value_text(r) for r in frame.to_dict("records")]
     return frame
 

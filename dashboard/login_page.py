@@ -8,8 +8,9 @@ import time
 import flask
 from werkzeug.wrappers import Response as BaseResponse
 
-from dashboard import access, accounts
-from dashboard.security import AUTH_KEY, current_store, escape
+from dashboard import access, accounts, data
+from dashboard.security import AUTH_KEY, escape
+from dashboard.store import current_store
 
 DEMO_NOTE = (
     "Dette er en demoinstallasjon med oppdiktede tall. Demokontoene er radmann, analytiker, "
@@ -93,8 +94,6 @@ def logout() -> BaseResponse:
 
 
 def _is_demo() -> bool:
-    from dashboard import data
-
     try:
         return data.is_demo(data.current_reader())
     except Exception:  # an unreadable warehouse must not stop anyone from logging in

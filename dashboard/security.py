@@ -21,10 +21,9 @@ import flask
 from werkzeug.wrappers import Response as BaseResponse
 
 from dashboard import access, accounts
-from dashboard.store import AppStore, store_path
+from dashboard.store import STORE_KEY, AppStore, current_store, store_path
 from etl.settings import Settings
 
-STORE_KEY = "BMS_APP_STORE"
 AUTH_KEY = "BMS_AUTH_SETTINGS"
 CSRF_COOKIE = "_csrf_token"
 CSRF_HEADER = "X-CSRFToken"
@@ -66,11 +65,6 @@ def secret_key(data_dir: Path) -> str:
     return path.read_text(encoding="ascii").strip()
 
 
-def current_store() -> AppStore:
-    """The application store of the app serving the current request."""
-    return flask.current_app.config[STORE_KEY]
-
-
 def install(app: dash.Dash, settings: Settings) -> None:
     """Require a login for every route of the app, with CSRF checks, throttled logins and security headers."""
     server = app.server
@@ -88,9 +82,6 @@ def install(app: dash.Dash, settings: Settings) -> None:
     server.before_request(_sign_in_and_guard)
     server.register_error_handler(403, _forbidden)
     server.after_request(lambda response: _headers(app, response))
-    from dashboard import login_page
-
-    login_page.add_routes(server)
 
 
 def _sign_in_and_guard() -> BaseResponse | None:

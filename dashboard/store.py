@@ -16,8 +16,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import flask
+
 STORE_DIR = "app"
 STORE_FILE = "bms.sqlite"
+STORE_KEY = "BMS_APP_STORE"  # where the served app keeps its store (set by `dashboard.security.install`)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS users (
@@ -121,6 +124,11 @@ TRACKED = {
 def now_text() -> str:
     """The current time as stored: ISO 8601 in UTC, to the second."""
     return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+
+
+def current_store() -> AppStore:
+    """The application store of the app serving the current request."""
+    return flask.current_app.config[STORE_KEY]
 
 
 def store_path(data_dir: Path) -> Path:

@@ -8,7 +8,8 @@ from typing import Any
 import pandas as pd
 from dash import dcc, html
 
-from dashboard import access, data
+from dashboard import data
+from dashboard.anonymity import hide_small_n
 from dashboard.components import present, scorecard_grid, serialised_cards, service_area_label, status_badge
 from dashboard.export import DECISIONS_OVERDUE, DEVIATIONS_OVERDUE, ExportColumn
 from dashboard.tables import data_table
@@ -106,7 +107,7 @@ def area_matrix(reader: WarehouseReader, area: str, unit_ids: set[str]) -> pd.Da
         """,
         {"area": area, "areas": list(FOCUS_AREAS)},
     )
-    return access.hide_small_n(frame[frame["unit_id"].isin(unit_ids)]) if not frame.empty else frame
+    return hide_small_n(frame[frame["unit_id"].isin(unit_ids)]) if not frame.empty else frame
 
 
 def scorecard_parts(reader: WarehouseReader, scope: str, code: str) -> tuple[Any, list[dict[str, Any]]]:

@@ -214,7 +214,7 @@ def signed_in_client(app, username: str, role: str, scopes: list[str] | None = N
     The session is started as a login would start it; Dash's POSTs get the session's CSRF header, as the
     Dash renderer sends it in a browser."""
     from dashboard import accounts
-    from dashboard.security import STORE_KEY
+    from dashboard.store import STORE_KEY
 
     store = app.server.config[STORE_KEY]
     ensure_account(store, username, role, scopes)

@@ -13,7 +13,7 @@ import pytest
 
 from dashboard import accounts
 from dashboard.app import create_app
-from dashboard.security import STORE_KEY
+from dashboard.store import STORE_KEY
 from etl.settings import load_settings
 from etl.store.warehouse import DUCKDB_CONFIG
 from tests.dash_calls import call
@@ -244,12 +244,12 @@ def test_no_unit_survey_value_below_the_minimum_leaves_the_server(demo_copy: Pat
         for text in [shown, unit_page, *pages, *downloads]:
             assert not any(v in text for v in ("987654", "987 654", "987\u00a0654", "987654,3")), text[:300]
     with app.server.test_request_context():
-        from dashboard import access, data
+        from dashboard import anonymity, data
 
         frame = data.scorecard(data.current_reader(), "enhet", unit)
         row = frame[frame["indicator_id"] == iid].iloc[0]
         assert row["value"] is None and row["status"] == "grey"
-        assert access.hide_small_n(frame).equals(frame)
+        assert anonymity.hide_small_n(frame).equals(frame)
 
 
 def test_users_command_and_demo_accounts(data_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:

@@ -13,7 +13,7 @@ import dash
 from dash import Input, Output, State, dcc, html
 
 from dashboard import access, data, dialogue_store
-from dashboard.security import current_store
+from dashboard.store import current_store
 from etl.norsk import STATUS_LABELS, format_value
 
 dash.register_page(__name__, path="/ledersamtale", name="Ledersamtale", title="Ledersamtale – Heim BMS", order=21)

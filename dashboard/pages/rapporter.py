@@ -18,6 +18,7 @@ from dashboard.components import no_data_alert
 from dashboard.reports import KINDS, ReportRequest, build_report
 from dashboard.reports.dialogue import open_store
 from etl.errors import BmsError
+from etl.store.warehouse import WarehouseReader
 
 dash.register_page(__name__, path="/rapporter", name="Rapporter", title="Rapporter – Heim BMS", order=5)
 
@@ -38,6 +39,29 @@ def layout(**_query: Any) -> html.Div:
     reader = data.current_reader()
     if not data.is_published(reader):
         return html.Div(no_data_alert(), className="bms-page")
+    year_options, default_year = _year_choices(reader)
+    area_options, unit_options = _scope_choices(reader)
+    return html.Div(
+        [
+            html.H1("Rapporter", className="h3"),
+            html.P(
+                "Lag rapportene til politikerne og lederne som Word, PDF eller Excel. Teksten i hvert kapittel er "
+                "et utkast skrevet ut fra tallene; vurderingene legger dere til selv.",
+                className="text-muted",
+            ),
+            _report_and_period_row(year_options, default_year),
+            _scope_and_format_row(area_options, unit_options),
+            html.P(id="rap-help", className="mt-3"),
+            dbc.Button("Lag rapport", id="rap-make", color="primary", className="mt-2"),
+            dcc.Loading(html.Div(id="rap-status", className="mt-3", role="status"), type="dot"),
+            dcc.Download(id="rap-download"),
+        ],
+        className="bms-page",
+    )
+
+
+def _year_choices(reader: WarehouseReader) -> tuple[list[int], int | None]:
+    """The years with figures, newest first, and the one chosen at first."""
     years = reader.df(
         "SELECT year(period) AS y, bool_or(period_type = 'year') AS whole FROM scorecard "
         "WHERE scope <> 'region' GROUP BY y ORDER BY y DESC"
@@ -46,6 +70,11 @@ def layout(**_query: Any) -> html.Div:
     # The newest year with yearly figures: a year just begun has a few months or a tertial only.
     whole = [int(y) for y, w in zip(years.get("y", []), years.get("whole", []), strict=True) if w]
     default_year = whole[0] if whole else (year_options[0] if year_options else None)
+    return year_options, default_year
+
+
+def _scope_choices(reader: WarehouseReader) -> tuple[list[dict], list[dict]]:
+    """The service areas (with the kommune first) and the units the current user may make a report for."""
     units = data.units(reader)
     visible = access.visible_unit_ids(set(units["unit_id"])) if not units.empty else set()
     units = units[units["unit_id"].isin(visible)] if not units.empty else units
@@ -56,79 +85,73 @@ def layout(**_query: Any) -> html.Div:
     unit_options = [{"label": "Ingen (hele området eller kommunen)", "value": ALL}] + [
         {"label": f"{r['name']} ({r['unit_id']})", "value": r["unit_id"]} for _, r in units.iterrows()
     ]
-    return html.Div(
+    return area_options, unit_options
+
+
+def _report_and_period_row(year_options: list[int], default_year: int | None) -> dbc.Row:
+    """The form's first row: which report, which year, which tertial (or the whole year)."""
+    return dbc.Row(
         [
-            html.H1("Rapporter", className="h3"),
-            html.P(
-                "Lag rapportene til politikerne og lederne som Word, PDF eller Excel. Teksten i hvert kapittel er "
-                "et utkast skrevet ut fra tallene; vurderingene legger dere til selv.",
-                className="text-muted",
+            _field(
+                "Rapport",
+                dcc.Dropdown(
+                    id="rap-kind",
+                    options=[{"label": v, "value": k} for k, v in KINDS.items()],
+                    value="tjenesterapport",
+                    clearable=False,
+                ),
             ),
-            dbc.Row(
-                [
-                    _field(
-                        "Rapport",
-                        dcc.Dropdown(
-                            id="rap-kind",
-                            options=[{"label": v, "value": k} for k, v in KINDS.items()],
-                            value="tjenesterapport",
-                            clearable=False,
-                        ),
-                    ),
-                    _field(
-                        "År",
-                        dcc.Dropdown(
-                            id="rap-year",
-                            options=year_options,
-                            value=default_year,
-                            clearable=False,
-                        ),
-                    ),
-                    _field(
-                        "Tertial",
-                        dcc.Dropdown(
-                            id="rap-tertial",
-                            options=[
-                                {"label": "Hele året", "value": ALL},
-                                *[{"label": f"{t}. tertial", "value": str(t)} for t in (1, 2, 3)],
-                            ],
-                            value=ALL,
-                            clearable=False,
-                        ),
-                    ),
-                ],
-                className="g-3",
+            _field(
+                "År",
+                dcc.Dropdown(
+                    id="rap-year",
+                    options=year_options,
+                    value=default_year,
+                    clearable=False,
+                ),
             ),
-            dbc.Row(
-                [
-                    _field(
-                        "Tjenesteområde",
-                        dcc.Dropdown(
-                            id="rap-area",
-                            options=area_options,
-                            value=area_options[0]["value"] if area_options else None,
-                            clearable=False,
-                        ),
-                    ),
-                    _field("Enhet", dcc.Dropdown(id="rap-unit", options=unit_options, value=ALL, clearable=False)),
-                    _field(
-                        "Format",
-                        dbc.RadioItems(  # native radio buttons: each has its own name for screen readers
-                            id="rap-format",
-                            options=FORMAT_LABELS,
-                            value="docx",
-                            inline=True,
-                        ),
-                    ),
-                ],
-                className="g-3 mt-1",
+            _field(
+                "Tertial",
+                dcc.Dropdown(
+                    id="rap-tertial",
+                    options=[
+                        {"label": "Hele året", "value": ALL},
+                        *[{"label": f"{t}. tertial", "value": str(t)} for t in (1, 2, 3)],
+                    ],
+                    value=ALL,
+                    clearable=False,
+                ),
             ),
-            html.P(id="rap-help", className="mt-3"),
-            dbc.Button("Lag rapport", id="rap-make", color="primary", className="mt-2"),
-            dcc.Loading(html.Div(id="rap-status", className="mt-3", role="status"), type="dot"),
-            dcc.Download(id="rap-download"),
         ],
-        className="bms-page",
+        className="g-3",
+    )
+
+
+def _scope_and_format_row(area_options: list[dict], unit_options: list[dict]) -> dbc.Row:
+    """The form's second row: for which service area (or the kommune) or unit, in which file format."""
+    return dbc.Row(
+        [
+            _field(
+                "Tjenesteområde",
+                dcc.Dropdown(
+                    id="rap-area",
+                    options=area_options,
+                    value=area_options[0]["value"] if area_options else None,
+                    clearable=False,
+                ),
+            ),
+            _field("Enhet", dcc.Dropdown(id="rap-unit", options=unit_options, value=ALL, clearable=False)),
+            _field(
+                "Format",
+                dbc.RadioItems(  # native radio buttons: each has its own name for screen readers
+                    id="rap-format",
+                    options=FORMAT_LABELS,
+                    value="docx",
+                    inline=True,
+                ),
+            ),
+        ],
+        className="g-3 mt-1",
     )
 
 

@@ -11,7 +11,7 @@ import dash
 from dash import Input, Output, dcc, html
 
 from dashboard import access
-from dashboard.security import current_store
+from dashboard.store import current_store
 
 dash.register_page(
     __name__,

@@ -15,7 +15,7 @@ import pandas as pd
 from dash import MATCH, Input, Output, State, ctx, dcc, html
 
 from dashboard import access, data, dialogue_store
-from dashboard.security import current_store
+from dashboard.store import current_store
 from etl.norsk import format_date
 
 dash.register_page(__name__, path="/tiltak", name="Tiltak", title="Tiltak – Heim BMS", order=20)

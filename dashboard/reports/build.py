@@ -7,10 +7,15 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from dashboard.reports import dialogue, queries, scorecard
+from dashboard.data import WarehouseReader, is_demo
+from dashboard.reports import dialogue, employer, queries, scorecard, tertial
+from dashboard.reports.charts import browser, render
+from dashboard.reports.docx import to_docx
 from dashboard.reports.model import Report, Section
+from dashboard.reports.pdf import to_pdf
 from dashboard.reports.queries import Reader
 from dashboard.reports.request import KINDS, ReportRequest, Subject, check, subject
+from dashboard.reports.xlsx import to_xlsx
 
 NO_WAREHOUSE = "Datavarehuset er tomt. Last inn filer (bms load) eller bygg demoen (bms demo) først."
 
@@ -35,8 +40,6 @@ def build_model(
     meta = queries.meta(reader)
     if not meta:
         return _empty(request, "", "", False, NO_WAREHOUSE, now)
-    from dashboard.data import is_demo
-
     demo = is_demo(reader)  # type: ignore[arg-type]
     who = subject(reader, request, may_see_unit)
     kommune = meta.get("kommune_name", "")
@@ -112,47 +115,28 @@ def ledersamtale(reader: Reader, request: ReportRequest, who: Subject) -> list[S
     return sections
 
 
-def _lazy(module: str, name: str) -> Callable[[Reader, ReportRequest, Subject], list[Section]]:
-    def run(reader: Reader, request: ReportRequest, who: Subject) -> list[Section]:
-        import importlib
-
-        return getattr(importlib.import_module(f"dashboard.reports.{module}"), name)(reader, request, who)
-
-    return run
-
-
 BUILDERS: dict[str, Callable[[Reader, ReportRequest, Subject], list[Section]]] = {
     "tjenesterapport": tjenesterapport,
     "ledersamtale": ledersamtale,
-    "arbeidsgiverrapport": _lazy("employer", "arbeidsgiverrapport"),
-    "tertialrapport": _lazy("tertial", "tertialrapport"),
-    "vedtaksrapport": _lazy("tertial", "vedtaksrapport"),
+    "arbeidsgiverrapport": employer.arbeidsgiverrapport,
+    "tertialrapport": tertial.tertialrapport,
+    "vedtaksrapport": tertial.vedtaksrapport,
 }
 
 
 def write(report: Report, fmt: str) -> bytes:
     """The report as .docx, .pdf or .xlsx bytes (charts drawn first, for the formats that show them)."""
     if fmt == "xlsx":
-        from dashboard.reports.xlsx import to_xlsx
-
         return to_xlsx(report)
-    from dashboard.reports.charts import render
-
     render(report)
     if fmt == "pdf":
-        from dashboard.reports.pdf import to_pdf
-
         return to_pdf(report)
-    from dashboard.reports.docx import to_docx
-
     return to_docx(report)
 
 
 def open_reader(current: Path) -> Reader:
     """A read-only reader on a data folder's published warehouse (`<data dir>/warehouse/current.duckdb`),
     the dashboard's own reader class, for the CLI and the benchmark."""
-    from dashboard.data import WarehouseReader
-
     return WarehouseReader(current)
 
 
@@ -165,8 +149,6 @@ def build_report(
     """The whole path: warehouse → model → file bytes in the request's format."""
     if request.fmt == "xlsx":
         return write(build_model(reader, request, may_see_unit, store), request.fmt)
-    from dashboard.reports.charts import browser
-
     with browser():  # Chromium starts while the model's queries run
         report = build_model(reader, request, may_see_unit, store)
         return write(report, request.fmt)

@@ -6,37 +6,25 @@ folder yet) sections keep `assessments` and `actions` as None and the writers le
 
 from __future__ import annotations
 
-import importlib
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
+from dashboard import dialogue_store
 from dashboard.reports.model import Action, Assessment, Report, Section
+from dashboard.store import AppStore, store_path
 from etl.norsk import format_date
 
 TILTAK_STATUS_LABELS = {"planlagt": "planlagt", "pågår": "pågår", "fullført": "fullført", "avbrutt": "avbrutt"}
 
 
-def open_store(data_dir: Path) -> Any | None:
+def open_store(data_dir: Path) -> AppStore | None:
     """The data folder's application store, if it has one (a report never creates it)."""
-    store = _module("dashboard.store")
-    if store is None:
-        return None
-    path = store.store_path(data_dir)
-    return store.AppStore(path) if path.exists() else None
-
-
-def _module(name: str) -> Any | None:
-    """The application store's modules, imported when present (the logins and dialogue issue adds them); a
-    build without them makes reports with room for the vurderinger instead."""
-    try:
-        return importlib.import_module(name)
-    except ImportError:
-        return None
+    path = store_path(data_dir)
+    return AppStore(path) if path.exists() else None
 
 
 def _date(text: str | None) -> str:
-    import datetime as dt
-
     if not text:
         return ""
     try:
@@ -48,9 +36,6 @@ def _date(text: str | None) -> str:
 def fill_dialogue(report: Report, store: Any | None) -> None:
     """Fill each section's vurderinger and tiltak for its units, indicators and periods from the store."""
     if store is None:
-        return
-    dialogue_store = _module("dashboard.dialogue_store")
-    if dialogue_store is None:
         return
     units = {code for s in report.sections for _, code, _ in s.indicators} | {
         s.scope[1] for s in report.sections if s.scope and s.scope[1]

@@ -192,19 +192,7 @@ def staff_section(reader: Reader, who: Subject, year: int, kommune: str, loaded:
 
 def tenfactor_section(reader: Reader, who: Subject, year: int, kommune: str, loaded: pd.DataFrame) -> Section | None:
     """10-FAKTOR per factor (rows) and unit (columns); a held-back unit says «for få svar», never a number."""
-    values = reader.df(
-        "SELECT unit_id, factor, mean FROM employee_survey WHERE year = $year AND unit_id IS NOT NULL", {"year": year}
-    )
-    total = reader.df(
-        "SELECT args[1] AS factor, value FROM measures_employee_survey "
-        "WHERE year(period) = $year AND scope = 'kommune'",
-        {"year": year},
-    )
-    held = reader.df(
-        "SELECT DISTINCT unit_id, args[1] AS factor FROM anonymity_held WHERE source = 'medarbeiderundersøkelse' "
-        "AND year(period) = $year",
-        {"year": year},
-    )
+    values, total, held = _tenfactor_results(reader, year)
     if values.empty and held.empty:
         return None
     units = [
@@ -217,21 +205,7 @@ def tenfactor_section(reader: Reader, who: Subject, year: int, kommune: str, loa
         (None if u is None or u != u else u, r)
         for u, r in zip(held.get("unit_id", []), held.get("factor", []), strict=True)
     }
-    rows = []
-    for factor, label in FACTORS.items():
-        row = [text.text_cell(label)]
-        for u in units:
-            v = values[(values["unit_id"] == u) & (values["factor"] == factor)]["mean"]
-            if (u, factor) in held_keys or v.empty:
-                row.append(text.held_cell() if (u, factor) in held_keys else text.text_cell("–"))
-            else:
-                row.append(text.value_cell(v.iloc[0], "", 1))
-        if show_total and (None, factor) in held_keys:
-            row.append(text.held_cell())
-        elif show_total:
-            t = total[total["factor"] == factor]["value"] if not total.empty else total
-            row.append(text.value_cell(t.iloc[0] if len(t) else None, "", 1))
-        rows.append(row)
+    rows = _tenfactor_rows(values, total, units, held_keys, show_total)
     columns = ["Faktor"] + [who.unit_names[u] for u in units] + ([kommune] if show_total else [])
     n_held = len({u for u, _ in held_keys if u in units})
     para = f"Tabellen viser snittet per faktor på skalaen 1–5 for {year}. Endringer på rundt ±0,1 er innenfor støyen. "
@@ -253,6 +227,47 @@ def tenfactor_section(reader: Reader, who: Subject, year: int, kommune: str, loa
             )
         ],
     )
+
+
+def _tenfactor_results(reader: Reader, year: int) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The year's 10-FAKTOR means per unit and factor, the kommune's per factor, and the (unit, factor) pairs
+    held back for too few answers."""
+    values = reader.df(
+        "SELECT unit_id, factor, mean FROM employee_survey WHERE year = $year AND unit_id IS NOT NULL", {"year": year}
+    )
+    total = reader.df(
+        "SELECT args[1] AS factor, value FROM measures_employee_survey "
+        "WHERE year(period) = $year AND scope = 'kommune'",
+        {"year": year},
+    )
+    held = reader.df(
+        "SELECT DISTINCT unit_id, args[1] AS factor FROM anonymity_held WHERE source = 'medarbeiderundersøkelse' "
+        "AND year(period) = $year",
+        {"year": year},
+    )
+    return values, total, held
+
+
+def _tenfactor_rows(
+    values: pd.DataFrame, total: pd.DataFrame, units: list[str], held_keys: set, show_total: bool
+) -> list[list[text.Cell]]:
+    """One row per factor: its mean per unit (or «for få svar»), then the kommune's when it is shown."""
+    rows = []
+    for factor, label in FACTORS.items():
+        row = [text.text_cell(label)]
+        for u in units:
+            v = values[(values["unit_id"] == u) & (values["factor"] == factor)]["mean"]
+            if (u, factor) in held_keys or v.empty:
+                row.append(text.held_cell() if (u, factor) in held_keys else text.text_cell("–"))
+            else:
+                row.append(text.value_cell(v.iloc[0], "", 1))
+        if show_total and (None, factor) in held_keys:
+            row.append(text.held_cell())
+        elif show_total:
+            t = total[total["factor"] == factor]["value"] if not total.empty else total
+            row.append(text.value_cell(t.iloc[0] if len(t) else None, "", 1))
+        rows.append(row)
+    return rows
 
 
 def arbeidsgiverrapport(reader: Reader, request: ReportRequest, who: Subject) -> list[Section]:

@@ -96,6 +96,7 @@ def to_html(report: Report) -> str:
 
 def to_pdf(report: Report) -> bytes:
     """The report as PDF bytes (A4)."""
+    # imported here: weasyprint (and its Pango) is heavy and only a PDF needs it
     from weasyprint import CSS as WeasyCSS  # type: ignore[import-untyped]
     from weasyprint import HTML
 

@@ -139,6 +139,37 @@ def kostra_section(reader: Reader, subject: Subject, year: int, rows: pd.DataFra
         rows = rows[rows["indicator_id"].isin(subject.indicator_filter) | (rows["scope"] == "enhet")]
     if rows.empty:
         return None
+    source = _kostra_source(rows)
+    group = next((g for g in rows["group_name"].dropna()), "KOSTRA-gruppen")
+    intro = (
+        f"Tabellen viser {subject.name} sammenlignet med {group} og sammenligningskommunene i {year}. "
+        "Rang 1 er best gitt indikatorens retning."
+    )
+    return Section(
+        heading="Sammenligning med KOSTRA-gruppen og sammenligningskommunene",
+        paragraphs=[intro, " ".join(text.kostra_sentence(r) for _, r in rows.iterrows())],
+        tables=[
+            Table(
+                f"KOSTRA {year}: rang og fordeling",
+                KOSTRA_COLUMNS,
+                _kostra_table_rows(rows, subject),
+                source,
+                sheet="KOSTRA",
+            )
+        ],
+        charts=[
+            Chart(
+                f"KOSTRA {year}: {subject.name}, KOSTRA-gruppen og spredningen blant "
+                "sammenligningskommunene (tykk strek: midterste halvdel)",
+                charts.kostra_grid(_kostra_chart_rows(rows)),
+                source,
+            )
+        ],
+    )
+
+
+def _kostra_table_rows(rows: pd.DataFrame, subject: Subject) -> list[list[text.Cell]]:
+    """One table row per indicator (and subject): value, rank, group, peers' median and spread, trend."""
     table_rows = []
     for _, r in rows.iterrows():
         unit, dec = str(r["unit_of_measure"]), int(r["decimals"])
@@ -160,13 +191,12 @@ def kostra_section(reader: Reader, subject: Subject, year: int, rows: pd.DataFra
                 text.text_cell(r["trend"] if text.present_text(r["trend"]) else "–"),
             ]
         )
-    source = _kostra_source(rows)
-    group = next((g for g in rows["group_name"].dropna()), "KOSTRA-gruppen")
-    intro = (
-        f"Tabellen viser {subject.name} sammenlignet med {group} og sammenligningskommunene i {year}. "
-        "Rang 1 er best gitt indikatorens retning."
-    )
-    chart_rows = [
+    return table_rows
+
+
+def _kostra_chart_rows(rows: pd.DataFrame) -> list[dict]:
+    """The chart's points per indicator: the subject's value, the group's and the peers' spread."""
+    return [
         {
             "name": r["name"],
             "subject": r["scope_name"],
@@ -179,19 +209,6 @@ def kostra_section(reader: Reader, subject: Subject, year: int, rows: pd.DataFra
         }
         for _, r in rows.iterrows()
     ]
-    return Section(
-        heading="Sammenligning med KOSTRA-gruppen og sammenligningskommunene",
-        paragraphs=[intro, " ".join(text.kostra_sentence(r) for _, r in rows.iterrows())],
-        tables=[Table(f"KOSTRA {year}: rang og fordeling", KOSTRA_COLUMNS, table_rows, source, sheet="KOSTRA")],
-        charts=[
-            Chart(
-                f"KOSTRA {year}: {subject.name}, KOSTRA-gruppen og spredningen blant "
-                "sammenligningskommunene (tykk strek: midterste halvdel)",
-                charts.kostra_grid(chart_rows),
-                source,
-            )
-        ],
-    )
 
 
 def open_deviations(reader: Reader, unit_id: str, year: int, tertial: int | None) -> Section:

@@ -179,6 +179,16 @@ def tertialrapport(reader: Reader, request: ReportRequest, who: Subject) -> list
 
 
 DECISION_STATUS = {"iverksatt": "green", "pågår": "yellow", "ikke startet": "grey"}
+DECISION_COLUMNS = [
+    "Møtedato",
+    "Saksnr",
+    "Tittel",
+    "Ansvarlig enhet",
+    "Frist",
+    "Status",
+    "Dager over frist",
+    "Kommentar",
+]
 
 
 def decisions(reader: Reader, year: int) -> pd.DataFrame:
@@ -206,52 +216,10 @@ def vedtaksrapport(reader: Reader, request: ReportRequest, who: Subject) -> list
         frame = frame[frame["unit_id"].isin(who.unit_ids)]
     source = text.internal_source(["vedtak"], queries.source_files(reader, request.year))
     as_of = frame["as_of"].dropna()
-    sections = []
-    for committee, part in frame.groupby("committee", sort=True):
-        rows = [
-            [
-                text.text_cell(format_date(r["meeting_date"])),
-                text.text_cell(r["case_no"]),
-                text.text_cell(r["title"]),
-                text.text_cell(r["unit_name"] or r["unit_id"] or "–"),
-                text.text_cell(format_date(r["due_on"]) if pd.notna(r["due_on"]) else "–"),
-                text.text_cell(r["status"], DECISION_STATUS.get(str(r["status"]))),
-                text.value_cell(r["days_overdue"], "", 0, "red" if text.present(r["days_overdue"]) else None),
-                text.text_cell(r["comment"] if text.present_text(r["comment"]) else ""),
-            ]
-            for _, r in part.iterrows()
-        ]
-        counts = part["status"].value_counts()
-        overdue = int(part["days_overdue"].notna().sum())
-        para = (
-            f"{committee} har {len(part)} vedtak i rapporten: {int(counts.get('iverksatt', 0))} iverksatt, "
-            f"{int(counts.get('pågår', 0))} pågår og {int(counts.get('ikke startet', 0))} ikke startet. "
-            f"{overdue} er over fristen" + (f" per {format_date(as_of.iloc[0])}." if len(as_of) else ".")
-        )
-        sections.append(
-            Section(
-                heading=str(committee),
-                paragraphs=[para],
-                tables=[
-                    Table(
-                        f"Vedtak i {committee}",
-                        [
-                            "Møtedato",
-                            "Saksnr",
-                            "Tittel",
-                            "Ansvarlig enhet",
-                            "Frist",
-                            "Status",
-                            "Dager over frist",
-                            "Kommentar",
-                        ],
-                        rows,
-                        source,
-                        sheet=str(committee)[:31],
-                    )
-                ],
-            )
-        )
+    sections = [
+        _committee_section(str(committee), part, source, as_of)
+        for committee, part in frame.groupby("committee", sort=True)
+    ]
     intro = Section(
         heading="Om rapporten",
         paragraphs=[
@@ -260,3 +228,32 @@ def vedtaksrapport(reader: Reader, request: ReportRequest, who: Subject) -> list
         ],
     )
     return [intro, *sections]
+
+
+def _committee_section(committee: str, part: pd.DataFrame, source: str, as_of: pd.Series) -> Section:
+    """One utvalg's decisions: how many are carried out, under way, not started and overdue; the table."""
+    rows = [
+        [
+            text.text_cell(format_date(r["meeting_date"])),
+            text.text_cell(r["case_no"]),
+            text.text_cell(r["title"]),
+            text.text_cell(r["unit_name"] or r["unit_id"] or "–"),
+            text.text_cell(format_date(r["due_on"]) if pd.notna(r["due_on"]) else "–"),
+            text.text_cell(r["status"], DECISION_STATUS.get(str(r["status"]))),
+            text.value_cell(r["days_overdue"], "", 0, "red" if text.present(r["days_overdue"]) else None),
+            text.text_cell(r["comment"] if text.present_text(r["comment"]) else ""),
+        ]
+        for _, r in part.iterrows()
+    ]
+    counts = part["status"].value_counts()
+    overdue = int(part["days_overdue"].notna().sum())
+    para = (
+        f"{committee} har {len(part)} vedtak i rapporten: {int(counts.get('iverksatt', 0))} iverksatt, "
+        f"{int(counts.get('pågår', 0))} pågår og {int(counts.get('ikke startet', 0))} ikke startet. "
+        f"{overdue} er over fristen" + (f" per {format_date(as_of.iloc[0])}." if len(as_of) else ".")
+    )
+    return Section(
+        heading=committee,
+        paragraphs=[para],
+        tables=[Table(f"Vedtak i {committee}", list(DECISION_COLUMNS), rows, source, sheet=committee[:31])],
+    )
