@@ -16,8 +16,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import flask
-
 STORE_DIR = "app"
 STORE_FILE = "bms.sqlite"
 STORE_KEY = "BMS_APP_STORE"  # where the served app keeps its store (set by `dashboard.security.install`)
@@ -128,6 +126,8 @@ def now_text() -> str:
 
 def current_store() -> AppStore:
     """The application store of the app serving the current request."""
+    import flask  # only a served request has an app: `bms users`, `backup` and `load` never load flask
+
     return flask.current_app.config[STORE_KEY]
 
 

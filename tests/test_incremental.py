@@ -1,5 +1,6 @@
-"""A load builds only what its files touch (the new version starts as a copy of the published one, and the
-KOSTRA-derived tables are carried over when no KOSTRA, Klass or catalogue row is new), yet the result is the
+"""A load builds only what its files touch (the new version starts as a copy of the published one, and every
+table whose SQL reads none of the raw tables getting rows, directly or through other relations, is carried
+over: the KOSTRA tables when no KOSTRA, Klass or catalogue row is new …), yet the result is the
 warehouse a build from scratch gives: the demo files loaded in steps are compared, relation by relation and
 row by row, with `bms rebuild` of the same archive built without any copy or carry-over."""
 
@@ -98,9 +99,15 @@ def stepwise(data_dir: Path, monkeypatch) -> tuple[Path, list[tuple[bool, set[st
 
 def test_a_load_in_steps_gives_every_relation_of_a_rebuild_from_scratch(stepwise, monkeypatch):
     data_dir, seen = stepwise
-    # the first load starts empty, the others as copies; the one with KOSTRA files builds the KOSTRA tables
-    kostra = {"municipalities", "measures_kostra"}
-    assert seen == [(True, kostra), (True, set()), (True, kostra)]
+    # the first load starts empty, the others as copies, each carrying over the tables its files do not touch:
+    # the KOSTRA tables unless KOSTRA files come, the accounting table unless an accounting file does, and
+    # never a table that reads what every load changes (the indicator values, through the load log)
+    kostra = {"municipalities", "measures_kostra", "dashboard_region_names", "dashboard_kostra_sources"}
+    internal, more_kostra, last = (kept for _, kept in seen)
+    assert kostra <= internal and "accounting" not in internal
+    assert not kostra & more_kostra and "accounting" in more_kostra
+    assert kostra | {"accounting"} <= last
+    assert not {"indicator_values", "scorecard", "held_back"} & (internal | more_kostra | last)
     settings = load_settings(data_dir)
     stepped = published(settings.current)
     assert stepped is not None
@@ -130,9 +137,9 @@ def test_a_version_built_without_reuse_has_the_same_relations(stepwise):
 def test_a_new_catalogue_or_setting_builds_the_kostra_tables_again(stepwise, monkeypatch):
     data_dir, seen = stepwise
     seen.clear()
-    settings = load_settings(data_dir, min_n=7)  # a setting the tables read (through the catalogue view)
+    settings = load_settings(data_dir, min_n=7)  # a setting the tables read (through the catalogue)
     load(settings, [])
-    assert seen == [(True, set())]
+    assert seen == [(True, set())]  # min_n is read by the catalogue, and so by nearly everything
     with duckdb.connect(str(published(settings.current)), read_only=True) as con:
         assert con.execute("SELECT value FROM meta WHERE key = 'min_n'").fetchone() == ("7",)
 
@@ -150,3 +157,22 @@ def test_only_a_whole_version_of_the_same_specs_and_sql_is_copied(data_dir):
     wal.touch()  # rows not yet in the file itself: a byte copy would lose them
     assert not warehouse._copyable(version, meta)
     wal.unlink()
+
+
+def test_a_table_is_carried_over_only_when_nothing_it_reads_changed():
+    """What a table reads is found in its SQL (comments and strings aside), through views and macros: a
+    manual figure reaches the indicator values through manual_values, a units file the accounting table
+    through ansvar_units; the accounting table reads neither manual figures nor KOSTRA."""
+    manual = warehouse.clean_tables({"raw_manual_values", "load_log"})
+    assert {"accounting", "measures_kostra", "municipalities"} <= manual
+    assert not {"indicator_values", "held_back", "scorecard"} & manual
+    assert "accounting" not in warehouse.clean_tables({"raw_units"})
+    assert "measures_kostra" not in warehouse.clean_tables({"raw_indicators"})  # the catalogue picks the cells
+
+
+def test_a_relation_gathered_or_declared_by_a_spec_counts_as_read():
+    """The anonymity cells reach `anonymity_held` through the view a gather line makes from the views the
+    specs declare: a survey file must not leave the table of what is held back as it was."""
+    assert "anonymity_held" not in warehouse.clean_tables({"raw_user_survey"})
+    assert "anonymity_held" not in warehouse.clean_tables({"raw_manual_values"})
+    assert "indicator_values" not in warehouse.clean_tables({"raw_sick_leave"})  # through all_measures

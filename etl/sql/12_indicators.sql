@@ -9,7 +9,7 @@
 -- A fixed measure (e.g. `sick_leave:total`) is matched by its whole name, `source_ref`; a parameterised
 -- one (`user_survey:<service>/<dimension>`, `employee_survey:<factor>`) by `ref_measure` and `ref_args`.
 
-CREATE VIEW indicators AS
+CREATE TABLE indicators AS
 SELECT indicator_id, name, focus_area, direction, unit_of_measure, source, source_ref, description, formula,
        CASE WHEN source <> 'KOSTRA' THEN lower(split_part(source_ref, ':', 1)) END AS ref_measure,
        CASE WHEN source = 'KOSTRA' THEN

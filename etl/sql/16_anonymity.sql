@@ -4,7 +4,7 @@
 -- The loader already held such cells back (etl/checks/anonymity.py): it stored a marker in their place, with no
 -- value (a blank mean or value), and held back with them the smallest other units of the group until
 -- the answers no shown unit accounts for were at least the minimum (their markers keep their own n,
--- which is at least the minimum; a cell with too few answers keeps no n). This view applies the same
+-- which is at least the minimum; a cell with too few answers keeps no n). This table applies the same
 -- rule again to what is stored, so that a minimum raised since, or a kommune row and unit rows of an
 -- `indikatorverdier` indicator that came in different files, never opens a way to a held-back figure.
 --
@@ -27,7 +27,7 @@
 -- personvernhensyn` for a cell held back to shield another): never a value, never an n.
 
 -- gather anonymity_cells from anonymity_cells_*
-CREATE VIEW anonymity_held AS
+CREATE TABLE anonymity_held AS
 WITH default_min AS (
     SELECT value::INTEGER AS n FROM meta WHERE key = 'min_n'
 ),

@@ -14,6 +14,7 @@ dropped and built anew, except the KOSTRA-derived tables when none of their inpu
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import os
 import re
@@ -34,17 +35,6 @@ from etl.errors import BmsError
 from etl.spec import SPEC_DIR, Spec, stored_specs
 
 SQL_DIR = Path(__file__).resolve().parent.parent / "sql"  # etl/sql: one file per derived relation
-# The KOSTRA-derived tables a build may carry over from the published version, by the SQL file that makes
-# each, and the SQL files whose raw tables they read (directly or through the views of these files).
-KOSTRA_REUSABLE = {"35_municipalities.sql": "municipalities", "36_measures_kostra.sql": "measures_kostra"}
-KOSTRA_INPUT_SQL = (
-    "12_indicators.sql",
-    "31_kostra_values.sql",
-    "32_municipality_code_changes.sql",
-    "33_municipality_code_map.sql",
-    "34_kostra_group_membership.sql",
-    *KOSTRA_REUSABLE,
-)
 BUILD_FACTS = ("version", "built_at", "bms_version")  # meta keys that differ between any two builds
 _VERSION = re.compile(r"^bms-(\d{6})\.duckdb$")
 DUCKDB_CONFIG: dict[str, str | bool | int | float | list[str]] = {
@@ -82,6 +72,8 @@ def schema_fingerprint() -> str:
     for path in sorted([*SPEC_DIR.rglob("*.toml"), *SQL_DIR.glob("*.sql")]):
         h.update(path.name.encode())
         h.update(path.read_bytes())
+    for name, query in sorted(declared_views().items()):  # made from the specs by this code
+        h.update(f"{name}\n{query}".encode())
     return h.hexdigest()[:16]
 
 
@@ -249,7 +241,7 @@ def _build_file(
         # a copy's raw tables are in force already: only those with new rows can hold replaced ones
         _keep_in_force(con, None if kept is None else {rows.spec.raw_table for rows in new})
         _write_facts(con, number, log_rows, meta)
-        run_sql(con, skip={f for f, table in KOSTRA_REUSABLE.items() if table in (kept or set())})
+        run_sql(con, kept or set())
         con.execute("CHECKPOINT")
     finally:
         con.close()
@@ -290,16 +282,14 @@ def _copyable(base: Path, meta: dict[str, str]) -> bool:
 
 
 def _reusable(con: duckdb.DuckDBPyConnection, new: list[NewRows], meta: dict[str, str]) -> set[str]:
-    """The KOSTRA-derived tables of the copied version that a build from scratch would make the same: none
-    of the raw tables they read gets new rows (KOSTRA, Klass, the catalogue), and the settings they read
-    (the kommune, `min_n` …: all of meta but the build facts) are unchanged."""
-    names = re.findall(r"\braw_\w+", " ".join((SQL_DIR / f).read_text(encoding="utf-8") for f in KOSTRA_INPUT_SQL))
-    if {rows.spec.raw_table for rows in new} & set(names):
-        return set()
+    """The tables of the copied version that a build from scratch would make the same: those whose SQL reads,
+    directly or through other relations, none of the raw tables getting new rows nor the load log, while the
+    settings they read (the kommune, `min_n` …: all of meta but the build facts) are unchanged."""
     before = dict(con.execute("SELECT key, value FROM meta").fetchall())
     if any(before.get(k) != v for k, v in meta.items() if k not in BUILD_FACTS):
         return set()
-    return set(KOSTRA_REUSABLE.values())
+    existing = {n for (n,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE NOT internal").fetchall()}
+    return clean_tables({rows.spec.raw_table for rows in new} | {"load_log"}) & existing
 
 
 def _drop_derived(con: duckdb.DuckDBPyConnection, kept: set[str]) -> None:
@@ -419,26 +409,98 @@ def _insert(con: duckdb.DuckDBPyConnection, rows: NewRows, seq: int) -> None:
 GATHER = re.compile(r"^-- gather (\w+) from (\w+)\*$", re.MULTILINE)
 
 
-def run_sql(con: duckdb.DuckDBPyConnection, skip: set[str] | frozenset[str] = frozenset()) -> None:
-    """Create the clean and derived relations, one `.sql` file each, in file-name order; the files named in
-    `skip` made relations the build carried over."""
+def run_sql(con: duckdb.DuckDBPyConnection, kept: set[str] | frozenset[str] = frozenset()) -> None:
+    """Create the clean and derived relations of `sql/*.sql`, statement by statement in file-name order; the
+    tables in `kept` the build carried over from the copied version (`clean_tables`) are not made again."""
+    for st in statements():
+        if st.gather is not None:
+            _gather(con, *st.gather)
+        elif not (st.kind == "table" and st.creates in kept):
+            con.execute(st.sql)
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One statement of `sql/*.sql` (or a gather line): what it creates, of which kind, and what it reads."""
+
+    sql: str
+    creates: str | None
+    kind: str | None  # table, temp, view, macro (None: a statement that creates nothing)
+    reads: frozenset[str]
+    gather: tuple[str, str] | None = None  # (view, prefix) of a `-- gather` line
+
+
+CREATES = re.compile(r"^\s*CREATE\s+(?:OR\s+REPLACE\s+)?(TEMP\s+|TEMPORARY\s+)?(TABLE|VIEW|MACRO)\s+(\w+)", re.I)
+COMMENT_OR_TEXT = re.compile(r"--[^\n]*|'(?:[^']|'')*'")
+NAME = re.compile(r"[a-z_]\w*")
+
+
+def statements() -> list[Statement]:
+    """Every statement of the SQL files in build order, with the views the specs declare and each gather line
+    where it stands, and the relations each reads: the names of tables, views and macros (the store's
+    included) its text mentions outside comments and strings. A name that is also a column's only makes the
+    list longer, never shorter."""
     paths = sorted(SQL_DIR.glob("*.sql"))
     if not paths:  # an installation without its SQL would publish raw tables and nothing a page can show
         raise BmsError(f"Fant ingen SQL-filer i {SQL_DIR}: installasjonen er ufullstendig. Installer Heim BMS på nytt.")
-    for path in paths:
-        if path.name not in skip:
-            text = path.read_text(encoding="utf-8")
-            for view, prefix in GATHER.findall(text):
-                _gather(con, view, prefix)
-            con.execute(text)
+    texts = tuple(p.read_text(encoding="utf-8") for p in paths)
+    return _statements(texts, tuple(declared_views().items()), frozenset(_store_tables()))
+
+
+@functools.cache
+def _statements(
+    texts: tuple[str, ...], declared_items: tuple[tuple[str, str], ...], store: frozenset[str]
+) -> list[Statement]:
+    declared = dict(declared_items)
+    parser = duckdb.connect(":memory:")  # DuckDB's own parser splits a file into its statements
+    try:
+        split = [[st.query for st in parser.extract_statements(t)] for t in texts]
+    finally:
+        parser.close()
+    parsed = [[(q, CREATES.match(COMMENT_OR_TEXT.sub(" ", q))) for q in file] for file in split]
+    gathered_views = {view for t in texts for view, _ in GATHER.findall(t)}
+    names = {m.group(3).lower() for file in parsed for _, m in file if m} | set(declared) | gathered_views | store
+    found: list[Statement] = []
+    for text, file in zip(texts, parsed, strict=True):
+        for view, prefix in GATHER.findall(text):
+            for name, query in declared.items():
+                if name.startswith(prefix):
+                    create = f"CREATE OR REPLACE VIEW {name} AS {query}"
+                    found.append(Statement(create, name, "view", _reads(create, names)))
+            gathered = frozenset(n for n in names if n.startswith(prefix) and n != view)
+            found.append(Statement("", view, "view", gathered, gather=(view, prefix)))
+        for query, m in file:
+            kind = None if m is None else ("temp" if m.group(1) else m.group(2).lower())
+            found.append(Statement(query, m and m.group(3).lower(), kind, _reads(query, names)))
+    return found
+
+
+def _reads(query: str, names: set[str]) -> frozenset[str]:
+    body = COMMENT_OR_TEXT.sub(" ", query).lower()
+    created = CREATES.match(body)
+    return frozenset(set(NAME.findall(body)) & names - ({created.group(3)} if created else set()))
+
+
+def _store_tables() -> set[str]:
+    return {s.raw_table for s in stored_specs().values()} | {"load_log", "meta", "kinds"}
+
+
+def clean_tables(changed: set[str]) -> set[str]:
+    """The tables the SQL makes that read none of the `changed` relations, directly or through others."""
+    dirty, clean = set(changed), set()
+    for st in statements():
+        if st.creates is None:
+            continue
+        if st.reads & dirty:
+            dirty.add(st.creates)
+        elif st.kind == "table":
+            clean.add(st.creates)
+    return clean
 
 
 def _gather(con: duckdb.DuckDBPyConnection, view: str, prefix: str) -> None:
     """`view`: every relation named `<prefix>…` the files before made or a spec declares, one under the other
     by column name."""
-    for name, query in declared_views().items():
-        if name.startswith(prefix):
-            con.execute(f"CREATE OR REPLACE VIEW {name} AS {query}")
     names = [
         n
         for (n,) in con.execute(
