@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from etl.checks.context import Context
@@ -33,6 +34,7 @@ from etl.checks.replacement import (
 )
 from etl.errors import BmsError, FileRejected, Problem
 from etl.inbox import inbox_files
+from etl.norsk import format_date, format_period
 from etl.read.reader import read_file
 from etl.read.table import Table
 from etl.settings import Settings
@@ -237,38 +239,70 @@ def _check(settings: Settings, candidates: list[_Candidate], ctx: Context) -> No
             c.result = FileResult(c.path.name, "rejected", message=str(c.error))
 
 
-def _scopes(c: _Candidate) -> dict[str, set[tuple]]:
-    found: dict[str, set[tuple]] = {}
+def _scopes(c: _Candidate) -> dict[str, tuple[np.ndarray, list[pd.DataFrame]]]:
+    """Per kind, the distinct scopes of a file's rows as 64-bit hashes (a national KOSTRA file has a scope per
+    cell: 1,6 M hashes take 13 MB, 1,6 M tuples of text several hundred), with the scope columns to name one
+    (and a period's type, to name the period as users say it)."""
+    found: dict[str, tuple[np.ndarray, list[pd.DataFrame]]] = {}
     for t, frame in zip(c.tables, c.frames, strict=True):
-        # the distinct scopes first: a ledger of 500 000 lines covers a few thousand month × ansvar
-        cols = frame.reindex(columns=list(t.spec.scope)).drop_duplicates().astype(object)
-        keys = cols.where(cols.notna(), None).itertuples(index=False, name=None)
-        found.setdefault(t.spec.kind, set()).update(keys)
+        cols = frame.reindex(columns=list(t.spec.scope))
+        hashes = pd.util.hash_pandas_object(cols, index=False).to_numpy()
+        types = [f"{f}_type" for f in t.spec.scope if f"{f}_type" in frame]
+        named = cols.assign(**{k: frame[k] for k in types}, _hash=hashes)
+        before, frames = found.get(t.spec.kind, (np.empty(0, np.uint64), []))
+        found[t.spec.kind] = (np.union1d(before, np.unique(hashes)), [*frames, named])
     return found
 
 
+def _example(scopes: tuple[np.ndarray, list[pd.DataFrame]], common: np.ndarray) -> str:
+    """One scope two files share, as the refusal names it (the first by text among up to 1 000 of them)."""
+    rows = pd.concat([f[f["_hash"].isin(common)].head(1000) for f in scopes[1]]).drop(columns="_hash")
+    said = [
+        ", ".join(_scope_part(r, f) for f in rows.columns if not f.endswith("_type") and not pd.isna(r[f]))
+        for _, r in rows.iterrows()
+    ]
+    return min(said) or "hele kommunen"
+
+
+def _scope_part(row: pd.Series, field_name: str) -> str:
+    value = row[field_name]
+    if isinstance(value, dt.date | pd.Timestamp):
+        day = pd.Timestamp(value).date()
+        kind = row.get(f"{field_name}_type")
+        return format_period(day, str(kind)) if isinstance(kind, str) else format_date(day)
+    return str(value)
+
+
 def _refuse_overlaps(loaded: list[_Candidate]) -> None:
-    """Two files of one load with rows for the same scope: which is meant is not for the loader to guess."""
+    """Two files of one load with rows for the same scope: which is meant is not for the loader to guess.
+
+    Every file's scope hashes of a kind are sorted together once, so 20 national KOSTRA files are compared in
+    one pass, not pair by pair; a file sharing a scope with several is refused naming the one next to it."""
     if len(loaded) < 2:
         return  # one file cannot overlap another
-    scopes = [(c, _scopes(c)) for c in loaded]
-    for i, (a, sa) in enumerate(scopes):
-        for b, sb in scopes[i + 1 :]:
-            if a.sha == b.sha:
-                continue  # the same content twice gives the same rows (a name may mean something, as Klass's do)
-            kinds = [k for k in sa if k in sb and sa[k] & sb[k]]
-            if not kinds:
-                continue
-            example = min(sa[kinds[0]] & sb[kinds[0]], key=str)
-            said = ", ".join(str(v) for v in example if v is not None) or "hele kommunen"
-            for this, other in ((a, b), (b, a)):
-                problem = Problem(
-                    f"fila og «{other.path.name}» i samme lasting har rader for det samme ({kinds[0]}: {said}); "
-                    "ingen av dem er lastet",
-                    f"Legg bare den riktige av «{this.path.name}» og «{other.path.name}» i innboksen.",
-                )
-                this.error = this.error or FileRejected(this.path.name, [])
-                this.error.problems.append(problem)
+    scopes = [_scopes(c) for c in loaded]
+    pairs: dict[tuple[int, int], str] = {}
+    for kind in sorted({k for found in scopes for k in found}):
+        owners = [i for i, found in enumerate(scopes) if kind in found]
+        hashes = np.concatenate([scopes[i][kind][0] for i in owners])
+        who = np.repeat(owners, [len(scopes[i][kind][0]) for i in owners])
+        order = np.argsort(hashes, kind="stable")
+        hashes, who = hashes[order], who[order]
+        same = np.flatnonzero(hashes[1:] == hashes[:-1])
+        for a, b in sorted(set(zip(who[same].tolist(), who[same + 1].tolist(), strict=True))):
+            if loaded[a].sha != loaded[b].sha:  # the same content twice gives the same rows (as Klass's names do)
+                pairs.setdefault((a, b), kind)
+    for (a, b), kind in pairs.items():
+        common = np.intersect1d(scopes[a][kind][0], scopes[b][kind][0], assume_unique=True)
+        said = _example(scopes[a][kind], common)
+        for this, other in ((loaded[a], loaded[b]), (loaded[b], loaded[a])):
+            problem = Problem(
+                f"fila og «{other.path.name}» i samme lasting har rader for det samme ({kind}: {said}); "
+                "ingen av dem er lastet",
+                f"Legg bare den riktige av «{this.path.name}» og «{other.path.name}» i innboksen.",
+            )
+            this.error = this.error or FileRejected(this.path.name, [])
+            this.error.problems.append(problem)
 
 
 def _load(

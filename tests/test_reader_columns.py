@@ -124,6 +124,32 @@ def test_two_ledgers_of_one_load_for_the_same_month_and_ansvar_are_both_refused(
     results = {r.name: r for r in load(load_settings(dd)).results}
     for this, other in (("regnskap_a.csv", "regnskap_b.csv"), ("regnskap_b.csv", "regnskap_a.csv")):
         assert results[this].status == "rejected"
-        assert f"fila og «{other}» i samme lasting har rader for det samme (regnskap: 2025-01-01" in str(
+        assert f"fila og «{other}» i samme lasting har rader for det samme (regnskap: januar 2025, 2100)" in str(
             results[this].message
         )
+
+
+def test_two_files_with_the_kommune_figure_for_one_indicator_and_year_are_both_refused(dd):
+    """A scope with a blank part (the kommune's row has no unit) is one scope in both files, and the refusal
+    names it by its parts, the blank left out; figures for other units or years stand in neither's way."""
+    from etl.load import load
+    from etl.settings import load_settings
+
+    header = ["indikator_id", "enhet_id", "periode", "verdi", "antall_svar"]
+    write_csv(
+        dd / "inbox" / "tall_a.csv",
+        [header, ["trivsel_skole", "", "2025", "4,4", 40], ["trivsel_skole", "E31", "2025", "4,1", 40]],
+    )
+    write_csv(
+        dd / "inbox" / "tall_b.csv",
+        [header, ["trivsel_skole", "", "2024", "4,2", 40], ["trivsel_skole", "", "2025", "4,5", 40]],
+    )
+    write_csv(dd / "inbox" / "tall_c.csv", [header, ["trivsel_skole", "E21", "2025", "4,0", 40]])
+    results = {r.name: r for r in load(load_settings(dd)).results}
+    assert results["tall_c.csv"].status == "loaded", results["tall_c.csv"].message
+    for this, other in (("tall_a.csv", "tall_b.csv"), ("tall_b.csv", "tall_a.csv")):
+        assert results[this].status == "rejected"
+        assert (
+            f"fila og «{other}» i samme lasting har rader for det samme (indikatorverdier: trivsel_skole, 2025)"
+            in str(results[this].message)
+        ), results[this].message

@@ -139,3 +139,32 @@ def test_new_software_rebuilds_the_warehouse_without_new_files(data_dir, monkeyp
     summary = load(settings)
     assert summary.version == 2 and summary.results == []
     assert load(settings).version is None
+
+
+def test_a_build_that_outgrows_its_memory_limit_is_made_again_without_one(data_dir, monkeypatch):
+    """A build keeps DuckDB to a memory limit and spills beside the file; a step that cannot spill runs out
+    of memory, and the build is made again with all the memory it takes: the load succeeds, leaving no
+    half-built file or spill folder behind."""
+    import etl.store.warehouse as warehouse
+
+    limits: list[str | None] = []
+    build_file = warehouse._build_file
+
+    def spy(*args, memory_limit):
+        limits.append(memory_limit)
+        return build_file(*args, memory_limit=memory_limit)
+
+    monkeypatch.setattr(warehouse, "_build_file", spy)
+    monkeypatch.setattr(warehouse, "BUILD_MEMORY_LIMIT", "1MB")  # too little for building the catalogue's tables
+    settings = load_settings(data_dir)
+    drop_values(data_dir, "tall.xlsx", 2024, 41.5)
+    summary = load(settings)
+    assert not summary.rejected and summary.version == 1
+    assert limits == ["1MB", None]
+    with duckdb.connect(str(settings.current), read_only=True) as con:
+        assert con.execute("SELECT value FROM manual_values").fetchall() == [(41.5,)]
+    assert sorted(p.name for p in (data_dir / "warehouse").iterdir()) == [
+        ".load.lock",
+        "bms-000001.duckdb",
+        "current.duckdb",
+    ]

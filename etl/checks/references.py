@@ -45,7 +45,7 @@ def check_references(table: Table, ctx: Context, file_name: str) -> tuple[pd.Dat
 
 def _resolve(table: Table, ctx: Context) -> tuple[pd.DataFrame, list[Problem]]:
     """Unit names to ids (a column that `fills` another), and every unknown unit, ansvar or indicator code."""
-    frame = table.frame.copy()
+    frame = table.frame.copy(deep=False)  # copy-on-write: a column is copied only where it is changed
     problems: list[Problem] = []
     unit_id = _unit_resolver(ctx)
     for col in table.spec.columns:

@@ -35,6 +35,9 @@ from etl.errors import BmsError
 from etl.spec import SPEC_DIR, Spec, stored_specs
 
 SQL_DIR = Path(__file__).resolve().parent.parent / "sql"  # etl/sql: one file per derived relation
+# DuckDB's memory for building a version: a national KOSTRA load would otherwise take ~600 MB, where 192 MB
+# and a little disk for what spills do the same work in the same time (benchmarks: load_peak_mb).
+BUILD_MEMORY_LIMIT = "192MB"
 BUILD_FACTS = ("version", "built_at", "bms_version")  # meta keys that differ between any two builds
 _VERSION = re.compile(r"^bms-(\d{6})\.duckdb$")
 DUCKDB_CONFIG: dict[str, str | bool | int | float | list[str]] = {
@@ -187,17 +190,35 @@ def build(
     relation from the raw rows even where the published version's could be carried over."""
     warehouse_dir.mkdir(parents=True, exist_ok=True)
     for stale in warehouse_dir.glob("*.tmp*"):  # left by a build that crashed; never published
-        stale.unlink()
+        shutil.rmtree(stale) if stale.is_dir() else stale.unlink()
     number = next_number(warehouse_dir)
     final = warehouse_dir / f"bms-{number:06d}.duckdb"
     tmp = warehouse_dir / f"{final.name}.tmp"
+    args = (tmp, number, previous if reuse else None, new, log_rows, meta, previous)
     try:
-        _build_file(tmp, number, previous if reuse else None, new, log_rows, meta, previous)
+        try:
+            _build_file(*args, memory_limit=BUILD_MEMORY_LIMIT)
+        except duckdb.Error as e:  # a step that cannot spill to disk: build again with all the memory it takes
+            if not _out_of_memory(e):
+                raise
+            _remove_build(tmp)
+            _build_file(*args, memory_limit=None)
     except BaseException:
-        for left in (tmp, Path(f"{tmp}.wal")):
-            left.unlink(missing_ok=True)
+        _remove_build(tmp)
         raise
+    finally:
+        shutil.rmtree(Path(f"{tmp}.spill"), ignore_errors=True)
     return number, install_version(tmp, number, current, keep)
+
+
+def _out_of_memory(e: duckdb.Error) -> bool:
+    """DuckDB ran out of the memory it was allowed (also when a commit could not allocate a block)."""
+    return isinstance(e, duckdb.OutOfMemoryException) or "could not allocate" in str(e)
+
+
+def _remove_build(tmp: Path) -> None:
+    for left in (tmp, Path(f"{tmp}.wal")):
+        left.unlink(missing_ok=True)
 
 
 def install_version(built: Path, number: int, current: Path, keep: int) -> Path:
@@ -218,14 +239,18 @@ def _build_file(
     log_rows: list[dict],
     meta: dict[str, str],
     previous: Path | None,
+    memory_limit: str | None,
 ) -> None:
-    """Write version `number` to `tmp`: from a copy of `base` where it allows, else from `previous`'s raw rows."""
+    """Write version `number` to `tmp`: from a copy of `base` where it allows, else from `previous`'s raw rows.
+    DuckDB keeps to `memory_limit` (None: its default, most of the machine's memory) and spills the rest to
+    `<tmp>.spill/`."""
     kept: set[str] | None = None  # None: the raw store was copied row by row, every relation is built
     copied = False
     if base is not None and _copyable(base, meta):
         shutil.copyfile(base, tmp)
         copied = True
-    con = duckdb.connect(str(tmp), config=DUCKDB_CONFIG)
+    limits = {"memory_limit": memory_limit, "temp_directory": f"{tmp}.spill"} if memory_limit else {}
+    con = duckdb.connect(str(tmp), config={**DUCKDB_CONFIG, **limits})
     try:
         if copied:
             kept = _reusable(con, new, meta)
