@@ -26,19 +26,31 @@ def median_time(run: Callable[[], T], repeat: int) -> tuple[float, T]:
     return statistics.median(times), result  # type: ignore[return-value]
 
 
+# Linux counts in a child's peak memory (ru_maxrss) the memory image it was forked from, that is the parent's:
+# this big benchmark process would set the floor of every `bms` figure. A small launcher process starts `bms`
+# and reports its true peak, since `bms` is forked from the launcher's small image instead.
+LAUNCHER = """
+import os, subprocess, sys
+child = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+_, status, usage = os.wait4(child.pid, 0)
+print(os.waitstatus_to_exitcode(status), usage.ru_maxrss)
+"""
+
+
 def bms(args: list[str], env: dict[str, str] | None = None) -> tuple[float, float, int]:
     """Run `bms ARGS` in a child process: wall seconds, its peak resident memory (MB) and exit code."""
     start = time.perf_counter()
-    child = subprocess.Popen(
-        [sys.executable, "-m", "dashboard.cli", *args],
+    done = subprocess.run(
+        [sys.executable, "-S", "-c", LAUNCHER, sys.executable, "-m", "dashboard.cli", *args],
         cwd=ROOT,
         env={**os.environ, **(env or {})},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        check=True,
     )
-    _, status, usage = os.wait4(child.pid, 0)
-    child.returncode = os.waitstatus_to_exitcode(status)
-    return time.perf_counter() - start, usage.ru_maxrss / 1024, child.returncode
+    seconds = time.perf_counter() - start
+    code, peak_kb = (int(v) for v in done.stdout.split())
+    return seconds, peak_kb / 1024, code
 
 
 def children(pid: int) -> list[int]:
