@@ -246,12 +246,30 @@ def _scopes(c: _Candidate) -> dict[str, tuple[np.ndarray, list[pd.DataFrame]]]:
     found: dict[str, tuple[np.ndarray, list[pd.DataFrame]]] = {}
     for t, frame in zip(c.tables, c.frames, strict=True):
         cols = frame.reindex(columns=list(t.spec.scope))
-        hashes = pd.util.hash_pandas_object(cols, index=False).to_numpy()
+        hashes = _scope_hashes(cols)
         types = [f"{f}_type" for f in t.spec.scope if f"{f}_type" in frame]
         named = cols.assign(**{k: frame[k] for k in types}, _hash=hashes)
         before, frames = found.get(t.spec.kind, (np.empty(0, np.uint64), []))
         found[t.spec.kind] = (np.union1d(before, np.unique(hashes)), [*frames, named])
     return found
+
+
+def _scope_hashes(cols: pd.DataFrame) -> np.ndarray:
+    """A 64-bit hash per row of the scope columns, equal for equal scopes whatever dtype a file's reader gave a
+    column: a blank is a blank (None, NaN, a column the file lacks), 2025 is 2025.0, a day is a day at any
+    resolution."""
+    combined = np.zeros(len(cols), np.uint64)
+    for name in cols.columns:
+        col = cols[name]
+        blank = col.isna().to_numpy()
+        if pd.api.types.is_datetime64_any_dtype(col):
+            col = col.astype("datetime64[ns]")
+        elif pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col):
+            col = col.astype("float64")
+        hashes = pd.util.hash_pandas_object(col, index=False).to_numpy().copy()
+        hashes[blank] = 0
+        combined = combined * np.uint64(0x100000001B3) ^ hashes  # wraps around, as a hash may
+    return combined
 
 
 def _example(scopes: tuple[np.ndarray, list[pd.DataFrame]], common: np.ndarray) -> str:

@@ -13,7 +13,7 @@ from openpyxl import Workbook
 from etl.errors import FileRejected
 from etl.read.files import _lines
 from etl.read.reader import read_file
-from tests.helpers import write_csv
+from tests.helpers import write_csv, write_xlsx
 
 LEDGER = ["periode", "ansvar", "art", "funksjon", "regnskap", "budsjett"]
 
@@ -153,3 +153,38 @@ def test_two_files_with_the_kommune_figure_for_one_indicator_and_year_are_both_r
             f"fila og «{other}» i samme lasting har rader for det samme (indikatorverdier: trivsel_skole, 2025)"
             in str(results[this].message)
         ), results[this].message
+
+
+def test_two_files_share_a_scope_whatever_types_their_readers_gave_its_columns(dd):
+    """A file without the unit column and one with it left blank both give the kommune's figure; a year read
+    from text and from a number are one year: the two files are refused, not the second silently winning."""
+    from etl.load import load
+    from etl.settings import load_settings
+
+    write_csv(dd / "inbox" / "kommunen.csv", [["indikator_id", "periode", "verdi"], ["trivsel_skole", "2025", "4,4"]])
+    write_xlsx(
+        dd / "inbox" / "alle.xlsx",
+        {"Ark1": [["indikator_id", "enhet_id", "periode", "verdi"], ["trivsel_skole", None, 2025, 4.5]]},
+    )
+    results = {r.name: r for r in load(load_settings(dd)).results}
+    for this, other in (("kommunen.csv", "alle.xlsx"), ("alle.xlsx", "kommunen.csv")):
+        assert results[this].status == "rejected", results[this]
+        said = f"fila og «{other}» i samme lasting har rader for det samme (indikatorverdier: trivsel_skole, 2025)"
+        assert said in str(results[this].message)
+
+
+def test_scope_hashes_are_equal_for_equal_scopes_of_any_dtype():
+    import numpy as np
+    import pandas as pd
+
+    from etl.load import _scope_hashes
+
+    day = pd.Series(pd.to_datetime(["2025-01-01", "2025-02-01"]))
+    one = pd.DataFrame({"unit": pd.Series([None, "E21"], dtype=object), "year": pd.Series([2025, 2025], dtype="Int64"),
+                        "period": day.astype("datetime64[us]")})  # fmt: skip
+    other = pd.DataFrame({"unit": pd.Series([np.nan, "E21"]).astype("category"), "year": [2025.0, 2025.0],
+                          "period": day.astype("datetime64[ns]")})  # fmt: skip
+    assert (_scope_hashes(one) == _scope_hashes(other)).all()
+    assert _scope_hashes(one)[0] != _scope_hashes(one)[1]
+    swapped = one.assign(unit=["E21", None])  # the same values in other rows are other scopes
+    assert not (_scope_hashes(swapped) == _scope_hashes(one)).any()
