@@ -258,7 +258,7 @@ def _scope_hashes(cols: pd.DataFrame) -> np.ndarray:
     """A 64-bit hash per row of the scope columns, equal for equal scopes whatever dtype a file's reader gave a
     column: a blank is a blank (None, NaN, a column the file lacks), 2025 is 2025.0, a day is a day at any
     resolution."""
-    combined = np.zeros(len(cols), np.uint64)
+    combined: np.ndarray = np.zeros(len(cols), np.uint64)
     for name in cols.columns:
         col = cols[name]
         blank = col.isna().to_numpy()
