@@ -255,9 +255,9 @@ def _scopes(c: _Candidate) -> dict[str, tuple[np.ndarray, list[pd.DataFrame]]]:
 
 
 def _scope_hashes(cols: pd.DataFrame) -> np.ndarray:
-    """A 64-bit hash per row of the scope columns, equal for equal scopes whatever dtype a file's reader gave a
-    column: a blank is a blank (None, NaN, a column the file lacks), 2025 is 2025.0, a day is a day at any
-    resolution."""
+    """A 64-bit hash per row of the scope columns, equal for equal scopes across the dtypes the readers give a
+    column (`reader._typed`, the json-stat frames): a blank is a blank (None, NaN, a column the file lacks),
+    2025 is 2025.0, a day is a day at any resolution."""
     combined: np.ndarray = np.zeros(len(cols), np.uint64)
     for name in cols.columns:
         col = cols[name]
@@ -295,7 +295,7 @@ def _refuse_overlaps(loaded: list[_Candidate]) -> None:
     """Two files of one load with rows for the same scope: which is meant is not for the loader to guess.
 
     Every file's scope hashes of a kind are sorted together once, so 20 national KOSTRA files are compared in
-    one pass, not pair by pair; a file sharing a scope with several is refused naming the one next to it."""
+    one pass; only the files found sharing a scope are then compared pair by pair, to name each other."""
     if len(loaded) < 2:
         return  # one file cannot overlap another
     scopes = [_scopes(c) for c in loaded]
@@ -307,9 +307,13 @@ def _refuse_overlaps(loaded: list[_Candidate]) -> None:
         order = np.argsort(hashes, kind="stable")
         hashes, who = hashes[order], who[order]
         same = np.flatnonzero(hashes[1:] == hashes[:-1])
-        for a, b in sorted(set(zip(who[same].tolist(), who[same + 1].tolist(), strict=True))):
-            if loaded[a].sha != loaded[b].sha:  # the same content twice gives the same rows (as Klass's names do)
-                pairs.setdefault((a, b), kind)
+        sharing = sorted(set(who[same].tolist()) | set(who[same + 1].tolist()))  # files sharing any scope
+        for n, a in enumerate(sharing):
+            for b in sharing[n + 1 :]:
+                if loaded[a].sha == loaded[b].sha or (a, b) in pairs:
+                    continue  # the same content twice gives the same rows (as Klass's names do)
+                if len(np.intersect1d(scopes[a][kind][0], scopes[b][kind][0], assume_unique=True)):
+                    pairs[(a, b)] = kind
     for (a, b), kind in pairs.items():
         common = np.intersect1d(scopes[a][kind][0], scopes[b][kind][0], assume_unique=True)
         said = _example(scopes[a][kind], common)

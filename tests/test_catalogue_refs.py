@@ -334,3 +334,19 @@ def test_manual_values_leave_out_what_the_build_holds_back_again():
     ]
     assert db.query("SELECT unit_id FROM manual_values ORDER BY unit_id NULLS FIRST") == [(None,), ("E31",)]
     db.con.close()
+
+
+def test_a_kind_that_is_not_a_survey_keys_its_cells_by_the_indicator_alone():
+    """The build names a held-back cell of a kind that is not a survey by its indicator: a key with more in it
+    than the indicator, the unit and the period would map such cells to no indicator, so the spec is refused."""
+    from etl.spec import parse_spec
+
+    manual = (Path(__file__).resolve().parent.parent / "etl" / "spec" / "manual_values.toml").read_text(
+        encoding="utf-8"
+    )
+    parse_spec(manual)  # as shipped
+    wider = manual.replace(
+        'key = ["indicator_id", "unit_id", "period"]', 'key = ["indicator_id", "unit_id", "period", "comment"]'
+    )
+    with pytest.raises(ValueError, match="by the indicator alone"):
+        parse_spec(wider)

@@ -176,3 +176,20 @@ def test_a_relation_gathered_or_declared_by_a_spec_counts_as_read():
     assert "anonymity_held" not in warehouse.clean_tables({"raw_user_survey"})
     assert "anonymity_held" not in warehouse.clean_tables({"raw_manual_values"})
     assert "indicator_values" not in warehouse.clean_tables({"raw_sick_leave"})  # through all_measures
+
+
+def test_what_reads_the_day_or_is_written_again_after_it_is_made_is_never_carried_over(tmp_path, monkeypatch):
+    sql = tmp_path / "sql"
+    sql.mkdir()
+    (sql / "10_a.sql").write_text(
+        "CREATE TABLE a AS SELECT * FROM raw_units;\n"
+        'CREATE TABLE IF NOT EXISTS main."B" AS SELECT 1 AS x;  -- FROM raw_manual_values (a comment)\n'
+        "CREATE TABLE c AS SELECT current_date AS d;\n"
+        "CREATE TABLE d AS SELECT 1 AS x;\n"
+        "INSERT INTO d SELECT 2;\n"
+        "CREATE TABLE e AS SELECT x, 'raw_units' AS said FROM b;\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setattr(warehouse, "SQL_DIR", sql)
+    assert warehouse.clean_tables({"raw_manual_values"}) == {"a", "b", "e"}
+    assert warehouse.clean_tables({"raw_units"}) == {"b", "e"}

@@ -188,3 +188,18 @@ def test_scope_hashes_are_equal_for_equal_scopes_of_any_dtype():
     assert _scope_hashes(one)[0] != _scope_hashes(one)[1]
     swapped = one.assign(unit=["E21", None])  # the same values in other rows are other scopes
     assert not (_scope_hashes(swapped) == _scope_hashes(one)).any()
+
+
+def test_two_identical_files_and_a_third_sharing_their_scope_are_all_refused(dd):
+    """The same file twice would load once; a third file with another figure for the same scope makes the
+    three of them ambiguous, and none is loaded."""
+    from etl.load import load
+    from etl.settings import load_settings
+
+    header = ["indikator_id", "periode", "verdi"]
+    for name in ("a.csv", "b.csv"):
+        write_csv(dd / "inbox" / name, [header, ["trivsel_skole", "2025", "4,4"]])
+    write_csv(dd / "inbox" / "c.csv", [header, ["trivsel_skole", "2025", "4,6"]])
+    results = {r.name: r for r in load(load_settings(dd)).results}
+    assert {n: r.status for n, r in results.items()} == {"a.csv": "rejected", "b.csv": "rejected", "c.csv": "rejected"}
+    assert "«c.csv»" in str(results["a.csv"].message) and "«c.csv»" in str(results["b.csv"].message)

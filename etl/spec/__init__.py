@@ -216,6 +216,13 @@ def _check_anonymity(spec: Spec) -> None:
     for key, field in named.items():
         if field not in fields:
             raise ValueError(f"{spec.kind}: anonymity.{key} must name one of the kind's fields, not {field!r}")
+    unit = {spec.anonymity_unit or "unit_id", *(spec.column_by_name(n).field for n in spec.unit_columns)}
+    cell = [k for k in spec.key if k not in unit and k != spec.anonymity_period]
+    if not spec.anonymity_survey and cell != [spec.anonymity_indicator]:
+        # the build names a held-back cell of such a kind by its indicator alone (40_indicator_values.sql)
+        raise ValueError(f"{spec.kind}: a kind that is not a survey keys its cells by the indicator alone, not {cell}")
+    if spec.anonymity_total is not None and not spec.anonymity_survey:
+        raise ValueError(f"{spec.kind}: anonymity.total is for a survey's measure over all of a unit's cells")
 
 
 def _check_duplicates(spec: Spec) -> None:

@@ -7,8 +7,8 @@ readers on an old version keep their open file.
 
 The new file starts as a byte copy of the published version when that was built by the same specs and SQL
 (its raw store is then already in place: no row is copied or compressed again), with every derived relation
-dropped and built anew, except the KOSTRA-derived tables when none of their inputs changed (see
-`_reusable`). Otherwise (the first load, an upgrade) it starts empty and the raw rows are copied in.
+dropped and built anew, except the tables whose SQL reads nothing the load changes (`clean_tables`). Otherwise
+(the first load, an upgrade) it starts empty and the raw rows are copied in.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ import re
 import shutil
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -35,8 +36,8 @@ from etl.errors import BmsError
 from etl.spec import SPEC_DIR, Spec, stored_specs
 
 SQL_DIR = Path(__file__).resolve().parent.parent / "sql"  # etl/sql: one file per derived relation
-# DuckDB's memory for building a version: a national KOSTRA load would otherwise take ~600 MB, where 192 MB
-# and a little disk for what spills do the same work in the same time (benchmarks: load_peak_mb).
+# DuckDB's memory for building a version: a national KOSTRA load would otherwise peak near 600 MB, where 192 MB
+# and a little disk for what spills load as fast; a full rebuild takes ~40 % longer (benchmarks: load_peak_mb).
 BUILD_MEMORY_LIMIT = "192MB"
 BUILD_FACTS = ("version", "built_at", "bms_version")  # meta keys that differ between any two builds
 _VERSION = re.compile(r"^bms-(\d{6})\.duckdb$")
@@ -189,8 +190,11 @@ def build(
     publish it, and prune old versions. A failed build leaves no file behind. `reuse=False` builds every
     relation from the raw rows even where the published version's could be carried over."""
     warehouse_dir.mkdir(parents=True, exist_ok=True)
-    for stale in warehouse_dir.glob("*.tmp*"):  # left by a build that crashed; never published
-        shutil.rmtree(stale) if stale.is_dir() else stale.unlink()
+    for stale in warehouse_dir.glob("bms-*.duckdb.tmp*"):  # left by a build that crashed; never published
+        if stale.name.endswith(".tmp.spill"):
+            shutil.rmtree(stale, ignore_errors=True)
+        elif stale.is_file():  # a folder of another name is not a build's (a reader's spill folder)
+            stale.unlink()
     number = next_number(warehouse_dir)
     final = warehouse_dir / f"bms-{number:06d}.duckdb"
     tmp = warehouse_dir / f"{final.name}.tmp"
@@ -249,8 +253,8 @@ def _build_file(
     if base is not None and _copyable(base, meta):
         shutil.copyfile(base, tmp)
         copied = True
-    limits = {"memory_limit": memory_limit, "temp_directory": f"{tmp}.spill"} if memory_limit else {}
-    con = duckdb.connect(str(tmp), config={**DUCKDB_CONFIG, **limits})
+    limits = {"memory_limit": memory_limit} if memory_limit else {}
+    con = duckdb.connect(str(tmp), config={**DUCKDB_CONFIG, **limits, "temp_directory": f"{tmp}.spill"})
     try:
         if copied:
             kept = _reusable(con, new, meta)
@@ -439,7 +443,7 @@ def run_sql(con: duckdb.DuckDBPyConnection, kept: set[str] | frozenset[str] = fr
     tables in `kept` the build carried over from the copied version (`clean_tables`) are not made again."""
     for st in statements():
         if st.gather is not None:
-            _gather(con, *st.gather)
+            _gather(con, st.creates or "", st.gather)
         elif not (st.kind == "table" and st.creates in kept):
             con.execute(st.sql)
 
@@ -452,12 +456,20 @@ class Statement:
     creates: str | None
     kind: str | None  # table, temp, view, macro (None: a statement that creates nothing)
     reads: frozenset[str]
-    gather: tuple[str, str] | None = None  # (view, prefix) of a `-- gather` line
+    gather: tuple[str, ...] | None = None  # a `-- gather` line: the relations it unites (made before it)
 
 
-CREATES = re.compile(r"^\s*CREATE\s+(?:OR\s+REPLACE\s+)?(TEMP\s+|TEMPORARY\s+)?(TABLE|VIEW|MACRO)\s+(\w+)", re.I)
+CREATES = re.compile(
+    r"^\s*CREATE\s+(?:OR\s+REPLACE\s+)?(TEMP\s+|TEMPORARY\s+)?(TABLE|VIEW|MACRO)\s+(?:IF\s+NOT\s+EXISTS\s+)?"
+    r'(?:"?\w+"?\.)*"?(\w+)"?',
+    re.I,
+)
 COMMENT_OR_TEXT = re.compile(r"--[^\n]*|'(?:[^']|'')*'")
 NAME = re.compile(r"[a-z_]\w*")
+# What a statement can read without naming a relation: the day, the catalogue, a table named in a string.
+# A statement using any of these is never carried over.
+VOLATILE = re.compile(r"\b(current_date|current_timestamp|now|today|information_schema|duckdb_\w+|query_table)\b")
+ALWAYS_CHANGED = "(volatile)"
 
 
 def statements() -> list[Statement]:
@@ -486,24 +498,29 @@ def _statements(
     gathered_views = {view for t in texts for view, _ in GATHER.findall(t)}
     names = {m.group(3).lower() for file in parsed for _, m in file if m} | set(declared) | gathered_views | store
     found: list[Statement] = []
+    made: list[str] = []  # in build order: what a gather line may unite
     for text, file in zip(texts, parsed, strict=True):
         for view, prefix in GATHER.findall(text):
             for name, query in declared.items():
                 if name.startswith(prefix):
                     create = f"CREATE OR REPLACE VIEW {name} AS {query}"
                     found.append(Statement(create, name, "view", _reads(create, names)))
-            gathered = frozenset(n for n in names if n.startswith(prefix) and n != view)
-            found.append(Statement("", view, "view", gathered, gather=(view, prefix)))
+                    made.append(name)
+            gathered = tuple(sorted({n for n in made if n.startswith(prefix) and n != view}))
+            found.append(Statement("", view, "view", frozenset(gathered), gather=gathered))
+            made.append(view)
         for query, m in file:
             kind = None if m is None else ("temp" if m.group(1) else m.group(2).lower())
             found.append(Statement(query, m and m.group(3).lower(), kind, _reads(query, names)))
+            made += [m.group(3).lower()] if m else []
     return found
 
 
 def _reads(query: str, names: set[str]) -> frozenset[str]:
     body = COMMENT_OR_TEXT.sub(" ", query).lower()
     created = CREATES.match(body)
-    return frozenset(set(NAME.findall(body)) & names - ({created.group(3)} if created else set()))
+    found = set(NAME.findall(body)) & names - ({created.group(3)} if created else set())
+    return frozenset(found | ({ALWAYS_CHANGED} if VOLATILE.search(body) else set()))
 
 
 def _store_tables() -> set[str]:
@@ -511,31 +528,28 @@ def _store_tables() -> set[str]:
 
 
 def clean_tables(changed: set[str]) -> set[str]:
-    """The tables the SQL makes that read none of the `changed` relations, directly or through others."""
-    dirty, clean = set(changed), set()
+    """The tables the SQL makes that read none of the `changed` relations, directly or through others, nor
+    the day or the catalogue; never one made twice or named by a statement that makes nothing (an INSERT
+    or UPDATE run again on a carried-over table would apply twice)."""
+    dirty, clean, made = set(changed) | {ALWAYS_CHANGED}, set(), Counter[str]()
+    touched: set[str] = set()
     for st in statements():
         if st.creates is None:
+            touched |= st.reads
             continue
+        made[st.creates] += 1
         if st.reads & dirty:
             dirty.add(st.creates)
         elif st.kind == "table":
             clean.add(st.creates)
-    return clean
+    return {t for t in clean if made[t] == 1} - touched - dirty
 
 
-def _gather(con: duckdb.DuckDBPyConnection, view: str, prefix: str) -> None:
-    """`view`: every relation named `<prefix>…` the files before made or a spec declares, one under the other
-    by column name."""
-    names = [
-        n
-        for (n,) in con.execute(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' "
-            "AND starts_with(table_name, ?) AND table_name <> ? ORDER BY table_name",
-            [prefix, view],
-        ).fetchall()
-    ]
+def _gather(con: duckdb.DuckDBPyConnection, view: str, names: tuple[str, ...]) -> None:
+    """`view`: the relations a gather line unites (those named `<prefix>…` made before it, a spec's declared
+    views included), one under the other by column name."""
     if not names:
-        raise BmsError(f"Fant ingen relasjoner som heter {prefix}… å samle i {view}: installasjonen er ufullstendig.")
+        raise BmsError(f"Fant ingen relasjoner å samle i {view}: installasjonen er ufullstendig.")
     union = " UNION ALL BY NAME ".join(f'SELECT * FROM "{n}"' for n in names)
     con.execute(f"CREATE OR REPLACE VIEW {view} AS {union}")
 
