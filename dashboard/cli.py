@@ -1,4 +1,4 @@
-"""The `bms` command: thin subcommands over the ETL modules. Errors print as one Norwegian line.
+"""The `bms` command: the data commands (etl.cli) and the dashboard's own. Errors print as one Norwegian line.
 
 Examples:
     bms init                      # create ./data with inbox/, archive/, rejected/, catalogue, settings
