@@ -18,6 +18,7 @@ import traceback
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from etl.errors import BmsError, environment_message
 from etl.inbox import inbox_files
@@ -25,8 +26,10 @@ from etl.load import LoadSummary, load
 from etl.norsk import format_number
 from etl.settings import BUNDLED_DATA, CATALOGUE_FILE, SETTINGS_FILE, Settings, load_settings
 from etl.spec import stored_specs
-from etl.ssb.fetch import FetchReport, fetch_klass, fetch_kostra, fetch_query, klass_years, make_client
 from etl.store.status import loaded_by_origin, peer_notes, status_text
+
+if TYPE_CHECKING:
+    from etl.ssb.fetch import FetchReport
 
 DEMO_DIR = BUNDLED_DATA / "demo"
 
@@ -238,6 +241,9 @@ def cmd_fetch(settings: Settings, args: argparse.Namespace) -> int:
 
     Example: bms fetch kostra --base-url http://speil.example:8080"""
     init_data_dir(settings)
+    # imported here: only a fetch needs requests and the SSB client
+    from etl.ssb.fetch import fetch_klass, fetch_kostra, fetch_query, klass_years, make_client
+
     client = make_client(settings, progress=say)
     try:
         if args.source == "klass":

@@ -203,3 +203,18 @@ def test_two_identical_files_and_a_third_sharing_their_scope_are_all_refused(dd)
     results = {r.name: r for r in load(load_settings(dd)).results}
     assert {n: r.status for n, r in results.items()} == {"a.csv": "rejected", "b.csv": "rejected", "c.csv": "rejected"}
     assert "«c.csv»" in str(results["a.csv"].message) and "«c.csv»" in str(results["b.csv"].message)
+
+
+def test_a_cell_reference_is_read_as_openpyxl_reads_it():
+    """The reader parses `B7` itself so a plain workbook never loads openpyxl; it must agree with openpyxl."""
+    from openpyxl.utils.cell import coordinate_to_tuple, get_column_letter
+
+    from etl.read.excel_facts import cell_position
+
+    for column in (1, 2, 25, 26, 27, 52, 53, 701, 702, 703, 16384):
+        for row in (1, 7, 1048576):
+            ref = f"{get_column_letter(column)}{row}"
+            assert cell_position(ref) == coordinate_to_tuple(ref) == (row, column)
+    assert cell_position("$AB$12") == (12, 28)
+    with pytest.raises(ValueError):
+        cell_position("A")

@@ -12,8 +12,6 @@ import zipfile
 from dataclasses import dataclass, field
 from xml.etree import ElementTree
 
-from openpyxl.utils.cell import coordinate_to_tuple, range_boundaries
-
 from etl.norsk import normalise_header
 from etl.spec import EXAMPLE_COLUMN
 
@@ -31,6 +29,22 @@ class CellFacts:
     errors: dict[tuple[int, int], str] = field(default_factory=dict)
     hidden_rows: set[int] = field(default_factory=set)
     merged: list[tuple[int, int, int, int]] = field(default_factory=list)  # first row, first col, last row, last col
+
+
+# A cell reference such as `AB12`: parsed by hand, since openpyxl's `coordinate_to_tuple` would load all of
+# openpyxl (12 MB, 70 ms) into every load of a workbook that has no formula or merged cell to need it.
+CELL_REF = re.compile(r"\$?([A-Za-z]{1,3})\$?(\d+)")
+
+
+def cell_position(ref: str) -> tuple[int, int]:
+    """(row, column), both from 1, of a reference such as `B7` or `$AB$12`."""
+    m = CELL_REF.fullmatch(ref)
+    if m is None:
+        raise ValueError(f"not a cell reference: {ref!r}")
+    column = 0
+    for letter in m.group(1).upper():
+        column = column * 26 + ord(letter) - ord("A") + 1
+    return int(m.group(2)), column
 
 
 def _local(tag: str) -> str:
@@ -119,7 +133,7 @@ def cell_facts(z: zipfile.ZipFile, part: str, styles: set[int]) -> CellFacts:
                     data = el
                 continue
             if tag == "c" and el.get("r"):
-                r, c = coordinate_to_tuple(el.get("r"))
+                r, c = cell_position(el.get("r"))
                 if el.get("t") == "e":
                     value = next((v.text for v in el if _local(v.tag) == "v"), None)
                     facts.errors[(r - 1, c - 1)] = value or "#VALUE!"
@@ -129,6 +143,8 @@ def cell_facts(z: zipfile.ZipFile, part: str, styles: set[int]) -> CellFacts:
             elif tag == "row" and data is not None:
                 data.clear()
             elif tag == "mergeCell" and el.get("ref"):
+                from openpyxl.utils.cell import range_boundaries  # only a sheet with merged cells loads openpyxl
+
                 lo_c, lo_r, hi_c, hi_r = range_boundaries(el.get("ref"))
                 if lo_c is None or lo_r is None or hi_c is None or hi_r is None:
                     # Excel merges cell ranges only; a whole row or column here is a damaged file

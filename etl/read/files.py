@@ -16,14 +16,13 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from xml.etree import ElementTree
 
 import python_calamine
-from openpyxl.formula.translate import Translator
-from openpyxl.utils.cell import coordinate_to_tuple
 
 from etl.errors import FileRejected, Problem
-from etl.read.excel_facts import CellFacts, cell_facts, percent_styles, scan
+from etl.read.excel_facts import CellFacts, cell_facts, cell_position, percent_styles, scan
 from etl.ssb.jsonstat import decode
 
 EXCEL_SUFFIXES = {".xlsx", ".xlsm"}
@@ -262,7 +261,7 @@ def _formulas(z: zipfile.ZipFile, part: str) -> dict[tuple[int, int], Formula]:
     if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
         raise ValueError(f"{part} declares a DTD")
     found: dict[tuple[int, int], Formula] = {}
-    shared: dict[str, Translator] = {}
+    shared: dict[str, Any] = {}  # openpyxl Translators, one per shared formula
     row, column = 0, 0
     data = None  # <sheetData>: emptied of each row read, so a big sheet is never held in memory
     with z.open(part) as f:
@@ -276,7 +275,7 @@ def _formulas(z: zipfile.ZipFile, part: str) -> dict[tuple[int, int], Formula]:
                 continue
             if tag == "c":
                 ref = el.get("r")
-                row, column = coordinate_to_tuple(ref) if ref else (row, column + 1)
+                row, column = cell_position(ref) if ref else (row, column + 1)
                 ref = ref or f"{_column_letters(column)}{row}"
                 children = {_local(c.tag): c for c in el}
                 if "f" in children:
@@ -291,6 +290,8 @@ def _formula(f: ElementTree.Element, v: ElementTree.Element | None, kind: str | 
     text = "=" + (f.text or "")
     if f.get("t") == "shared":
         if f.text:
+            from openpyxl.formula.translate import Translator  # only a shared formula loads openpyxl
+
             shared[f.get("si", "")] = Translator(text, origin=ref)
         elif f.get("si") in shared:
             text = shared[f.get("si")].translate_formula(ref)
