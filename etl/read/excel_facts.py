@@ -7,6 +7,7 @@ one pass over its bytes and no parse."""
 
 from __future__ import annotations
 
+import functools
 import re
 import zipfile
 from dataclasses import dataclass, field
@@ -33,18 +34,23 @@ class CellFacts:
 
 # A cell reference such as `AB12`: parsed by hand, since openpyxl's `coordinate_to_tuple` would load all of
 # openpyxl (12 MB, 70 ms) into every load of a workbook that has no formula or merged cell to need it.
-CELL_REF = re.compile(r"\$?([A-Za-z]{1,3})\$?(\d+)")
-
-
 def cell_position(ref: str) -> tuple[int, int]:
     """(row, column), both from 1, of a reference such as `B7` or `$AB$12`."""
-    m = CELL_REF.fullmatch(ref)
-    if m is None:
+    if "$" in ref:
+        ref = ref.replace("$", "")
+    letters = ref.rstrip("0123456789")
+    digits = ref[len(letters) :]
+    if not digits or not 1 <= len(letters) <= 3 or not letters.isascii() or not letters.isalpha():
         raise ValueError(f"not a cell reference: {ref!r}")
+    return int(digits), _column_number(letters)
+
+
+@functools.cache
+def _column_number(letters: str) -> int:
     column = 0
-    for letter in m.group(1).upper():
+    for letter in letters.upper():
         column = column * 26 + ord(letter) - ord("A") + 1
-    return int(m.group(2)), column
+    return column
 
 
 def _local(tag: str) -> str:
