@@ -250,7 +250,7 @@ def _scopes(c: _Candidate) -> dict[str, tuple[np.ndarray, list[pd.DataFrame]]]:
         types = [f"{f}_type" for f in t.spec.scope if f"{f}_type" in frame]
         named = cols.assign(**{k: frame[k] for k in types}, _hash=hashes)
         before, frames = found.get(t.spec.kind, (np.empty(0, np.uint64), []))
-        found[t.spec.kind] = (np.union1d(before, np.unique(hashes)), [*frames, named])
+        found[t.spec.kind] = (np.union1d(before, hashes), [*frames, named])
     return found
 
 
@@ -335,7 +335,7 @@ def _load(
     known = _known(settings)
     if known.damage:
         progress(f"merk: {known.damage}")
-    held_before = held_back(known.target)
+    held_before, _ = held_back(known.target)
     candidates = _candidates(settings, paths, origin, known)
     _allow_whole(candidates, replace_whole)
     _read(settings, candidates, known, progress)
@@ -402,7 +402,8 @@ def _privacy_notes(todo: list[_Candidate], final: Path, held_before: set[tuple])
     """The notes on figures newly held back in the version just built that no file's own note names."""
     said = [n for c in todo for n in c.outcome.notes]
     shas = [c.sha for c in todo if c.outcome.status == "loaded"]
-    return held_notes((held_back(final) - held_before) | held_back(final, shas), said)
+    held, from_these = held_back(final, shas)
+    return held_notes((held - held_before) | from_these, said)
 
 
 @dataclass

@@ -3,6 +3,7 @@ back that no file's own note names (figures from several files or sources that t
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import duckdb
@@ -10,25 +11,26 @@ import duckdb
 from etl.store.warehouse import connect_read_only
 
 
-def held_back(version: Path | None, manual_from: list[str] | None = None) -> set[tuple]:
-    """The cells a warehouse version holds back for anonymity (none before the first); with `manual_from`,
-    only those where a manual figure from one of these files (by hash) is held back."""
+def held_back(version: Path | None, manual_from: Sequence[str] = ()) -> tuple[set[tuple], set[tuple]]:
+    """The cells a warehouse version holds back for anonymity (none before the first), and those of them where
+    a manual figure from one of the files `manual_from` (by hash) is held back: one query, one open."""
     if version is None:
-        return set()
-    sql = "SELECT indicator_id, scope, scope_code, period, reason FROM held_back h"
-    if manual_from is not None:
-        sql += (
-            " WHERE EXISTS (SELECT 1 FROM raw_manual_values m WHERE m.indicator_id = h.indicator_id"
-            " AND m.period = h.period AND m.value IS NOT NULL AND list_contains($shas, m._sha)"
-            " AND coalesce(m.unit_id, '') = CASE WHEN h.scope = 'enhet' THEN h.scope_code ELSE '' END)"
-        )
+        return set(), set()
+    sql = (
+        "SELECT indicator_id, scope, scope_code, period, reason, EXISTS (SELECT 1 FROM raw_manual_values m"
+        " WHERE m.indicator_id = h.indicator_id AND m.period = h.period AND m.value IS NOT NULL"
+        " AND list_contains($shas, m._sha)"
+        " AND coalesce(m.unit_id, '') = CASE WHEN h.scope = 'enhet' THEN h.scope_code ELSE '' END) AS manual"
+        " FROM held_back h"
+    )
     con = connect_read_only(version)
     try:
-        return set(con.execute(sql, {"shas": manual_from} if manual_from is not None else {}).fetchall())
+        rows = con.execute(sql, {"shas": list(manual_from)}).fetchall()
     except duckdb.CatalogException:  # a warehouse built by older code
-        return set()
+        return set(), set()
     finally:
         con.close()
+    return {tuple(r[:-1]) for r in rows}, {tuple(r[:-1]) for r in rows if r[-1]}
 
 
 def held_notes(cells: set[tuple], said: list[str]) -> list[str]:
