@@ -350,3 +350,27 @@ def test_a_kind_that_is_not_a_survey_keys_its_cells_by_the_indicator_alone():
     )
     with pytest.raises(ValueError, match="by the indicator alone"):
         parse_spec(wider)
+
+
+def test_the_shared_python_of_the_load_and_the_store_names_no_kind():
+    """What is special about a kind is a key in its spec: the load, the checks and the store never compare
+    with a kind's name or raw table (as `if kind == "enheter"` in the checks, or the store's KOSTRA order did)."""
+    import ast
+
+    from etl.spec import stored_specs
+
+    root = Path(__file__).resolve().parent.parent / "etl"
+    names = {s.kind for s in stored_specs().values()} | {s.raw_table for s in stored_specs().values()}
+    files = [
+        root / "load.py",
+        root / "inbox.py",
+        *sorted((root / "store").glob("*.py")),
+        *sorted((root / "checks").glob("*.py")),
+    ]
+    found = [
+        f"{path.relative_to(root)}:{node.lineno} {node.value!r}"
+        for path in files
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Constant) and node.value in names
+    ]
+    assert not found, "declare it in the kind's spec instead:\n" + "\n".join(found)

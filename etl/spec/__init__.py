@@ -109,6 +109,7 @@ class Spec:
     # catalogue indicators are computed from it: the catalogue's `kilde` column takes exactly these values
     catalogue_source: str | None = None
     catalogue_aliases: tuple[str, ...] = ()
+    newest_by: str | None = None  # the field whose newest value is in force within a scope, before load order
     forecast_notes: bool = False  # say when a forecast cannot be measured for want of the year's budget
 
     @property
@@ -197,10 +198,13 @@ def parse_spec(text: str) -> Spec:
         max_age_months=freshness.get("max_age_months", 14),
         catalogue_source=catalogue.get("source"),
         catalogue_aliases=tuple(catalogue.get("aliases", ())),
+        newest_by=d.get("newest_by"),
         forecast_notes=d.get("forecast_notes", False),
     )
     _check_duplicates(spec)
     _check_anonymity(spec)
+    if spec.newest_by is not None and spec.newest_by not in {c.field for c in spec.columns}:
+        raise ValueError(f"{spec.kind}: newest_by must name one of the kind's fields, not {spec.newest_by!r}")
     return spec
 
 

@@ -395,16 +395,15 @@ def _copy_store(con: duckdb.DuckDBPyConnection, previous: Path) -> None:
 
 def _keep_in_force(con: duckdb.DuckDBPyConnection, tables: set[str] | None = None) -> None:
     """Drop the raw rows a newer file replaced (spec `scope`) in `tables` (None: every raw table): history
-    stays in archive/, so a load's time depends on the live data only. KOSTRA cells are in force by SSB's
-    `updated`, then load order."""
+    stays in archive/, so a load's time depends on the live data only. A kind with `newest_by` keeps the row
+    whose field is newest (KOSTRA cells: SSB's `updated`), then the later load."""
     for spec in stored_specs().values():
         if tables is not None and spec.raw_table not in tables:
             continue
         scope = ", ".join(f'"{c}"' for c in spec.scope)
-        if spec.raw_table == "raw_kostra":
-            stale = (
-                f"row_number() OVER (PARTITION BY {scope} ORDER BY updated::TIMESTAMPTZ DESC NULLS LAST, _seq DESC) > 1"
-            )
+        if spec.newest_by:  # spec `newest_by`: e.g. KOSTRA cells by SSB's `updated`, then load order
+            order = f'"{spec.newest_by}"::TIMESTAMPTZ DESC NULLS LAST, _seq DESC'
+            stale = f"row_number() OVER (PARTITION BY {scope} ORDER BY {order}) > 1"
         else:
             stale = f"_seq < max(_seq) OVER (PARTITION BY {scope})"
         con.execute(f"DELETE FROM {spec.raw_table} WHERE rowid IN (SELECT rowid FROM {spec.raw_table} QUALIFY {stale})")
