@@ -6,6 +6,7 @@ row by row, with `bms rebuild` of the same archive built without any copy or car
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -193,3 +194,22 @@ def test_what_reads_the_day_or_is_written_again_after_it_is_made_is_never_carrie
     monkeypatch.setattr(warehouse, "SQL_DIR", sql)
     assert warehouse.clean_tables({"raw_manual_values"}) == {"a", "b", "e"}
     assert warehouse.clean_tables({"raw_units"}) == {"b", "e"}
+
+
+def test_the_cell_ssb_updated_last_is_in_force_whatever_was_loaded_last():
+    """Spec `newest_by` (KOSTRA: SSB's `updated`): an older answer loaded after a newer one does not replace
+    its cells; a kind without it keeps the later load (the manual figures)."""
+    from tests.helpers import FreshWarehouse
+
+    db = FreshWarehouse()
+    cell = {"table_id": "12134", "contents_code": "KOSAGD230000", "region_code": "5055", "time_code": "2025",
+            "dims_key": ""}  # fmt: skip
+    db.add("raw_kostra", [{**cell, "value": 41.0, "updated": "2026-06-15T08:00:00Z"}])
+    db.add("raw_kostra", [{**cell, "value": 40.0, "updated": "2026-03-15T08:00:00Z"}])  # loaded later, older
+    manual = {"indicator_id": "trygghet", "unit_id": None, "period": dt.date(2025, 1, 1), "period_type": "year"}
+    db.add("raw_manual_values", [{**manual, "value": 3.0}])
+    db.add("raw_manual_values", [{**manual, "value": 4.0}])
+    warehouse._keep_in_force(db.con)
+    assert db.query("SELECT value FROM raw_kostra") == [(41.0,)]
+    assert db.query("SELECT value FROM raw_manual_values") == [(4.0,)]
+    db.con.close()
