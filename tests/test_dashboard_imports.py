@@ -1,5 +1,6 @@
-"""The shape of the code: no import circle among `dashboard/` modules nor among `etl/` modules, no `dashboard.` import hidden inside a
-function (the usual way to dodge a circle), and no function in `dashboard/` or `etl/` over 60 lines.
+"""The shape of the code: no import circle among `dashboard/` modules nor among `etl/` modules, no `dashboard.`
+import hidden inside a function (the usual way to dodge a circle), and no function in `dashboard/` or `etl/`
+over 60 lines.
 
 Read with `ast`, so nothing is imported or run."""
 
