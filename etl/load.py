@@ -395,6 +395,8 @@ def _build(
         for c in todo
         if c.outcome.status != "unchanged"
     ]
+    for c in todo:  # the build frees each frame once its rows are stored (`build`): hold no other reference
+        c.tables, c.frames = [], []
     return build(settings.warehouse_dir, settings.current, new_rows, log, meta, settings.keep_versions, previous=base)
 
 

@@ -141,26 +141,65 @@ def test_new_software_rebuilds_the_warehouse_without_new_files(data_dir, monkeyp
     assert load(settings).version is None
 
 
-def test_a_build_that_outgrows_its_memory_limit_is_made_again_without_one(data_dir, monkeypatch):
-    """A build keeps DuckDB to a memory limit and spills beside the file; a step that cannot spill runs out
-    of memory, and the build is made again with all the memory it takes: the load succeeds, leaving no
-    half-built file or spill folder behind."""
+def test_the_new_rows_frames_are_freed_before_the_relations_are_built(data_dir, monkeypatch):
+    """A load's frames (80 MB for a national KOSTRA load) are let go once their rows are in the raw store, so
+    the build's DuckDB memory does not come on top of them."""
+    import gc
+    import weakref
+
     import etl.store.warehouse as warehouse
 
-    limits: list[str | None] = []
-    build_file = warehouse._build_file
+    frames: list[weakref.ref] = []
+    alive_at_derive: list[int] = []
+    insert, derive = warehouse._insert, warehouse._derive
 
-    def spy(*args, memory_limit):
-        limits.append(memory_limit)
-        return build_file(*args, memory_limit=memory_limit)
+    def spy_insert(con, rows, seq):
+        frames.append(weakref.ref(rows.frame))
+        return insert(con, rows, seq)
 
-    monkeypatch.setattr(warehouse, "_build_file", spy)
+    def spy_derive(*args):
+        gc.collect()
+        alive_at_derive.append(sum(ref() is not None for ref in frames))
+        return derive(*args)
+
+    monkeypatch.setattr(warehouse, "_insert", spy_insert)
+    monkeypatch.setattr(warehouse, "_derive", spy_derive)
+    settings = load_settings(data_dir)
+    drop_values(data_dir, "tall.xlsx", 2024, 41.5)
+    summary = load(settings)
+    assert not summary.rejected and summary.version == 1
+    assert len(frames) >= 2 and alive_at_derive == [0]  # the catalogue's rows and the figures'
+    with duckdb.connect(str(settings.current), read_only=True) as con:
+        assert con.execute("SELECT value FROM manual_values").fetchall() == [(41.5,)]
+
+
+def test_a_build_that_outgrows_its_memory_limit_is_made_again_without_one(data_dir, monkeypatch):
+    """A build keeps DuckDB to a memory limit and spills beside the file; a step that cannot spill runs out
+    of memory, and that step is made again without the limit: the relations from the raw store already
+    written (the new rows' frames are gone by then). The load succeeds, leaving no half-built file or spill
+    folder behind."""
+    import etl.store.warehouse as warehouse
+
+    steps: list[tuple[str, str | None]] = []
+
+    def spy(name):
+        step = getattr(warehouse, name)
+
+        def run(*args):
+            steps.append((name, args[-1]))  # the step and its memory limit
+            return step(*args)
+
+        return run
+
+    for name in ("_store", "_derive"):
+        monkeypatch.setattr(warehouse, name, spy(name))
     monkeypatch.setattr(warehouse, "BUILD_MEMORY_LIMIT", "1MB")  # too little for building the catalogue's tables
     settings = load_settings(data_dir)
     drop_values(data_dir, "tall.xlsx", 2024, 41.5)
     summary = load(settings)
     assert not summary.rejected and summary.version == 1
-    assert limits == ["1MB", None]
+    # both steps ran out at 1 MB and were made again without a limit, the relations after the raw store
+    assert steps == [("_store", "1MB"), ("_store", None), ("_derive", "1MB"), ("_derive", None)]
     with duckdb.connect(str(settings.current), read_only=True) as con:
         assert con.execute("SELECT value FROM manual_values").fetchall() == [(41.5,)]
     assert sorted(p.name for p in (data_dir / "warehouse").iterdir()) == [

@@ -22,10 +22,11 @@ import shutil
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import duckdb
 import pandas as pd
@@ -40,6 +41,7 @@ SQL_DIR = Path(__file__).resolve().parent.parent / "sql"  # etl/sql: one file pe
 # and a little disk for what spills load as fast; a full rebuild takes ~40 % longer (benchmarks: load_peak_mb).
 BUILD_MEMORY_LIMIT = "192MB"
 BUILD_FACTS = ("version", "built_at", "bms_version")  # meta keys that differ between any two builds
+T = TypeVar("T")
 _VERSION = re.compile(r"^bms-(\d{6})\.duckdb$")
 DUCKDB_CONFIG: dict[str, str | bool | int | float | list[str]] = {
     "autoinstall_known_extensions": False,
@@ -188,7 +190,10 @@ def build(
 ) -> tuple[int, Path]:
     """Build the next version from `previous` (a readable version, or None to start empty) plus `new`,
     publish it, and prune old versions. A failed build leaves no file behind. `reuse=False` builds every
-    relation from the raw rows even where the published version's could be carried over."""
+    relation from the raw rows even where the published version's could be carried over.
+
+    `new` is emptied once its rows are in the raw store, so that their frames' memory (a national KOSTRA
+    load's 80 MB) is free before the relations are built: the caller should hold no other reference."""
     warehouse_dir.mkdir(parents=True, exist_ok=True)
     for stale in warehouse_dir.glob("bms-*.duckdb.tmp*"):  # left by a build that crashed; never published
         if stale.name.endswith(".tmp.spill"):
@@ -198,15 +203,11 @@ def build(
     number = next_number(warehouse_dir)
     final = warehouse_dir / f"bms-{number:06d}.duckdb"
     tmp = warehouse_dir / f"{final.name}.tmp"
-    args = (tmp, number, previous if reuse else None, new, log_rows, meta, previous)
+    base = previous if reuse else None
     try:
-        try:
-            _build_file(*args, memory_limit=BUILD_MEMORY_LIMIT)
-        except duckdb.Error as e:  # a step that cannot spill to disk: build again with all the memory it takes
-            if not _out_of_memory(e):
-                raise
-            _remove_build(tmp)
-            _build_file(*args, memory_limit=None)
+        kept, touched = _with_memory(lambda limit: _store(tmp, base, new, log_rows, meta, previous, number, limit))
+        new.clear()  # the rows are in the raw store: their frames go before the relations are built
+        _with_memory(lambda limit: _derive(tmp, kept, touched, limit))
     except BaseException:
         _remove_build(tmp)
         raise
@@ -235,31 +236,46 @@ def install_version(built: Path, number: int, current: Path, keep: int) -> Path:
     return final
 
 
-def _build_file(
+def _with_memory(step: Callable[[str | None], T]) -> T:
+    """Run a build step with DuckDB kept to `BUILD_MEMORY_LIMIT`; if a part of it that cannot spill to disk
+    runs out of memory, run it again with all the memory it takes (so a load never fails for that)."""
+    try:
+        return step(BUILD_MEMORY_LIMIT)
+    except duckdb.Error as e:
+        if not _out_of_memory(e):
+            raise
+        return step(None)
+
+
+def _connect_build(tmp: Path, memory_limit: str | None) -> duckdb.DuckDBPyConnection:
+    """The file being built, DuckDB kept to `memory_limit` (None: its default, most of the machine's memory)
+    and spilling the rest to `<tmp>.spill/`."""
+    limits = {"memory_limit": memory_limit} if memory_limit else {}
+    return duckdb.connect(str(tmp), config={**DUCKDB_CONFIG, **limits, "temp_directory": f"{tmp}.spill"})
+
+
+def _store(
     tmp: Path,
-    number: int,
     base: Path | None,
     new: list[NewRows],
     log_rows: list[dict],
     meta: dict[str, str],
     previous: Path | None,
+    number: int,
     memory_limit: str | None,
-) -> None:
-    """Write version `number` to `tmp`: from a copy of `base` where it allows, else from `previous`'s raw rows.
-    DuckDB keeps to `memory_limit` (None: its default, most of the machine's memory) and spills the rest to
-    `<tmp>.spill/`."""
-    kept: set[str] | None = None  # None: the raw store was copied row by row, every relation is built
-    copied = False
-    if base is not None and _copyable(base, meta):
-        shutil.copyfile(base, tmp)
-        copied = True
-    limits = {"memory_limit": memory_limit} if memory_limit else {}
-    con = duckdb.connect(str(tmp), config={**DUCKDB_CONFIG, **limits, "temp_directory": f"{tmp}.spill"})
+) -> tuple[set[str] | None, set[str]]:
+    """Write version `number`'s raw store to `tmp` (from a copy of `base` where it allows, else from
+    `previous`'s raw rows) with the new rows, the load log and the build facts. Returns the tables of the copy
+    that need not be made again (`clean_tables`; None: none was copied) and the raw tables given new rows."""
+    _remove_build(tmp)  # a try that ran out of memory starts over
+    kept: set[str] | None = None
+    copied = base is not None and _copyable(base, meta)
+    if copied:
+        shutil.copyfile(base, tmp)  # type: ignore[arg-type]
+    con = _connect_build(tmp, memory_limit)
     try:
         if copied:
             kept = _reusable(con, new, meta)
-            _drop_derived(con, kept)
-            write_kinds(con)
             con.execute("DELETE FROM meta")
         else:
             create_store(con)
@@ -267,9 +283,21 @@ def _build_file(
                 _copy_store(con, previous)
         for i, rows in enumerate(new):
             _insert(con, rows, number * 10_000 + i)
-        # a copy's raw tables are in force already: only those with new rows can hold replaced ones
-        _keep_in_force(con, None if kept is None else {rows.spec.raw_table for rows in new})
         _write_facts(con, number, log_rows, meta)
+    finally:
+        con.close()
+    return kept, {rows.spec.raw_table for rows in new}
+
+
+def _derive(tmp: Path, kept: set[str] | None, touched: set[str], memory_limit: str | None) -> None:
+    """Make the relations of `sql/*.sql` in `tmp` from its raw store, all but `kept`, once the raw rows a
+    newer file replaced are gone. Run again after running out of memory, it starts from the raw store."""
+    con = _connect_build(tmp, memory_limit)
+    try:
+        _drop_derived(con, kept or set())
+        write_kinds(con)
+        # a copy's raw tables are in force already: only those with new rows can hold replaced ones
+        _keep_in_force(con, None if kept is None else touched)
         run_sql(con, kept or set())
         con.execute("CHECKPOINT")
     finally:
