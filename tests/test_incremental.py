@@ -169,6 +169,28 @@ def test_a_table_is_carried_over_only_when_nothing_it_reads_changed():
     assert not {"indicator_values", "held_back", "scorecard"} & manual
     assert "accounting" not in warehouse.clean_tables({"raw_units"})
     assert "measures_kostra" not in warehouse.clean_tables({"raw_indicators"})  # the catalogue picks the cells
+    # a source's measures carry the day its files were first loaded (`first_loaded`), which other files'
+    # loads do not change: they are carried over unless their own source gets rows
+    assert {"measures_accounting", "measures_staff", "measures_deviations"} <= manual
+    assert "measures_accounting" not in warehouse.clean_tables({"raw_accounting", "load_log"})
+    assert "measures_deviations" not in warehouse.clean_tables({"raw_deviations", "load_log"})
+
+
+def test_the_load_log_only_grows(data_dir):
+    """What `first_loaded` (warehouse.SETTLED) rests on: a load adds lines to the log and never changes or
+    drops one, so the day a file was first loaded stays that day."""
+    settings = load_settings(data_dir)
+    before: list[tuple] = []
+    for paths in [*steps(), steps()[1]]:  # the internal sources twice: the second time nothing is new
+        load(settings, paths, origin="demo")
+        target = published(settings.current)
+        assert target is not None
+        with duckdb.connect(str(target), read_only=True) as con:
+            now = con.execute("SELECT * EXCLUDE (version) FROM load_log ORDER BY ALL").fetchall()
+            days = dict(con.execute("SELECT DISTINCT _sha, first_loaded(_sha) FROM raw_accounting").fetchall())
+        assert now and set(before) <= set(now)
+        assert all(day is not None for day in days.values())
+        before = now
 
 
 def test_a_relation_gathered_or_declared_by_a_spec_counts_as_read():

@@ -8,12 +8,12 @@ CREATE MACRO kommune_code() AS (SELECT value FROM meta WHERE key = 'kommune_code
 CREATE MACRO tertial_start(d) AS make_date(year(d), ((month(d) - 1) // 4) * 4 + 1, 1);
 CREATE MACRO tertial_end(d) AS (tertial_start(d) + INTERVAL 4 MONTH - INTERVAL 1 DAY)::DATE;
 
--- The day each loaded file was first loaded, by content hash: the vintage of the figures it gave.
-CREATE VIEW file_loaded AS
-SELECT sha256, min(loaded_at)::DATE AS loaded_on
-FROM load_log
-WHERE status = 'loaded'
-GROUP BY sha256;
+-- The day a loaded file (by content hash) was first loaded: the vintage of the figures it gave. Fixed once the
+-- file is loaded, since the load log only grows: a relation that reads it for its own files' hashes changes
+-- with those files only, and a load of other files carries it over (warehouse.py: SETTLED).
+CREATE MACRO first_loaded(sha) AS (
+    SELECT min(loaded_at)::DATE FROM load_log WHERE status = 'loaded' AND sha256 = sha
+);
 
 -- The 97.5 % quantile of Student's t with `df` degrees of freedom (a two-sided 95 % interval): exact
 -- table values up to 30, then the Cornish–Fisher approximation z + (z³ + z) / (4·df), good to 0.003.

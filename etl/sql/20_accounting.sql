@@ -37,13 +37,13 @@ GROUP BY a.period, a.ansvar, a.art, a.funksjon, au.unit_id;
 -- budget over the year, when the warehouse holds all twelve months of that year (a finished year, or an
 -- export carrying the budget for the months to come). With neither, the year's budget is unknown and the
 -- scope gets no forecast deviation for that tertial: it is never extrapolated from the months so far.
-CREATE VIEW measures_accounting AS
+CREATE TABLE measures_accounting AS
 WITH kommune AS (
     SELECT kommune_code() AS code
 ),
 vintage AS (
-    SELECT 'regnskap lastet ' || strftime(max(loaded_on), '%d.%m.%Y') AS text
-    FROM file_loaded WHERE sha256 IN (SELECT _sha FROM accounting)
+    SELECT 'regnskap lastet ' || strftime(max(first_loaded(_sha)), '%d.%m.%Y') AS text
+    FROM (SELECT DISTINCT _sha FROM accounting)
 ),
 booked AS (  -- per year, the last month with anything booked
     SELECT year(period) AS year, max(period) FILTER (WHERE actual <> 0) AS last_booked

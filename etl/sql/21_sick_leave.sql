@@ -16,7 +16,7 @@ GROUP BY s.period, s.period_type, coalesce(s.unit_id, au.unit_id);
 -- possible days × 100, per unit and for the kommune, in the file's periods (month or quarter). The
 -- kommune sums the units' days: never a mean of percentages. The scorecard sets each value beside the
 -- same period a year earlier (sick leave is seasonal: Q1 high, Q3 low).
-CREATE VIEW measures_sick_leave AS
+CREATE TABLE measures_sick_leave AS
 WITH scoped AS (
     SELECT 'enhet' AS scope, unit_id AS scope_code, period, period_type,
            sum(possible_days) AS possible, sum(lost_days_self) AS self, sum(lost_days_doctor) AS doctor
@@ -31,8 +31,8 @@ measures AS (  -- the catalogue's kilde_ref, written out whole so that a search 
 )
 SELECT m.source_ref, s.scope, s.scope_code, s.period, s.period_type,
        lost / nullif(s.possible, 0) * 100 AS value, lost AS numerator, s.possible AS denominator,
-       (SELECT 'sykefravær lastet ' || strftime(max(loaded_on), '%d.%m.%Y')
-        FROM file_loaded WHERE sha256 IN (SELECT _sha FROM sick_leave)) AS vintage
+       (SELECT 'sykefravær lastet ' || strftime(max(first_loaded(_sha)), '%d.%m.%Y')
+        FROM (SELECT DISTINCT _sha FROM sick_leave)) AS vintage
 FROM scoped s
 CROSS JOIN measures m
 CROSS JOIN LATERAL (SELECT CASE m.source_ref WHEN 'sick_leave:self' THEN s.self WHEN 'sick_leave:doctor' THEN s.doctor

@@ -29,7 +29,7 @@ GROUP BY s.period, s.period_type, coalesce(s.unit_id, au.unit_id);
 -- (months with `sluttet` given); from a yearly row, the mean of the stock at the end of the previous year
 -- (its yearly row, or its last monthly stock) and at the end of this one. Where the previous year is not
 -- loaded, only this year's stock is known and is used alone; the vintage says so.
-CREATE VIEW measures_staff AS
+CREATE TABLE measures_staff AS
 WITH chosen AS (
     SELECT s.*, year(s.period) AS year
     FROM staff s
@@ -79,8 +79,8 @@ scoped AS (
     FROM known GROUP BY year, ref
 ),
 loaded AS (
-    SELECT 'personaldata lastet ' || strftime(max(loaded_on), '%d.%m.%Y') AS text
-    FROM file_loaded WHERE sha256 IN (SELECT _sha FROM staff)
+    SELECT 'personaldata lastet ' || strftime(max(first_loaded(_sha)), '%d.%m.%Y') AS text
+    FROM (SELECT DISTINCT _sha FROM staff)
 )
 SELECT ref AS source_ref, scope, scope_code, make_date(year, 1, 1) AS period, 'year' AS period_type,
        CASE WHEN den IS NULL THEN num ELSE num / nullif(den, 0) * 100 END AS value,

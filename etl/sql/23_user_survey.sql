@@ -31,7 +31,7 @@ WHERE s.mean IS NOT NULL  -- a marker: a cell the loader held back
 -- it did, the kommune's value is made here from every stored unit row (also those hidden since), the
 -- units' means weighted by their answers, only when all units answered on one scale (means on different
 -- scales are never averaged), and never when `anonymity_held` holds it back.
-CREATE VIEW measures_user_survey AS
+CREATE TABLE measures_user_survey AS
 WITH kommune_rows AS (
     SELECT year, service, dimension, mean, respondents, scale_max, sd FROM user_survey WHERE unit_id IS NULL
 ),

@@ -31,7 +31,7 @@ WHERE s.mean IS NOT NULL  -- a marker: a cell the loader held back
 -- every stored unit row, unless `anonymity_held` holds it back.
 -- KS's guidance is that changes of about ±0,1 are noise: the catalogue's `støy` says so per indicator,
 -- and the scorecard flags changes within the noise or the confidence intervals.
-CREATE VIEW measures_employee_survey AS
+CREATE TABLE measures_employee_survey AS
 WITH kommune_rows AS (
     SELECT year, factor, mean, respondents, sd FROM employee_survey WHERE unit_id IS NULL
 ),

@@ -14,7 +14,7 @@ QUALIFY _seq = max(_seq) OVER (PARTITION BY deviation_id);
 
 CREATE VIEW deviations_as_of AS
 WITH known AS (
-    SELECT (SELECT max(loaded_on) FROM file_loaded WHERE sha256 IN (SELECT _sha FROM deviations)) AS loaded_on,
+    SELECT (SELECT max(first_loaded(_sha)) FROM (SELECT DISTINCT _sha FROM deviations)) AS loaded_on,
            (SELECT greatest(max(reported_on), max(closed_on)) FROM deviations) AS last_entry
 )
 SELECT least(loaded_on, last_entry) AS as_of, last_entry FROM known;
@@ -35,7 +35,7 @@ ORDER BY d.due_on, d.deviation_id;
 --   deviations:open_overdue        avvik open at the tertial's end (or on `as_of`, for the tertial running
 --                                  then) whose deadline had passed; 0 is a value: every unit in operation
 --                                  gets one for every tertial from the first avvik to `as_of`
-CREATE VIEW measures_deviations AS
+CREATE TABLE measures_deviations AS
 WITH kommune AS (
     SELECT kommune_code() AS code
 ),

@@ -21,7 +21,7 @@ QUALIFY _seq = max(_seq) OVER (PARTITION BY case_no, committee);
 
 CREATE VIEW decisions_as_of AS
 WITH known AS (
-    SELECT (SELECT max(loaded_on) FROM file_loaded WHERE sha256 IN (SELECT _sha FROM decisions)) AS loaded_on,
+    SELECT (SELECT max(first_loaded(_sha)) FROM (SELECT DISTINCT _sha FROM decisions)) AS loaded_on,
            (SELECT greatest(max(meeting_date), max(done_on)) FROM decisions) AS last_entry
 )
 SELECT least(loaded_on, tertial_end(last_entry) + 1) AS as_of, last_entry, loaded_on FROM known;
@@ -40,7 +40,7 @@ ORDER BY d.due_on, d.case_no;
 -- unit: decisions carried out (by the deadline, where the register gives the date) / decisions due in
 -- the tertial × 100, for the tertials up to the one holding the day before `as_of`. A decision not yet
 -- due on `as_of` counts only once carried out.
-CREATE VIEW measures_decisions AS
+CREATE TABLE measures_decisions AS
 WITH due AS (
     SELECT d.*, tertial_start(d.due_on) AS period,
            d.status = 'iverksatt' AND (d.done_on IS NULL OR d.done_on <= d.due_on) AS in_time

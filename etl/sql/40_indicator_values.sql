@@ -20,9 +20,6 @@ CREATE TEMP TABLE candidate_values AS
 WITH kommune AS (
     SELECT kommune_code() AS code
 ),
-loaded AS (
-    SELECT sha256, min(loaded_at) AS loaded_at FROM load_log WHERE status = 'loaded' GROUP BY sha256
-),
 manual AS (
     SELECT m.indicator_id,
            CASE WHEN m.unit_id IS NULL THEN 'kommune' ELSE 'enhet' END AS scope,
@@ -30,11 +27,10 @@ manual AS (
            m.period, m.period_type, m.value, m.numerator, m.denominator, m.n,
            NULL::VARCHAR AS status_symbol,
            'manuelt registrert (' || m._file || ')' AS source_ref,
-           'registrert ' || strftime(l.loaded_at, '%d.%m.%Y') AS vintage,
+           'registrert ' || strftime(first_loaded(m._sha), '%d.%m.%Y') AS vintage,
            m.comment,
            2 AS priority
     FROM manual_values m  -- without the cells anonymity_held holds back (27_manual_values.sql)
-    LEFT JOIN loaded l ON l.sha256 = m._sha
 ),
 measures AS (
     -- one line per source of measures; keep the column list of the header comment

@@ -275,7 +275,7 @@ def _store(
     con = _connect_build(tmp, memory_limit)
     try:
         if copied:
-            kept = _reusable(con, new, meta)
+            kept = _reusable(con, new, meta) | _definitions(con)
             con.execute("DELETE FROM meta")
         else:
             create_store(con)
@@ -349,21 +349,37 @@ def _reusable(con: duckdb.DuckDBPyConnection, new: list[NewRows], meta: dict[str
     return clean_tables({rows.spec.raw_table for rows in new} | {"load_log"}) & existing
 
 
+_MAIN = "WHERE database_name = current_database() AND schema_name = 'main' AND NOT internal"
+
+
+def _definitions(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """The views and macros of the copied version that `sql/*.sql` makes once: this code's SQL made them
+    (`_copyable`), and a view is bound afresh at every query, so they stay as they are (making them again
+    took a quarter of a small file's load)."""
+    once = Counter(st.creates for st in statements() if st.kind in ("view", "macro"))
+    views = con.execute(f"SELECT view_name FROM duckdb_views() {_MAIN}").fetchall()
+    macros = con.execute(
+        f"SELECT function_name FROM duckdb_functions() {_MAIN} AND function_type IN ('macro', 'table_macro')"
+    ).fetchall()
+    return {name for (name,) in views + macros if once[name] == 1}
+
+
 def _drop_derived(con: duckdb.DuckDBPyConnection, kept: set[str]) -> None:
     """Drop every relation and macro `sql/*.sql` made in the copied version but the raw store and `kept`."""
     store = {s.raw_table for s in stored_specs().values()} | {"load_log", "meta"} | kept
-    where = "WHERE database_name = current_database() AND schema_name = 'main' AND NOT internal"
-    for (name,) in con.execute(f"SELECT view_name FROM duckdb_views() {where}").fetchall():
-        con.execute(f'DROP VIEW "{name}"')
-    for (name,) in con.execute(f"SELECT table_name FROM duckdb_tables() {where}").fetchall():
+    for (name,) in con.execute(f"SELECT view_name FROM duckdb_views() {_MAIN}").fetchall():
+        if name not in kept:
+            con.execute(f'DROP VIEW "{name}"')
+    for (name,) in con.execute(f"SELECT table_name FROM duckdb_tables() {_MAIN}").fetchall():
         if name not in store:
             con.execute(f'DROP TABLE "{name}"')
     macros = con.execute(
-        f"SELECT DISTINCT function_name, function_type FROM duckdb_functions() {where} "
+        f"SELECT DISTINCT function_name, function_type FROM duckdb_functions() {_MAIN} "
         "AND function_type IN ('macro', 'table_macro')"
     ).fetchall()
     for name, kind in macros:
-        con.execute(f'DROP MACRO {"TABLE " if kind == "table_macro" else ""}"{name}"')
+        if name not in kept:
+            con.execute(f'DROP MACRO {"TABLE " if kind == "table_macro" else ""}"{name}"')
 
 
 def create_store(con: duckdb.DuckDBPyConnection) -> None:
@@ -466,12 +482,15 @@ GATHER = re.compile(r"^-- gather (\w+) from (\w+)\*$", re.MULTILINE)
 
 
 def run_sql(con: duckdb.DuckDBPyConnection, kept: set[str] | frozenset[str] = frozenset()) -> None:
-    """Create the clean and derived relations of `sql/*.sql`, statement by statement in file-name order; the
-    tables in `kept` the build carried over from the copied version (`clean_tables`) are not made again."""
+    """Create the clean and derived relations of `sql/*.sql`, statement by statement in file-name order; what
+    the build carried over from the copied version is not made again: the tables in `kept` (`clean_tables`)
+    and its views and macros (`_definitions`). A temporary table is always made."""
     for st in statements():
+        if st.kind != "temp" and st.creates in kept:
+            continue
         if st.gather is not None:
             _gather(con, st.creates or "", st.gather)
-        elif not (st.kind == "table" and st.creates in kept):
+        else:
             con.execute(st.sql)
 
 
@@ -497,6 +516,10 @@ NAME = re.compile(r"[a-z_]\w*")
 # A statement using any of these is never carried over.
 VOLATILE = re.compile(r"\b(current_date|current_timestamp|now|today|information_schema|duckdb_\w+|query_table)\b")
 ALWAYS_CHANGED = "(volatile)"
+# What the SQL makes that a load does not change for what was loaded before, though it reads the load log:
+# `first_loaded(sha)`, the day a file was first loaded. The log only grows, and a file's first `loaded`
+# line is never changed, so a relation that asks it for the files of its own rows changes with those rows.
+SETTLED = frozenset({"first_loaded"})
 
 
 def statements() -> list[Statement]:
@@ -565,7 +588,7 @@ def clean_tables(changed: set[str]) -> set[str]:
             touched |= st.reads
             continue
         made[st.creates] += 1
-        if st.reads & dirty:
+        if st.reads & dirty and st.creates not in SETTLED:
             dirty.add(st.creates)
         elif st.kind == "table":
             clean.add(st.creates)
