@@ -1,6 +1,6 @@
 -- Every indicator value, per scope (kommune, enhet, region) and period, from every source.
 --
--- Computed sources publish *measures*: views named `measures_<source>` (files 20–39) with the columns
+-- Computed sources publish *measures*: tables named `measures_<source>` (files 20–39) with the columns
 --   scope, scope_code, period, period_type, value, numerator, denominator, n, status_symbol, vintage,
 --   and optionally ci_low, ci_high (the 95 % confidence interval of a survey mean),
 -- named by one of

@@ -38,7 +38,8 @@ from etl.spec import SPEC_DIR, Spec, stored_specs
 
 SQL_DIR = Path(__file__).resolve().parent.parent / "sql"  # etl/sql: one file per derived relation
 # DuckDB's memory for building a version: a national KOSTRA load would otherwise peak near 600 MB, where 192 MB
-# and a little disk for what spills load as fast; a full rebuild takes ~40 % longer (benchmarks: load_peak_mb).
+# and a little disk for what spills load as fast (about 380 MB in all, the new rows' frames let go before the
+# relations are made); a full rebuild takes ~40 % longer (benchmarks: load_peak_mb).
 BUILD_MEMORY_LIMIT = "192MB"
 BUILD_FACTS = ("version", "built_at", "bms_version")  # meta keys that differ between any two builds
 T = TypeVar("T")
@@ -354,8 +355,8 @@ _MAIN = "WHERE database_name = current_database() AND schema_name = 'main' AND N
 
 def _definitions(con: duckdb.DuckDBPyConnection) -> set[str]:
     """The views and macros of the copied version that `sql/*.sql` makes once: this code's SQL made them
-    (`_copyable`), and a view is bound afresh at every query, so they stay as they are (making them again
-    took a quarter of a small file's load)."""
+    (`_copyable`), and a view is bound afresh at every query, so they stay as they are (making some 50 of
+    them again, and dropping them first, took about 0,2 s of a small file's load)."""
     once = Counter(st.creates for st in statements() if st.kind in ("view", "macro"))
     views = con.execute(f"SELECT view_name FROM duckdb_views() {_MAIN}").fetchall()
     macros = con.execute(
