@@ -9,10 +9,12 @@ from __future__ import annotations
 import datetime as dt
 import os
 from pathlib import Path
+from types import SimpleNamespace
 
 import duckdb
 import pytest
 
+import etl.load
 import etl.store.warehouse as warehouse
 from etl.cli import demo_files
 from etl.load import load
@@ -82,6 +84,17 @@ def steps() -> list[list[Path]]:
 @pytest.fixture
 def stepwise(data_dir: Path, monkeypatch) -> tuple[Path, list[tuple[bool, set[str]]]]:
     """The demo loaded in steps into `data_dir`; per load, whether it started as a copy and what it carried."""
+    return data_dir, load_in_steps(data_dir, monkeypatch, days_apart=False)
+
+
+@pytest.fixture
+def stepwise_days_apart(data_dir: Path, monkeypatch) -> Path:
+    """The demo loaded in steps, each load on a day of its own (the last one yesterday)."""
+    load_in_steps(data_dir, monkeypatch, days_apart=True)
+    return data_dir
+
+
+def load_in_steps(data_dir: Path, monkeypatch, days_apart: bool) -> list[tuple[bool, set[str]]]:
     seen: list[tuple[bool, set[str]]] = []
     reusable = warehouse._reusable
 
@@ -92,10 +105,25 @@ def stepwise(data_dir: Path, monkeypatch) -> tuple[Path, list[tuple[bool, set[st
 
     monkeypatch.setattr(warehouse, "_reusable", spy)
     settings = load_settings(data_dir)
-    for paths in steps():
+    loads = steps()
+    for k, paths in enumerate(loads):
+        if days_apart:
+            monkeypatch.setattr(etl.load, "dt", loaded_on(dt.date.today() - dt.timedelta(days=len(loads) - k)))
         summary = load(settings, paths, origin="demo")
         assert not summary.rejected, summary.rejected[0].message
-    return data_dir, seen
+    monkeypatch.setattr(etl.load, "dt", dt)
+    return seen
+
+
+def loaded_on(day: dt.date) -> SimpleNamespace:
+    """The `datetime` module as the load sees it, its clock at noon on `day`."""
+
+    class Clock(dt.datetime):
+        @classmethod
+        def now(cls, tz=None):  # type: ignore[override]
+            return dt.datetime.combine(day, dt.time(12), tz)
+
+    return SimpleNamespace(datetime=Clock, date=dt.date, timedelta=dt.timedelta)
 
 
 def test_a_load_in_steps_gives_every_relation_of_a_rebuild_from_scratch(stepwise, monkeypatch):
@@ -129,6 +157,25 @@ def test_a_version_built_without_reuse_has_the_same_relations(stepwise):
     con = connect_read_only(before)
     meta = {k: v for k, v in con.execute("SELECT key, value FROM meta").fetchall() if k not in BUILD_FACTS}
     con.close()
+    build(settings.warehouse_dir, settings.current, [], [], meta, previous=before, reuse=False)
+    after = Path(os.path.realpath(settings.current))
+    assert after != before
+    assert differences(relations(before), relations(after)) == []
+
+
+def test_what_a_load_carries_over_keeps_the_day_its_files_were_first_loaded(stepwise_days_apart):
+    """The measures carry the day their files were first loaded (`first_loaded`, warehouse.SETTLED): loads on
+    four days, each carrying over the measures of the sources it gave no rows, give every relation a build of
+    the same raw store and load log from scratch gives."""
+    settings = load_settings(stepwise_days_apart)
+    before = published(settings.current)
+    assert before is not None
+    with duckdb.connect(str(before), read_only=True) as con:
+        assert con.execute("SELECT count(DISTINCT loaded_at::DATE) FROM load_log").fetchone() == (4,)
+        meta = {k: v for k, v in con.execute("SELECT key, value FROM meta").fetchall() if k not in BUILD_FACTS}
+        said = con.execute("SELECT DISTINCT vintage FROM measures_accounting").fetchall()
+    day = (dt.date.today() - dt.timedelta(days=3)).strftime("%d.%m.%Y")  # the internal sources: the second load
+    assert said == [(f"regnskap lastet {day}",)]
     build(settings.warehouse_dir, settings.current, [], [], meta, previous=before, reuse=False)
     after = Path(os.path.realpath(settings.current))
     assert after != before

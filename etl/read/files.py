@@ -116,11 +116,15 @@ def _rows(sheet: python_calamine.CalamineSheet) -> list[list[object]]:
     Taken row by row with each text made one object however many cells repeat it (a ledger's periods,
     ansvar and art codes): a 500 000-line ledger's rows take 100 MB less than as `to_python` gives them, at
     the load's peak. calamine's rows start at row 1 but at the first column used: the columns before it
-    are put back as empty cells."""
-    pad = [""] * (sheet.start[1] if sheet.start else 0)
+    are put back as empty cells (and the rows before the first one used, should calamine leave them out)."""
+    if sheet.start is None or sheet.end is None:  # nothing in the sheet
+        return []
+    pad = [""] * sheet.start[1]
     same: dict[str, str] = {}
     one = same.setdefault
-    return [pad + [one(v, v) if v.__class__ is str else v for v in row] for row in sheet.iter_rows()]
+    rows: list[list[object]] = [pad + [one(v, v) if v.__class__ is str else v for v in r] for r in sheet.iter_rows()]
+    missing: list[list[object]] = [[""] * (sheet.end[1] + 1) for _ in range(sheet.end[0] + 1 - len(rows))]
+    return missing + rows if missing else rows
 
 
 def _excel(path: Path, head: bytes, max_unzipped: int) -> list[Sheet]:

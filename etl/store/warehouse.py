@@ -6,8 +6,9 @@ symlink with one `os.replace`. A crash at any point before that leaves the publi
 readers on an old version keep their open file.
 
 The new file starts as a byte copy of the published version when that was built by the same specs and SQL
-(its raw store is then already in place: no row is copied or compressed again), with every derived relation
-dropped and built anew, except the tables whose SQL reads nothing the load changes (`clean_tables`). Otherwise
+(its raw store is then already in place: no row is copied or compressed again), with every derived table
+dropped and built anew, except those whose SQL reads nothing the load changes (`clean_tables`); its views and
+macros, made by the same SQL, are kept (`_definitions`). Otherwise
 (the first load, an upgrade) it starts empty and the raw rows are copied in.
 """
 
@@ -81,6 +82,9 @@ def schema_fingerprint() -> str:
         h.update(path.read_bytes())
     for name, query in sorted(declared_views().items()):  # made from the specs by this code
         h.update(f"{name}\n{query}".encode())
+    for st in statements():  # what each gather line unites: a copy keeps the views (`_definitions`)
+        if st.gather is not None:
+            h.update(f"{st.creates}\n{','.join(st.gather)}".encode())
     return h.hexdigest()[:16]
 
 
@@ -123,8 +127,10 @@ def _opens(path: Path) -> bool:
     try:
         con.execute("SELECT count(*) FROM meta").fetchone()
         con.execute("SELECT count(*) FROM load_log").fetchone()
-        return True
-    except duckdb.Error:
+        # a file cut short can still open and give its first blocks: it must hold at least the blocks in use
+        sizes = con.execute("SELECT block_size, used_blocks FROM pragma_database_size()").fetchone()
+        return sizes is not None and path.stat().st_size >= int(sizes[0]) * int(sizes[1])
+    except (duckdb.Error, OSError):
         return False
     finally:
         con.close()
