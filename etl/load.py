@@ -12,6 +12,7 @@ import fcntl
 import hashlib
 import os
 import shutil
+from collections import Counter
 from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -212,7 +213,7 @@ def _read(settings: Settings, candidates: list[_Candidate], known: _Known, progr
             c.result = FileResult(c.path.name, "deferred", message=CHANGED_MESSAGE if after else GONE_MESSAGE)
 
 
-def _check(settings: Settings, candidates: list[_Candidate], ctx: Context) -> None:
+def _check(candidates: list[_Candidate], ctx: Context, published: Path | None) -> None:
     """Check references, reference data first, so a batch holding both units and figures for them loads in one
     go; then refuse files of one load that give rows for the same scope, and say what each file replaces."""
     readable = [c for c in candidates if c.tables]
@@ -233,18 +234,20 @@ def _check(settings: Settings, candidates: list[_Candidate], ctx: Context) -> No
         kinds = sorted({t.spec.kind for t in c.tables})
         c.result = FileResult(c.path.name, "loaded", ", ".join(kinds), sum(len(f) for f in c.frames), notes=notes)
     _refuse_overlaps([c for c in readable if c.error is None and c.origin not in ("katalog", "ssb")])
-    _say_what_is_replaced(settings, [c for c in readable if c.error is None], ctx)
+    _say_what_is_replaced([c for c in readable if c.error is None], ctx, published)
     for c in candidates:
         if c.error is not None:
             c.result = FileResult(c.path.name, "rejected", message=str(c.error))
 
 
-def _scopes(c: _Candidate) -> dict[str, tuple[np.ndarray, list[pd.DataFrame]]]:
-    """Per kind, the distinct scopes of a file's rows as 64-bit hashes (a national KOSTRA file has a scope per
-    cell: 1,6 M hashes take 13 MB, 1,6 M tuples of text several hundred), with the scope columns to name one
-    (and a period's type, to name the period as users say it)."""
+def _scopes(c: _Candidate, kinds: set[str]) -> dict[str, tuple[np.ndarray, list[pd.DataFrame]]]:
+    """Per kind of `kinds`, the distinct scopes of a file's rows as 64-bit hashes (a national KOSTRA file has a
+    scope per cell: 1,6 M hashes take 13 MB, 1,6 M tuples of text several hundred), with the scope columns to
+    name one (and a period's type, to name the period as users say it)."""
     found: dict[str, tuple[np.ndarray, list[pd.DataFrame]]] = {}
     for t, frame in zip(c.tables, c.frames, strict=True):
+        if t.spec.kind not in kinds:
+            continue
         cols = frame.reindex(columns=list(t.spec.scope))
         hashes = _scope_hashes(cols)
         types = [f"{f}_type" for f in t.spec.scope if f"{f}_type" in frame]
@@ -298,8 +301,10 @@ def _refuse_overlaps(loaded: list[_Candidate]) -> None:
     one pass; only the files found sharing a scope are then compared pair by pair, to name each other."""
     if len(loaded) < 2:
         return  # one file cannot overlap another
-    scopes = [_scopes(c) for c in loaded]
-    pairs: dict[tuple[int, int], str] = {}
+    files_of = Counter(kind for c in loaded for kind in {t.spec.kind for t in c.tables})
+    shared = {kind for kind, n in files_of.items() if n > 1}  # a kind in one file alone cannot overlap
+    scopes = [_scopes(c, shared) for c in loaded]
+    pairs: dict[tuple[int, int], tuple[str, np.ndarray]] = {}
     for kind in sorted({k for found in scopes for k in found}):
         owners = [i for i, found in enumerate(scopes) if kind in found]
         hashes = np.concatenate([scopes[i][kind][0] for i in owners])
@@ -312,10 +317,10 @@ def _refuse_overlaps(loaded: list[_Candidate]) -> None:
             for b in sharing[n + 1 :]:
                 if loaded[a].sha == loaded[b].sha or (a, b) in pairs:
                     continue  # the same content twice gives the same rows (as Klass's names do)
-                if len(np.intersect1d(scopes[a][kind][0], scopes[b][kind][0], assume_unique=True)):
-                    pairs[(a, b)] = kind
-    for (a, b), kind in pairs.items():
-        common = np.intersect1d(scopes[a][kind][0], scopes[b][kind][0], assume_unique=True)
+                common = np.intersect1d(scopes[a][kind][0], scopes[b][kind][0], assume_unique=True)
+                if len(common):
+                    pairs[(a, b)] = (kind, common)
+    for (a, b), (kind, common) in pairs.items():
         said = _example(scopes[a][kind], common)
         for this, other in ((loaded[a], loaded[b]), (loaded[b], loaded[a])):
             problem = Problem(
@@ -339,7 +344,7 @@ def _load(
     candidates = _candidates(settings, paths, origin, known)
     _allow_whole(candidates, replace_whole)
     _read(settings, candidates, known, progress)
-    _check(settings, candidates, known.ctx)
+    _check(candidates, known.ctx, known.target)
     todo = [c for c in candidates if c.result is not None and c.outcome.status != "deferred"]
     deferred = [c.outcome for c in candidates if c.result is not None and c.outcome.status == "deferred"]
     meta = {
@@ -512,12 +517,12 @@ def _file_away(c: _Candidate) -> None:
         Path(f"{dest}.feil.txt").write_text(c.error.report(), encoding="utf-8")
 
 
-def _say_what_is_replaced(settings: Settings, accepted: list[_Candidate], ctx: Context) -> None:
-    """Add to each file's report what its rows replace in the published warehouse: per period, the units (or
-    ansvar) it lists, with the rows before and now. A file replaces only the units or ansvar it lists; a
-    survey file replaces its whole scope, and is refused if that removes units' figures it does not carry
-    (unless the analyst said so: `bms load --erstatt-hele FIL`)."""
-    target = readable(settings.current)[0]
+def _say_what_is_replaced(accepted: list[_Candidate], ctx: Context, target: Path | None) -> None:
+    """Add to each file's report what its rows replace in the published warehouse `target` (the version the
+    load read what it knows from): per period, the units (or ansvar) it lists, with the rows before and now.
+    A file replaces only the units or ansvar it lists; a survey file replaces its whole scope, and is refused
+    if that removes units' figures it does not carry (unless the analyst said so: `bms load --erstatt-hele
+    FIL`)."""
     todo = [
         (c, t, f)
         for c in accepted

@@ -15,8 +15,9 @@ MAX_FUNCTION_LINES = 60
 FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
 # The `bms` console script imports a command's modules when that command runs, so that `bms load` does not
 # load gunicorn or the report writers (python-docx, plotly, weasyprint). Its imports still count in the
-# circle test below, so they cannot hide a circle.
-DEFERRING = {"dashboard.cli"}
+# circle test below, so they cannot hide a circle. Likewise the report path imports its writers (Word with
+# python-docx, PDF, Excel) when a report is written, not in every dashboard worker that shows the page.
+DEFERRING = {"dashboard.cli", "dashboard.reports.build"}
 
 
 def _module_name(path: Path) -> str:
@@ -192,3 +193,20 @@ def test_no_function_over_60_lines():
                     if lines > MAX_FUNCTION_LINES:
                         long.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.name} ({lines} lines)")
     assert not long, f"functions over {MAX_FUNCTION_LINES} lines (split them along their parts):\n" + "\n".join(long)
+
+
+def test_a_dashboard_worker_loads_no_report_writer_until_a_report_is_written(demo_dir):
+    """Registering the pages (the Rapporter page among them) loads none of the report writers (python-docx for
+    Word, the PDF and Excel writers): every gunicorn worker would carry them; they load when a report is
+    written."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from pathlib import Path; from dashboard.app import create_app; "
+        f"create_app(Path({str(demo_dir)!r})); "
+        "print(sorted(m for m in ('docx', 'dashboard.reports.docx', 'dashboard.reports.pdf', 'dashboard.reports.xlsx') "
+        "if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]", done.stderr

@@ -9,13 +9,12 @@ from pathlib import Path
 
 from dashboard.data import WarehouseReader, is_demo
 from dashboard.reports import dialogue, employer, queries, scorecard, tertial
-from dashboard.reports.charts import browser, render
-from dashboard.reports.docx import to_docx
 from dashboard.reports.model import Report, Section
-from dashboard.reports.pdf import to_pdf
 from dashboard.reports.queries import Reader
 from dashboard.reports.request import KINDS, ReportRequest, Subject, check, subject
-from dashboard.reports.xlsx import to_xlsx
+
+# The writers (Word with python-docx, PDF, Excel) and the charts' browser are imported when a report is
+# written, not when a dashboard worker registers the Rapporter page: tests/test_dashboard_imports.py DEFERRING.
 
 NO_WAREHOUSE = "Datavarehuset er tomt. Last inn filer (bms load) eller bygg demoen (bms demo) først."
 
@@ -127,10 +126,18 @@ BUILDERS: dict[str, Callable[[Reader, ReportRequest, Subject], list[Section]]] =
 def write(report: Report, fmt: str) -> bytes:
     """The report as .docx, .pdf or .xlsx bytes (charts drawn first, for the formats that show them)."""
     if fmt == "xlsx":
+        from dashboard.reports.xlsx import to_xlsx
+
         return to_xlsx(report)
+    from dashboard.reports.charts import render
+
     render(report)
     if fmt == "pdf":
+        from dashboard.reports.pdf import to_pdf
+
         return to_pdf(report)
+    from dashboard.reports.docx import to_docx
+
     return to_docx(report)
 
 
@@ -149,6 +156,8 @@ def build_report(
     """The whole path: warehouse → model → file bytes in the request's format."""
     if request.fmt == "xlsx":
         return write(build_model(reader, request, may_see_unit, store), request.fmt)
+    from dashboard.reports.charts import browser
+
     with browser():  # Chromium starts while the model's queries run
         report = build_model(reader, request, may_see_unit, store)
         return write(report, request.fmt)

@@ -235,8 +235,7 @@ def cells_sql(spec: Spec) -> str | None:
     if period is None or value is None or n is None:
         return None
     unit = spec.anonymity_unit or "unit_id"
-    skip = {unit, *spec.unit_fields, period}
-    args = ", ".join(f'r."{k}"::VARCHAR' for k in spec.key if spec.column(k).store and k not in skip)
+    args = ", ".join(f'r."{k}"::VARCHAR' for k in spec.anonymity_cell if spec.column(k).store)
     if spec.column(period).type == "year":
         when = f"make_date(r.\"{period}\", 1, 1) AS period, 'year' AS period_type"
     elif spec.column(period).type == "period":

@@ -47,8 +47,7 @@ def replaced(con: duckdb.DuckDBPyConnection, spec: Spec, frame: pd.DataFrame, ct
             label = name if scope_names(spec) == "unit" else f"ansvar {name}"
             said.setdefault((period, ptype), []).append(f"{label} ({_rows(old)} før → {_rows(len(rows))} nå)")
     return [
-        f"erstatter {format_period(period.date(), str(ptype))} for {', '.join(parts[:10])}"
-        + (f" og {len(parts) - 10} til" if len(parts) > 10 else "")
+        f"erstatter {format_period(period.date(), str(ptype))} for {_listed(parts)}"
         for (period, ptype), parts in sorted(said.items(), key=lambda item: item[0][0])
     ]
 

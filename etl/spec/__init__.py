@@ -118,6 +118,13 @@ class Spec:
         return [self.column_by_name(n).field for n in self.unit_columns]
 
     @property
+    def anonymity_cell(self) -> list[str]:
+        """The key fields that name an anonymity cell beside its unit and period: a survey's measure parameters
+        (service, dimension …), or the indicator of a kind that is not a survey."""
+        unit = {self.anonymity_unit or "unit_id", *self.unit_fields}
+        return [k for k in self.key if k not in unit and k != self.anonymity_period]
+
+    @property
     def required(self) -> list[Column]:
         return [c for c in self.columns if c.required]
 
@@ -220,8 +227,7 @@ def _check_anonymity(spec: Spec) -> None:
     for key, field in named.items():
         if field not in fields:
             raise ValueError(f"{spec.kind}: anonymity.{key} must name one of the kind's fields, not {field!r}")
-    unit = {spec.anonymity_unit or "unit_id", *(spec.column_by_name(n).field for n in spec.unit_columns)}
-    cell = [k for k in spec.key if k not in unit and k != spec.anonymity_period]
+    cell = spec.anonymity_cell
     if not spec.anonymity_survey and cell != [spec.anonymity_indicator]:
         # the build names a held-back cell of such a kind by its indicator alone (40_indicator_values.sql)
         raise ValueError(f"{spec.kind}: a kind that is not a survey keys its cells by the indicator alone, not {cell}")
