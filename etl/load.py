@@ -11,6 +11,7 @@ import datetime as dt
 import fcntl
 import hashlib
 import os
+import re
 import shutil
 from collections import Counter
 from collections.abc import Callable, Collection, Iterator
@@ -131,13 +132,15 @@ def load(
     origin: str = "innboks",
     progress: Progress = lambda _: None,
     replace_whole: Collection[Path] = (),
+    at: dt.datetime | None = None,
 ) -> LoadSummary:
     """Load the inbox (or `paths`), publish a new warehouse if anything was loaded, and file every file.
 
     A survey file replaces its whole year (and service); one that would thereby remove units' figures it does
-    not carry is refused unless it is among `replace_whole` (`bms load --erstatt-hele FIL`)."""
+    not carry is refused unless it is among `replace_whole` (`bms load --erstatt-hele FIL`). The load log says
+    the files were loaded now, or `at`: `bms rebuild` loads each archived file again as of its first load."""
     with load_lock(settings):
-        return _load(settings, paths, origin, progress, {Path(p).absolute() for p in replace_whole})
+        return _load(settings, paths, origin, progress, {Path(p).absolute() for p in replace_whole}, at)
 
 
 def _signature(path: Path) -> tuple[int, int] | None:
@@ -333,7 +336,12 @@ def _refuse_overlaps(loaded: list[_Candidate]) -> None:
 
 
 def _load(
-    settings: Settings, paths: list[Path] | None, origin: str, progress: Progress, replace_whole: set[Path]
+    settings: Settings,
+    paths: list[Path] | None,
+    origin: str,
+    progress: Progress,
+    replace_whole: set[Path],
+    at: dt.datetime | None,
 ) -> LoadSummary:
     for folder in (settings.inbox, settings.archive, settings.rejected, settings.warehouse_dir):
         folder.mkdir(parents=True, exist_ok=True)
@@ -360,7 +368,7 @@ def _load(
     if not todo and not settings_changed:
         return LoadSummary(deferred, damage=known.damage)
     version, notes = None, []
-    now = dt.datetime.now()
+    now = at or _after_last_load(settings.archive, dt.datetime.now())
     for c in todo:
         c.outcome.stored_as = _destination(settings, c, now)
     if settings_changed or any(c.outcome.status == "loaded" for c in todo):
@@ -473,6 +481,10 @@ def _refused_before(settings: Settings, sha: str) -> bool:
 
 
 MAX_NAME_BYTES = 240  # the file system's 255, less room for «.feil.txt»
+# An archived file's name starts with the time of its load, to the second (then `-2`, `-3` … for more files
+# of one load with the same name), which `bms rebuild` reads: each load's time is its own (`_after_last_load`).
+ARCHIVE_STAMP = "%Y%m%d-%H%M%S"
+ARCHIVED = re.compile(r"^(\d{8}-\d{6})(?:-(\d+))?_(.+)$")  # time stamp, number of the name in the load, name
 
 
 def _short(name: str, room: int) -> str:
@@ -485,13 +497,22 @@ def _short(name: str, room: int) -> str:
     return stem.encode()[:budget].decode("utf-8", "ignore") + "~" + ext
 
 
+def _after_last_load(archive: Path, now: dt.datetime) -> dt.datetime:
+    """`now`, or a second after the last time stamp in `archive/` when that is not earlier: two loads in one
+    second (a script, or a load straight after a refusal) would otherwise share a stamp, and `bms rebuild`
+    would load their files again as one load, where they may overlap or one replace the other."""
+    stamps = [m[1] for name in os.listdir(archive) if (m := ARCHIVED.match(name))] if archive.exists() else []
+    last = dt.datetime.strptime(max(stamps), ARCHIVE_STAMP) if stamps else None
+    return now if last is None or now >= last + dt.timedelta(seconds=1) else last + dt.timedelta(seconds=1)
+
+
 def _destination(settings: Settings, c: _Candidate, now: dt.datetime) -> Path:
     if c.origin == "ssb" and c.outcome.status == "loaded":
         return c.path  # the cache keeps SSB's answers: nothing to archive
     folder = settings.rejected if c.outcome.status == "rejected" else settings.archive
     dest, i = None, 1
     while dest is None or dest.exists() or dest.is_symlink():
-        stamp = f"{now:%Y%m%d-%H%M%S}" + (f"-{i}" if i > 1 else "")
+        stamp = now.strftime(ARCHIVE_STAMP) + (f"-{i}" if i > 1 else "")
         dest = folder / f"{stamp}_{_short(c.path.name, MAX_NAME_BYTES - len(stamp) - 1)}"
         i += 1
     return dest

@@ -8,29 +8,31 @@ archive time stamp; the last version built there is moved in and published. Noth
 
 from __future__ import annotations
 
+import datetime as dt
 import os
-import re
 import shutil
 from pathlib import Path
 
 import duckdb
 
 from etl.errors import BmsError
-from etl.load import LoadSummary, Progress, load, load_lock, sha256
+from etl.load import ARCHIVE_STAMP, ARCHIVED, LoadSummary, Progress, load, load_lock, sha256
 from etl.settings import BUNDLED_DATA, Settings
 from etl.store.warehouse import DUCKDB_CONFIG, connect_read_only, install_version, next_number, versions
 
-_STAMP = re.compile(r"^(\d{8}-\d{6})(?:-(\d+))?_(.+)$")
 
-
-def archived_batches(settings: Settings) -> list[list[tuple[Path, str]]]:
-    """The archived files as loads, oldest first: (archived path, original name) per file."""
+def archived_batches(settings: Settings) -> list[tuple[dt.datetime, list[tuple[Path, str]]]]:
+    """The archived files as loads, oldest first: when each was loaded (its time stamp), and (archived path,
+    original name) per file."""
     batches: dict[str, list[tuple[int, Path, str]]] = {}
     for p in settings.archive.iterdir() if settings.archive.exists() else []:
-        m = _STAMP.match(p.name)
+        m = ARCHIVED.match(p.name)
         if m and p.is_file() and not p.is_symlink():
             batches.setdefault(m[1], []).append((int(m[2] or 1), p, m[3]))
-    return [[(p, name) for _, p, name in sorted(files)] for _, files in sorted(batches.items())]
+    return [
+        (dt.datetime.strptime(stamp, ARCHIVE_STAMP), [(p, name) for _, p, name in sorted(files)])
+        for stamp, files in sorted(batches.items())
+    ]
 
 
 def _origins(settings: Settings) -> dict[str, str]:
@@ -75,7 +77,7 @@ def _rebuild_in(settings, scratch: Path, batches, origins: dict[str, str], progr
         os.symlink(settings.kostra_dir.resolve(), work.kostra_dir)
     summaries = []
     stored: list[tuple[str, str, str]] = []  # (original name, content hash, where it lies in archive/)
-    for n, batch in enumerate(batches, 1):
+    for n, (loaded_at, batch) in enumerate(batches, 1):
         progress(f"[{n}/{len(batches)}] laster på nytt: {', '.join(name for _, name in batch)}")
         by_origin: dict[str, list[Path]] = {}
         for i, (archived, name) in enumerate(batch):
@@ -87,7 +89,8 @@ def _rebuild_in(settings, scratch: Path, batches, origins: dict[str, str], progr
             by_origin.setdefault(origins.get(sha256(copy), default), []).append(copy)
         for origin, paths in sorted(by_origin.items(), key=lambda kv: kv[0] != "katalog"):  # the catalogue first
             # every archived file was accepted when loaded: it replaces what it replaced then
-            summaries.append(load(work, paths, origin=origin, replace_whole=paths))
+            # and is loaded as of its first load: the measures say the day their files came, not the rebuild's
+            summaries.append(load(work, paths, origin=origin, replace_whole=paths, at=loaded_at))
     if settings.catalogue.exists():  # the catalogue as it is today, if edited since it was last loaded
         shutil.copy2(settings.catalogue, work.catalogue)
         summaries.append(load(work, []))

@@ -182,6 +182,53 @@ def test_what_a_load_carries_over_keeps_the_day_its_files_were_first_loaded(step
     assert differences(relations(before), relations(after)) == []
 
 
+def test_a_rebuild_keeps_the_day_each_file_was_first_loaded(stepwise_days_apart):
+    """`bms rebuild` loads each archived file again as of the load that archived it: a rebuild today of loads
+    made on four earlier days says the same days, in the load log and in what the pages show."""
+    settings = load_settings(stepwise_days_apart)
+    before = published(settings.current)
+    assert before is not None
+
+    def first_days(version: Path) -> dict[tuple[str, str], dt.date]:
+        with connect_read_only(version) as con:
+            rows = con.execute("SELECT file_name, sha256, min(loaded_at)::DATE FROM load_log GROUP BY ALL").fetchall()
+        return {(name, sha): day for name, sha, day in rows}
+
+    days = first_days(before)
+    assert len(set(days.values())) == 4 and dt.date.today() not in days.values()
+    rebuild(settings)
+    after = published(settings.current)
+    assert after is not None and after != before
+    assert first_days(after) == days
+    with connect_read_only(after) as con:
+        said = con.execute("SELECT DISTINCT vintage FROM measures_accounting").fetchall()
+    assert said == [(f"regnskap lastet {dt.date.today() - dt.timedelta(days=3):%d.%m.%Y}",)]
+    assert differences(relations(before), relations(after)) == []
+
+
+def test_loads_within_one_second_are_rebuilt_one_by_one(data_dir, tmp_path, monkeypatch):
+    """Each load's files get a time stamp of their own in `archive/`, also when the clock gives two loads the
+    same second: a rebuild loads them again load by load, so a corrected file replaces the figure again (as
+    one load, the two files would overlap and both be refused)."""
+    settings = load_settings(data_dir)
+    monkeypatch.setattr(etl.load, "dt", loaded_on(dt.date.today() - dt.timedelta(days=1)))  # a stopped clock
+    for name, value in (("tall.csv", "4,4"), ("tall rettet.csv", "4,6"), ("tall rettet igjen.csv", "4,7")):
+        path = tmp_path / name
+        path.write_text(f"indikator_id;periode;verdi\ntrivsel_skole;2025;{value}\n", encoding="utf-8")
+        assert [r.status for r in load(settings, [path]).results if r.name == name] == ["loaded"]
+    monkeypatch.setattr(etl.load, "dt", dt)
+    stamps = sorted(p.name.split("_")[0] for p in settings.archive.iterdir())
+    assert len(set(stamps)) == 3, stamps
+    value = "SELECT value FROM manual_values WHERE indicator_id = 'trivsel_skole'"
+    with connect_read_only(published(settings.current)) as con:
+        assert con.execute(value).fetchall() == [(4.7,)]
+    _, summaries = rebuild(settings)
+    loaded = [[r.name for r in s.results if r.status == "loaded" and r.name.startswith("tall")] for s in summaries]
+    assert [names for names in loaded if names] == [["tall.csv"], ["tall rettet.csv"], ["tall rettet igjen.csv"]]
+    with connect_read_only(published(settings.current)) as con:
+        assert con.execute(value).fetchall() == [(4.7,)]
+
+
 def test_a_new_catalogue_or_setting_builds_the_kostra_tables_again(stepwise, monkeypatch):
     data_dir, seen = stepwise
     seen.clear()
