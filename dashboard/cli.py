@@ -70,7 +70,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     _check_port_free(settings.host, settings.port)
     cli.guarded(lambda: init_data_dir(settings))
     # The rebuild an upgrade or a settings change calls for; inbox files wait until the watcher sees them stable.
-    cli.guarded(lambda: print_summary(load(settings, [], progress=say), settings))
+    cli.guarded(lambda: print_summary(load(settings, [], progress=say)))
     env = {
         **os.environ,
         "BMS_DATA_DIR": str(settings.data_dir),

@@ -26,7 +26,7 @@ from etl.load import LoadSummary, load
 from etl.norsk import format_number
 from etl.settings import BUNDLED_DATA, CATALOGUE_FILE, SETTINGS_FILE, Settings, load_settings
 from etl.spec import stored_specs
-from etl.store.status import loaded_by_origin, peer_notes, status_text
+from etl.store.status import loaded_by_origin, status_text
 
 if TYPE_CHECKING:
     from etl.ssb.fetch import FetchReport
@@ -63,9 +63,10 @@ def init_data_dir(settings: Settings) -> list[Path]:
     return created
 
 
-def print_summary(summary: LoadSummary, settings: Settings | None = None) -> None:
-    """One line per file, then the rejected files' reasons; with `settings`, after a new version, what is odd
-    about the configured peers (an older kommune number mapped to today's, or one not in use)."""
+def print_summary(summary: LoadSummary, peers: bool = True) -> None:
+    """One line per file, then the rejected files' reasons; after a new version, unless `peers` is False (a
+    load of part of a fetch), what is odd about the configured peers (an older kommune number mapped to
+    today's, or one not in use)."""
     labels = {"loaded": "lastet", "rejected": "AVVIST", "unchanged": "uendret", "deferred": "VENTER"}
     if summary.damage:
         print(f"MERK: {summary.damage}")
@@ -84,7 +85,7 @@ def print_summary(summary: LoadSummary, settings: Settings | None = None) -> Non
         print(f"  merk: {note}")
     if summary.version is not None:
         print(f"Publiserte datavarehus versjon {summary.version}.")
-        for note in peer_notes(settings) if settings is not None else []:
+        for note in summary.peer_notes if peers else []:
             print(f"  merk: {note}")
     elif not summary.results:
         print("Ingen nye filer å laste.")
@@ -98,7 +99,7 @@ def cmd_load(settings: Settings, args: argparse.Namespace) -> int:
     whole = [Path(p) for p in args.replace_whole]
     paths = list(dict.fromkeys([Path(p) for p in args.paths] + whole))
     summary = load(settings, paths or None, progress=say, replace_whole=whole)
-    print_summary(summary, settings)
+    print_summary(summary)
     return 1 if summary.rejected else 0
 
 
@@ -122,7 +123,7 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     init_data_dir(settings)
     _refuse_demo_over_real_data(settings)
     summary = load(settings, demo_files(), origin="demo", progress=say)
-    print_summary(summary, settings)
+    print_summary(summary)
     return 1 if summary.rejected else 0
 
 
@@ -233,7 +234,7 @@ def _load_and_say(settings: Settings, paths: list[Path]) -> bool:
     """Load `paths` and print what happened; False (reported) when the load failed."""
     if not paths:
         return True
-    return guarded(lambda: print_summary(load(settings, paths, progress=say), settings))
+    return guarded(lambda: print_summary(load(settings, paths, progress=say)))
 
 
 def cmd_fetch(settings: Settings, args: argparse.Namespace) -> int:
@@ -252,14 +253,18 @@ def cmd_fetch(settings: Settings, args: argparse.Namespace) -> int:
             report = fetch_query(settings, client, Path(args.query), say)
         else:
             report = fetch_kostra(
-                settings, client, say, args.refresh, lambda: print_summary(load(settings, [], progress=say))
+                settings,
+                client,
+                say,
+                args.refresh,
+                lambda: print_summary(load(settings, [], progress=say), peers=False),
             )
     except KeyboardInterrupt:
         say(f"Avbrutt. Det som er hentet, ligger i {settings.kostra_dir} og hentes ikke på nytt neste gang.")
         return 130
     _print_fetch(report, settings)
     summary = load(settings, [], progress=say)
-    print_summary(summary, settings)
+    print_summary(summary)
     return 1 if summary.rejected or report.problems else 0
 
 

@@ -42,6 +42,7 @@ from etl.read.table import Table
 from etl.settings import Settings
 from etl.spec import stored_specs
 from etl.ssb.cache import cache_files
+from etl.store.status import peer_notes
 from etl.store.warehouse import NewRows, build, connect_read_only, readable, schema_fingerprint
 
 Progress = Callable[[str], None]
@@ -72,6 +73,7 @@ class LoadSummary:
     version: int | None = None
     damage: str | None = None  # the published version was damaged or missing: what was used instead
     notes: list[str] = field(default_factory=list)  # about the published whole, not one file (anonymity)
+    peer_notes: list[str] = field(default_factory=list)  # what is odd about the configured peers, once published
 
     @property
     def rejected(self) -> list[FileResult]:
@@ -348,7 +350,6 @@ def _load(
     known = _known(settings)
     if known.damage:
         progress(f"merk: {known.damage}")
-    held_before, _ = held_back(known.target)
     candidates = _candidates(settings, paths, origin, known)
     _allow_whole(candidates, replace_whole)
     _read(settings, candidates, known, progress)
@@ -367,7 +368,9 @@ def _load(
     settings_changed = known.built is not None and any(known.built.get(k) != v for k, v in meta.items())
     if not todo and not settings_changed:
         return LoadSummary(deferred, damage=known.damage)
-    version, notes = None, []
+    version: int | None = None
+    notes: list[str] = []
+    peers: list[str] = []
     now = at or _after_last_load(settings.archive, dt.datetime.now())
     for c in todo:
         c.outcome.stored_as = _destination(settings, c, now)
@@ -375,12 +378,12 @@ def _load(
         progress("bygger nytt datavarehus")
         version, final = _build(settings, todo, meta, now, known.target)
         progress(f"publisert versjon {version}")
-        notes = _privacy_notes(todo, final, held_before)
+        notes, peers = _published_notes(todo, final, known.held)
     for c in todo:
         if c.outcome.status == "unchanged" and not c.move:
             continue  # a named file or the catalogue whose content was archived when first loaded
         _file_away(c)
-    return LoadSummary([c.outcome for c in todo] + deferred, version, damage=known.damage, notes=notes)
+    return LoadSummary([c.outcome for c in todo] + deferred, version, known.damage, notes, peers)
 
 
 def _build(
@@ -413,12 +416,15 @@ def _build(
     return build(settings.warehouse_dir, settings.current, new_rows, log, meta, settings.keep_versions, previous=base)
 
 
-def _privacy_notes(todo: list[_Candidate], final: Path, held_before: set[tuple]) -> list[str]:
-    """The notes on figures newly held back in the version just built that no file's own note names."""
+def _published_notes(todo: list[_Candidate], final: Path, held_before: set[tuple]) -> tuple[list[str], list[str]]:
+    """The notes on figures newly held back in the version just built that no file's own note names, and what
+    is odd about its configured peers: read as the build ends, in one open."""
     said = [n for c in todo for n in c.outcome.notes]
     shas = [c.sha for c in todo if c.outcome.status == "loaded"]
-    held, from_these = held_back(final, shas)
-    return held_notes((held - held_before) | from_these, said)
+    with connect_read_only(final) as con:
+        held, from_these = held_back(con, shas)
+        peers = peer_notes(con)
+    return held_notes((held - held_before) | from_these, said), peers
 
 
 @dataclass
@@ -432,6 +438,7 @@ class _Known:
     live: set[str] = field(default_factory=set)
     rejected: set[str] = field(default_factory=set)
     built: dict[str, str] | None = None
+    held: set[tuple] = field(default_factory=set)  # the cells it holds back for anonymity
     target: Path | None = None
     damage: str | None = None
 
@@ -458,6 +465,7 @@ def _known(settings: Settings) -> _Known:
             "SELECT sha256, status, arg_max(rows, loaded_at) FROM load_log GROUP BY sha256, status"
         ).fetchall()
         known.built = dict(con.execute("SELECT key, value FROM meta").fetchall())
+        known.held, _ = held_back(con)
         in_force = _rows_in_force(con)
     finally:
         con.close()

@@ -142,7 +142,7 @@ def test_a_load_in_steps_gives_every_relation_of_a_rebuild_from_scratch(stepwise
     assert stepped is not None
     incremental = relations(stepped)
     assert incremental["measures_kostra"] and incremental["kostra_comparison"]
-    monkeypatch.setattr(warehouse, "_copyable", lambda *_: False)  # from scratch: no copy, nothing carried over
+    monkeypatch.setattr(warehouse, "_copy", lambda *_: None)  # from scratch: no copy, nothing carried over
     rebuild(settings)
     scratch = published(settings.current)
     assert scratch is not None and scratch != stepped
@@ -246,11 +246,22 @@ def test_only_a_whole_version_of_the_same_specs_and_sql_is_copied(data_dir):
     assert version is not None
     with connect_read_only(version) as con:
         meta = dict(con.execute("SELECT key, value FROM meta").fetchall())
-    assert warehouse._copyable(version, meta)
-    assert not warehouse._copyable(version, {**meta, "schema": "a-newer-release"})  # an upgrade starts empty
+    tmp = version.with_name("copy.duckdb.tmp")
+
+    def copied(meta: dict[str, str]) -> bool:
+        con = warehouse._copy(version, tmp, meta, None)
+        if con is None:
+            assert not tmp.exists()  # no copy left behind
+            return False
+        con.close()
+        tmp.unlink()
+        return True
+
+    assert copied(meta)
+    assert not copied({**meta, "schema": "a-newer-release"})  # an upgrade starts empty
     wal = Path(f"{version}.wal")
     wal.touch()  # rows not yet in the file itself: a byte copy would lose them
-    assert not warehouse._copyable(version, meta)
+    assert not copied(meta)
     wal.unlink()
 
 

@@ -4,17 +4,14 @@ back that no file's own note names (figures from several files or sources that t
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 
 import duckdb
 
-from etl.store.warehouse import connect_read_only
 
-
-def held_back(version: Path | None, manual_from: Sequence[str] = ()) -> tuple[set[tuple], set[tuple]]:
-    """The cells a warehouse version holds back for anonymity (none before the first), and those of them where
-    a manual figure from one of the files `manual_from` (by hash) is held back: one query, one open."""
-    if version is None:
+def held_back(con: duckdb.DuckDBPyConnection | None, manual_from: Sequence[str] = ()) -> tuple[set[tuple], set[tuple]]:
+    """The cells a warehouse version holds back for anonymity (none before the first: `con` None), and those of
+    them where a manual figure from one of the files `manual_from` (by hash) is held back: one query."""
+    if con is None:
         return set(), set()
     sql = (
         "SELECT indicator_id, scope, scope_code, period, reason, EXISTS (SELECT 1 FROM raw_manual_values m"
@@ -23,13 +20,10 @@ def held_back(version: Path | None, manual_from: Sequence[str] = ()) -> tuple[se
         " AND coalesce(m.unit_id, '') = CASE WHEN h.scope = 'enhet' THEN h.scope_code ELSE '' END) AS manual"
         " FROM held_back h"
     )
-    con = connect_read_only(version)
     try:
         rows = con.execute(sql, {"shas": list(manual_from)}).fetchall()
     except duckdb.CatalogException:  # a warehouse built by older code
         return set(), set()
-    finally:
-        con.close()
     return {tuple(r[:-1]) for r in rows}, {tuple(r[:-1]) for r in rows if r[-1]}
 
 

@@ -44,19 +44,13 @@ def _kostra_lines(con: duckdb.DuckDBPyConnection) -> list[str]:
     return lines
 
 
-def _peer_notes(con: duckdb.DuckDBPyConnection) -> list[str]:
+def peer_notes(con: duckdb.DuckDBPyConnection) -> list[str]:
     """What is odd about the configured peers (an older number mapped, a number not in use), in Norwegian."""
     try:
         rows = con.execute("SELECT note FROM comparison_peers WHERE note IS NOT NULL ORDER BY configured").fetchall()
     except duckdb.Error:  # a warehouse built by an older version
         return []
     return [note for (note,) in rows]
-
-
-def peer_notes(settings: Settings) -> list[str]:
-    """The peers' notes from the published warehouse (none when nothing is published)."""
-    with open_published(settings.current) as con:
-        return _peer_notes(con) if con is not None else []
 
 
 def status_text(settings: Settings) -> str:
@@ -99,7 +93,7 @@ def _published_lines(con: duckdb.DuckDBPyConnection, settings: Settings) -> list
         except duckdb.CatalogException:  # built by an older version of the software
             lines.append(f"  {rel:{_WIDTH}} {'mangler':>10}  (kjør «bms load» for å bygge på nytt)")
     lines += _kostra_lines(con)
-    if notes := _peer_notes(con):
+    if notes := peer_notes(con):
         lines += ["", "Merk:", *(f"  {note}" for note in notes)]
     return lines + ["", "Siste filer:", *_recent_files(con)]
 

@@ -276,12 +276,10 @@ def _store(
     that need not be made again (`clean_tables`; None: none was copied) and the raw tables given new rows."""
     _remove_build(tmp)  # a try that ran out of memory starts over
     kept: set[str] | None = None
-    copied = base is not None and _copyable(base, meta)
-    if copied:
-        shutil.copyfile(base, tmp)  # type: ignore[arg-type]
-    con = _connect_build(tmp, memory_limit)
+    copy = _copy(base, tmp, meta, memory_limit)
+    con = copy or _connect_build(tmp, memory_limit)
     try:
-        if copied:
+        if copy is not None:
             kept = _reusable(con, new, meta) | _definitions(con)
             con.execute("DELETE FROM meta")
         else:
@@ -327,22 +325,30 @@ def _write_facts(con: duckdb.DuckDBPyConnection, number: int, log_rows: list[dic
     con.executemany("INSERT INTO meta VALUES (?, ?)", list(built.items()))
 
 
-def _copyable(base: Path, meta: dict[str, str]) -> bool:
-    """Whether the new version may start as a byte copy of `base`: built by these specs and SQL (so its raw
-    tables have the columns this code writes), and wholly in its file (no write-ahead log beside it)."""
-    if Path(f"{base}.wal").exists():
-        return False
+def _copy(
+    base: Path | None, tmp: Path, meta: dict[str, str], memory_limit: str | None
+) -> duckdb.DuckDBPyConnection | None:
+    """The build's connection to `tmp` as a byte copy of `base`, when the new version may start as one: built
+    by these specs and SQL (so its raw tables have the columns this code writes), and wholly in its file (no
+    write-ahead log beside it). Else None, and no copy left. The copy itself is checked: `base` is not opened
+    once more."""
+    if base is None or Path(f"{base}.wal").exists():
+        return None
+    shutil.copyfile(base, tmp)
     try:
-        con = connect_read_only(base)
+        con = _connect_build(tmp, memory_limit)
     except (duckdb.Error, OSError):
-        return False
+        _remove_build(tmp)
+        return None
     try:
         row = con.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
     except duckdb.Error:
-        return False
-    finally:
-        con.close()
-    return row is not None and row[0] == meta.get("schema") == schema_fingerprint()
+        row = None
+    if row is not None and row[0] == meta.get("schema") == schema_fingerprint():
+        return con
+    con.close()
+    _remove_build(tmp)
+    return None
 
 
 def _reusable(con: duckdb.DuckDBPyConnection, new: list[NewRows], meta: dict[str, str]) -> set[str]:
@@ -361,7 +367,7 @@ _MAIN = "WHERE database_name = current_database() AND schema_name = 'main' AND N
 
 def _definitions(con: duckdb.DuckDBPyConnection) -> set[str]:
     """The views and macros of the copied version that `sql/*.sql` makes once: this code's SQL made them
-    (`_copyable`), and a view is bound afresh at every query, so they stay as they are (making some 50 of
+    (`_copy`), and a view is bound afresh at every query, so they stay as they are (making some 50 of
     them again, and dropping them first, took about 0,2 s of a small file's load)."""
     once = Counter(st.creates for st in statements() if st.kind in ("view", "macro"))
     views = con.execute(f"SELECT view_name FROM duckdb_views() {_MAIN}").fetchall()
