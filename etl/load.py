@@ -14,7 +14,7 @@ import os
 import re
 import shutil
 from collections import Counter
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -135,14 +135,18 @@ def load(
     progress: Progress = lambda _: None,
     replace_whole: Collection[Path] = (),
     at: dt.datetime | None = None,
+    first_loaded: Mapping[str, dt.datetime] | None = None,
 ) -> LoadSummary:
     """Load the inbox (or `paths`), publish a new warehouse if anything was loaded, and file every file.
 
     A survey file replaces its whole year (and service); one that would thereby remove units' figures it does
-    not carry is refused unless it is among `replace_whole` (`bms load --erstatt-hele FIL`). The load log says
-    the files were loaded now, or `at`: `bms rebuild` loads each archived file again as of its first load."""
+    not carry is refused unless it is among `replace_whole` (`bms load --erstatt-hele FIL`).
+
+    The load log says the files were loaded now, or `at`, or, for a content `first_loaded` names (by hash),
+    then: `bms rebuild` loads each file again as of its first load."""
     with load_lock(settings):
-        return _load(settings, paths, origin, progress, {Path(p).absolute() for p in replace_whole}, at)
+        whole = {Path(p).absolute() for p in replace_whole}
+        return _load(settings, paths, origin, progress, whole, at, first_loaded or {})
 
 
 def _signature(path: Path) -> tuple[int, int] | None:
@@ -344,6 +348,7 @@ def _load(
     progress: Progress,
     replace_whole: set[Path],
     at: dt.datetime | None,
+    first_loaded: Mapping[str, dt.datetime],
 ) -> LoadSummary:
     for folder in (settings.inbox, settings.archive, settings.rejected, settings.warehouse_dir):
         folder.mkdir(parents=True, exist_ok=True)
@@ -371,12 +376,13 @@ def _load(
     version: int | None = None
     notes: list[str] = []
     peers: list[str] = []
-    now = at or _after_last_load(settings.archive, dt.datetime.now())
+    now = at or dt.datetime.now()
+    stamp = at or _after_last_load([settings.archive, settings.rejected], now)  # the order of the loads
     for c in todo:
-        c.outcome.stored_as = _destination(settings, c, now)
+        c.outcome.stored_as = _destination(settings, c, stamp)
     if settings_changed or any(c.outcome.status == "loaded" for c in todo):
         progress("bygger nytt datavarehus")
-        version, final = _build(settings, todo, meta, now, known.target)
+        version, final = _build(settings, todo, meta, {c.sha: first_loaded.get(c.sha, now) for c in todo}, known.target)
         progress(f"publisert versjon {version}")
         notes, peers = _published_notes(todo, final, known.held)
     for c in todo:
@@ -387,9 +393,10 @@ def _load(
 
 
 def _build(
-    settings: Settings, todo: list[_Candidate], meta: dict[str, str], now: dt.datetime, base: Path | None
+    settings: Settings, todo: list[_Candidate], meta: dict[str, str], at: dict[str, dt.datetime], base: Path | None
 ) -> tuple[int, Path]:
-    """Build and publish the next version with the accepted rows and the load log; its number and file."""
+    """Build and publish the next version with the accepted rows and the load log (each file loaded `at` the
+    time given for its hash); its number and file."""
     new_rows = [
         NewRows(t.spec, f, c.path.name, c.sha)
         for c in todo
@@ -404,7 +411,7 @@ def _build(
             "rows": c.outcome.rows,
             "status": c.outcome.status,
             "message": c.outcome.message or "; ".join(c.outcome.notes) or None,
-            "loaded_at": now,
+            "loaded_at": at[c.sha],
             "origin": c.origin,
             "stored_as": str(c.destination.relative_to(settings.data_dir)),
         }
@@ -490,7 +497,7 @@ def _refused_before(settings: Settings, sha: str) -> bool:
 
 MAX_NAME_BYTES = 240  # the file system's 255, less room for «.feil.txt»
 # An archived file's name starts with the time of its load, to the second (then `-2`, `-3` … for more files
-# of one load with the same name), which `bms rebuild` reads: each load's time is its own (`_after_last_load`).
+# of one load with the same name), which `bms rebuild` reads: each load a time of its own (`_after_last_load`).
 ARCHIVE_STAMP = "%Y%m%d-%H%M%S"
 ARCHIVED = re.compile(r"^(\d{8}-\d{6})(?:-(\d+))?_(.+)$")  # time stamp, number of the name in the load, name
 
@@ -505,12 +512,24 @@ def _short(name: str, room: int) -> str:
     return stem.encode()[:budget].decode("utf-8", "ignore") + "~" + ext
 
 
-def _after_last_load(archive: Path, now: dt.datetime) -> dt.datetime:
-    """`now`, or a second after the last time stamp in `archive/` when that is not earlier: two loads in one
-    second (a script, or a load straight after a refusal) would otherwise share a stamp, and `bms rebuild`
-    would load their files again as one load, where they may overlap or one replace the other."""
-    stamps = [m[1] for name in os.listdir(archive) if (m := ARCHIVED.match(name))] if archive.exists() else []
-    last = dt.datetime.strptime(max(stamps), ARCHIVE_STAMP) if stamps else None
+def stamp_time(stamp: str) -> dt.datetime | None:
+    """The time of an archived file's stamp (`ARCHIVED`'s first group), or None when it is not a real time
+    (`20241331-…`, a name given by hand)."""
+    try:
+        return dt.datetime.strptime(stamp, ARCHIVE_STAMP)
+    except ValueError:
+        return None
+
+
+def _after_last_load(folders: list[Path], now: dt.datetime) -> dt.datetime:
+    """The time stamp of this load's archived and refused files: `now`, or a second after the newest stamp in
+    `archive/` and `rejected/` when that is not earlier. Two loads in one second (a script, a load straight
+    after a refusal) would otherwise share a stamp, and `bms rebuild` would load their files again as one
+    load, where they may overlap or one replace the other; after the clock was set back, the archive still
+    lists the loads in the order they were made. Only the names move: the load log keeps the clock's time."""
+    names = [name for folder in folders if folder.exists() for name in os.listdir(folder)]
+    times = [t for name in names if (m := ARCHIVED.match(name)) and (t := stamp_time(m[1]))]
+    last = max(times, default=None)
     return now if last is None or now >= last + dt.timedelta(seconds=1) else last + dt.timedelta(seconds=1)
 
 

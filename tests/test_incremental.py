@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -182,6 +183,28 @@ def test_what_a_load_carries_over_keeps_the_day_its_files_were_first_loaded(step
     assert differences(relations(before), relations(after)) == []
 
 
+def test_a_catalogue_edited_since_its_last_load_is_archived_by_the_rebuild_that_loads_it(data_dir):
+    """The load log names where each file lies in `archive/`: also the catalogue a rebuild loads because it
+    was edited since, which the next rebuild then loads in its turn."""
+    settings = load_settings(data_dir)
+    load(settings, [next(p for p in demo_files() if p.name == "enheter.xlsx")], origin="demo")
+    text = settings.catalogue.read_text(encoding="utf-8-sig")
+    settings.catalogue.write_text(text.replace("Netto driftsresultat i %", "Netto driftsresultat, %"), "utf-8")
+    _, summaries = rebuild(settings)
+    assert [r.status for r in summaries[-1].results] == ["loaded"]  # the edited catalogue, loaded last
+
+    def stored() -> list[tuple[str, str]]:
+        with connect_read_only(published(settings.current)) as con:
+            return con.execute("SELECT sha256, stored_as FROM load_log WHERE status = 'loaded' ORDER BY 2").fetchall()
+
+    first = stored()
+    assert all((data_dir / where).is_file() for _, where in first), first
+    assert etl.load.sha256(settings.catalogue) in {sha for sha, _ in first}
+    _, summaries = rebuild(settings)  # loads the edited catalogue from the archive, nothing after
+    assert not [r for r in summaries[-1].results if r.status == "loaded"]
+    assert stored() == first
+
+
 def test_a_rebuild_keeps_the_day_each_file_was_first_loaded(stepwise_days_apart):
     """`bms rebuild` loads each archived file again as of the load that archived it: a rebuild today of loads
     made on four earlier days says the same days, in the load log and in what the pages show."""
@@ -206,6 +229,41 @@ def test_a_rebuild_keeps_the_day_each_file_was_first_loaded(stepwise_days_apart)
     assert differences(relations(before), relations(after)) == []
 
 
+def test_a_rebuild_keeps_the_day_ssb_answers_were_first_loaded(data_dir, monkeypatch):
+    """An answer in the SSB cache is never archived, so the rebuild takes its first load from the old
+    versions' log; when no version is left, from the day it was fetched (the file's time), never the day of
+    the first archived load nor the rebuild's."""
+    settings = load_settings(data_dir)
+    today = dt.date.today()
+    monkeypatch.setattr(etl.load, "dt", loaded_on(today - dt.timedelta(days=5)))
+    load(settings, [next(p for p in demo_files() if p.name == "enheter.xlsx")], origin="demo")
+    answer = settings.kostra_dir / "12134" / "12134.json"  # fetched three days ago, loaded two days ago
+    answer.parent.mkdir(parents=True)
+    shutil.copy2(next(p for p in demo_files() if p.name == "12134.json"), answer)
+    answer.with_name("12134.query.json").write_text("{}", encoding="utf-8")  # complete: its query beside it
+    fetched = dt.datetime.combine(today - dt.timedelta(days=3), dt.time(8))
+    os.utime(answer, (fetched.timestamp(), fetched.timestamp()))
+    monkeypatch.setattr(etl.load, "dt", loaded_on(today - dt.timedelta(days=2)))
+    load(settings, [])
+    monkeypatch.setattr(etl.load, "dt", dt)
+
+    def days() -> dict[str, dt.date]:
+        with connect_read_only(published(settings.current)) as con:
+            return dict(con.execute("SELECT file_name, min(loaded_at)::DATE FROM load_log GROUP BY 1").fetchall())
+
+    before = days()
+    assert before["12134.json"] == today - dt.timedelta(days=2)
+    assert before["enheter.xlsx"] == today - dt.timedelta(days=5)
+    rebuild(settings)
+    assert days() == before
+    for version in settings.warehouse_dir.glob("bms-*.duckdb"):  # no version left to read the log from
+        version.unlink()
+    rebuild(settings)
+    after = days()
+    assert after["12134.json"] == fetched.date()  # the day it was fetched
+    assert after["enheter.xlsx"] == before["enheter.xlsx"]  # the archive's stamp
+
+
 def test_loads_within_one_second_are_rebuilt_one_by_one(data_dir, tmp_path, monkeypatch):
     """Each load's files get a time stamp of their own in `archive/`, also when the clock gives two loads the
     same second: a rebuild loads them again load by load, so a corrected file replaces the figure again (as
@@ -227,6 +285,25 @@ def test_loads_within_one_second_are_rebuilt_one_by_one(data_dir, tmp_path, monk
     assert [names for names in loaded if names] == [["tall.csv"], ["tall rettet.csv"], ["tall rettet igjen.csv"]]
     with connect_read_only(published(settings.current)) as con:
         assert con.execute(value).fetchall() == [(4.7,)]
+
+
+def test_an_archive_stamp_ahead_of_the_clock_or_not_a_time_moves_only_the_names(data_dir, tmp_path):
+    """A stamp ahead of the clock (an archive from a machine whose clock ran fast) keeps the archive in load
+    order without dating the loads after it; a stamp that is no time (given by hand) is passed over."""
+    settings = load_settings(data_dir)
+    load(settings, [])  # the catalogue
+    ahead = dt.datetime.now() + dt.timedelta(days=2)
+    for name in (f"{ahead:%Y%m%d-%H%M%S}_fra en annen maskin.txt", "20241331-250000_for hand.txt"):
+        (settings.archive / name).write_text("", encoding="utf-8")
+    path = tmp_path / "tall.csv"
+    path.write_text("indikator_id;periode;verdi\ntrivsel_skole;2025;4,4\n", encoding="utf-8")
+    summary = load(settings, [path])
+    [result] = [r for r in summary.results if r.name == "tall.csv"]
+    assert result.status == "loaded" and result.stored_as is not None
+    assert result.stored_as.name > f"{ahead:%Y%m%d-%H%M%S}"  # after the stamp ahead: rebuilt after it
+    with connect_read_only(published(settings.current)) as con:
+        [(loaded_at,)] = con.execute("SELECT loaded_at FROM load_log WHERE file_name = 'tall.csv'").fetchall()
+    assert abs(loaded_at - dt.datetime.now()) < dt.timedelta(minutes=5)  # the clock's time, not the stamp's
 
 
 def test_a_new_catalogue_or_setting_builds_the_kostra_tables_again(stepwise, monkeypatch):

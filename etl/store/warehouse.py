@@ -335,18 +335,23 @@ def _copy(
     if base is None or Path(f"{base}.wal").exists():
         return None
     shutil.copyfile(base, tmp)
+    con = None
     try:
         con = _connect_build(tmp, memory_limit)
-    except (duckdb.Error, OSError):
-        _remove_build(tmp)
-        return None
-    try:
         row = con.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
-    except duckdb.Error:
-        row = None
-    if row is not None and row[0] == meta.get("schema") == schema_fingerprint():
-        return con
-    con.close()
+        if row is not None and row[0] == meta.get("schema") == schema_fingerprint():
+            return con
+    except duckdb.Error as e:
+        if _out_of_memory(e):
+            raise  # `_with_memory` makes the step again without the limit: still from the copy
+    except OSError:
+        pass  # not a file DuckDB opens: built from the raw rows instead
+    except BaseException:
+        if con is not None:
+            con.close()
+        raise
+    if con is not None:
+        con.close()
     _remove_build(tmp)
     return None
 
