@@ -62,11 +62,11 @@ class CachedReader(WarehouseReader):
         version = self.version_path
         try:
             if version is None or version != before:  # a new version was opened just now: read, keep nothing
-                return cur.execute(sql, params or []).df()
+                return self.run(cur, sql, params)
             key = (str(version), dt.date.today().isoformat(), sql, _params_key(params))
             frame = self._cached(key)
             if frame is None:
-                frame = cur.execute(sql, params or []).df()
+                frame = self.run(cur, sql, params)
                 self._keep(key, frame, int(frame.memory_usage(deep=False).sum()) * 4)  # strings: ~4× the pointers
             return frame.copy()
         finally:

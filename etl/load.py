@@ -43,7 +43,15 @@ from etl.settings import Settings
 from etl.spec import stored_specs
 from etl.ssb.cache import cache_files
 from etl.store.status import peer_notes
-from etl.store.warehouse import NewRows, build, connect_read_only, readable, schema_fingerprint
+from etl.store.warehouse import (
+    NewRows,
+    build,
+    connect_read_only,
+    is_damage,
+    mark_damaged,
+    readable,
+    schema_fingerprint,
+)
 
 Progress = Callable[[str], None]
 LINK_MESSAGE = "fila er en snarvei (symbolsk lenke); den leses ikke, og det den peker på er ikke lest eller kopiert"
@@ -146,7 +154,16 @@ def load(
     then: `bms rebuild` loads each file again as of its first load."""
     with load_lock(settings):
         whole = {Path(p).absolute() for p in replace_whole}
-        return _load(settings, paths, origin, progress, whole, at, first_loaded or {})
+        while True:
+            try:
+                return _load(settings, paths, origin, progress, whole, at, first_loaded or {})
+            except duckdb.Error as e:
+                # a block of the published version not as written (its copy is read too): marked damaged, the
+                # load is made again on the newest version that opens, and says so, as for a file cut short
+                target = readable(settings.current)[0]
+                if not is_damage(e) or target is None:
+                    raise
+                mark_damaged(target, e)
 
 
 def _signature(path: Path) -> tuple[int, int] | None:
@@ -353,6 +370,8 @@ def _load(
     for folder in (settings.inbox, settings.archive, settings.rejected, settings.warehouse_dir):
         folder.mkdir(parents=True, exist_ok=True)
     known = _known(settings)
+    if known.damage and known.target is None:  # never a warehouse of only this load's files
+        raise BmsError(f"{known.damage} Ingenting er lastet; filene i innboksen venter til da.")
     if known.damage:
         progress(f"merk: {known.damage}")
     candidates = _candidates(settings, paths, origin, known)

@@ -12,6 +12,7 @@ import sys
 import time
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from dashboard.cli import main as bms
@@ -144,9 +145,22 @@ def test_a_name_too_long_for_the_archive_never_blocks_the_batch(dd, capsys):
     assert run(capsys, "load", "--data-dir", str(dd))[0] == 0
 
 
+def _corrupt(version: Path, table: str) -> None:
+    """Bytes of a block holding `table` overwritten, as a failing disk or a bad copy leaves them: the file
+    opens, and DuckDB finds the block's checksum wrong only when it reads that block."""
+    with duckdb.connect(str(version), read_only=True) as con:
+        [(size,)] = con.execute("SELECT block_size FROM pragma_database_size()").fetchall()
+        [(block,)] = con.execute(
+            f"SELECT min(block_id) FROM pragma_storage_info('{table}') WHERE block_id >= 0"
+        ).fetchall()
+    with version.open("r+b") as f:
+        f.seek(3 * 4096 + block * size + 64)  # past the file's three headers and the block's own checksum
+        f.write(b"\xff" * 256)
+
+
 def _damage(dd: Path, capsys, how: str) -> dict:
-    """Two loads on top of the units; then the newest version is truncated or deleted. The snapshot of the
-    warehouse before the damage."""
+    """Two loads on top of the units; then the newest version is truncated, deleted or has a block of its
+    units overwritten. The snapshot of the warehouse before the damage."""
     values(dd / "inbox", "v1.csv", "40", periods=("2024",))
     run(capsys, "load", "--data-dir", str(dd))
     values(dd / "inbox", "v2.csv", "41", periods=("2025",))
@@ -156,12 +170,14 @@ def _damage(dd: Path, capsys, how: str) -> dict:
     if how == "truncated":
         with newest.open("r+b") as f:
             f.truncate(newest.stat().st_size // 3)
+    elif how == "corrupted":
+        _corrupt(newest, "raw_units")
     else:
         newest.unlink()
     return before
 
 
-@pytest.mark.parametrize("how", ["truncated", "deleted"])
+@pytest.mark.parametrize("how", ["truncated", "deleted", "corrupted"])
 def test_a_damaged_newest_version_falls_back_and_rebuild_restores_it(dd, capsys, how):
     before = _damage(dd, capsys, how)
     code, out = run(capsys, "status", "--data-dir", str(dd))
@@ -194,6 +210,53 @@ def test_a_damaged_newest_version_falls_back_and_rebuild_restores_it(dd, capsys,
     assert "bms rebuild" not in out
 
 
+def test_a_block_not_as_written_is_found_by_the_load_that_reads_it(dd, capsys):
+    """No `bms status` first: the load that reads the damaged block marks the version damaged, loads again on
+    the newest version that opens and says so; a version no load can read leaves nothing half-published."""
+    _damage(dd, capsys, "corrupted")
+    write_csv(dd / "inbox" / "nytt.csv", [HEADER, ["grunnskolepoeng", "E31", "2023", "39", ""]])
+    code, out = run(capsys, "load", "--data-dir", str(dd))
+    assert code == 0 and "er skadet" in out and "bms rebuild" in out and "uventet" not in out, out
+    assert (dd / "warehouse" / "bms-000003.duckdb.skadet").exists()
+    assert os.readlink(dd / "warehouse" / "current.duckdb") == "bms-000004.duckdb"  # built on version 2
+    assert [v for _, v in grunnskolepoeng(dd)] == [39.0, 40.0]
+    code, out = run(capsys, "rebuild", "--data-dir", str(dd))
+    assert code == 0, out
+    assert [v for _, v in grunnskolepoeng(dd)] == [39.0, 40.0, 41.0]
+
+
+def test_every_version_damaged_refuses_the_load_and_keeps_its_files(dd, capsys):
+    """A load never publishes a warehouse of only its own files: with no version left that opens, it says so
+    and leaves the files in the inbox for after `bms rebuild`."""
+    _damage(dd, capsys, "corrupted")
+    for version in (dd / "warehouse").glob("bms-*.duckdb"):
+        if version.name != os.readlink(dd / "warehouse" / "current.duckdb"):
+            _corrupt(version, "raw_units")
+    write_csv(dd / "inbox" / "nytt.csv", [HEADER, ["grunnskolepoeng", "E31", "2023", "39", ""]])
+    code, out = run(capsys, "load", "--data-dir", str(dd))
+    assert code == 2 and "ingen eldre versjon kan leses" in out and "bms rebuild" in out, out
+    assert (dd / "inbox" / "nytt.csv").exists() and os.readlink(
+        dd / "warehouse" / "current.duckdb"
+    ) == "bms-000003.duckdb"
+    code, out = run(capsys, "rebuild", "--data-dir", str(dd))
+    assert code == 0, out
+    code, out = run(capsys, "load", "--data-dir", str(dd))
+    assert code == 0 and "bms rebuild" not in out, out
+    assert [v for _, v in grunnskolepoeng(dd)] == [39.0, 40.0, 41.0]
+
+
+def test_the_dashboard_passes_over_a_version_found_damaged_while_it_reads_it(dd, capsys):
+    from etl.store.warehouse import WarehouseReader
+
+    _damage(dd, capsys, "corrupted")
+    reader = WarehouseReader(dd / "warehouse" / "current.duckdb", check_every=0)
+    with pytest.raises(duckdb.Error):
+        reader.df("SELECT count(*) AS n FROM units")  # the page that asked says «Noe gikk galt»
+    assert (dd / "warehouse" / "bms-000003.duckdb.skadet").exists()
+    assert reader.df("SELECT count(*) AS n FROM units")["n"].tolist() == [3]  # the next one reads version 2
+    assert reader.version_path is not None and reader.version_path.name == "bms-000002.duckdb"
+
+
 def test_a_folder_in_the_wrong_shape_is_one_norwegian_line(dd, capsys):
     warehouse = dd / "warehouse"
     for p in warehouse.iterdir():
@@ -223,3 +286,15 @@ def test_a_full_disk_is_reported_and_leaves_nothing_behind(dd):
     assert version(dd) == before
     assert not [p for p in (dd / "warehouse").iterdir() if p.suffix in (".tmp", ".wal")]
     assert (dd / "inbox" / "mange_tall.csv").exists()
+
+
+def test_only_duckdb_saying_a_block_is_not_as_written_counts_as_damage():
+    """A healthy version must never pass for damaged (the loads would go back to an older one)."""
+    from etl.store.warehouse import is_damage
+
+    said = "Corrupt database file: computed checksum 1 does not match stored checksum 2 in block at location 3"
+    assert is_damage(duckdb.Error(said))
+    assert is_damage(duckdb.IOException('Could not read enough bytes from file "x.duckdb": attempted to read 8'))
+    assert not is_damage(duckdb.BinderException('Referenced column "checksum" not found in FROM clause'))
+    assert not is_damage(duckdb.CatalogException("Table with name corrupt_rows does not exist"))
+    assert not is_damage(OSError("corrupt database file: computed checksum"))  # not DuckDB's

@@ -8,7 +8,7 @@ from etl.inbox import inbox_files
 from etl.norsk import format_number
 from etl.settings import Settings
 from etl.spec import stored_specs
-from etl.store.warehouse import open_published, readable
+from etl.store.warehouse import mark_damaged, open_published, readable, verify
 
 # What `bms status` counts: each kind's clean relation, in load order, then what is computed from them all.
 RELATIONS = (
@@ -56,7 +56,11 @@ def peer_notes(con: duckdb.DuckDBPyConnection) -> list[str]:
 def status_text(settings: Settings) -> str:
     """A plain-text status report in Norwegian."""
     lines = [f"Datamappe: {settings.data_dir}"]
-    damage = readable(settings.current)[1]
+    target, damage = readable(settings.current)
+    # every block read once (opening reads only a few): a version found damaged is marked so, and passed over
+    while target is not None and (problem := verify(target)) is not None:
+        mark_damaged(target, problem)
+        target, damage = readable(settings.current)
     if damage:
         lines.append(f"MERK: {damage}")
     with open_published(settings.current) as con:
