@@ -48,7 +48,7 @@ from etl.store.warehouse import (
     build,
     connect_read_only,
     is_damage,
-    mark_damaged,
+    mark_if_damaged,
     readable,
     schema_fingerprint,
 )
@@ -154,16 +154,18 @@ def load(
     then: `bms rebuild` loads each file again as of its first load."""
     with load_lock(settings):
         whole = {Path(p).absolute() for p in replace_whole}
+        tried: set[Path] = set()
         while True:
             try:
                 return _load(settings, paths, origin, progress, whole, at, first_loaded or {})
             except duckdb.Error as e:
-                # a block of the published version not as written (its copy is read too): marked damaged, the
-                # load is made again on the newest version that opens, and says so, as for a file cut short
+                # a block of the published version not as written (its copy is read too): once reading the
+                # version itself finds it, the version is marked damaged and the load made again on the newest
+                # one that opens, saying so, as for a file cut short
                 target = readable(settings.current)[0]
-                if not is_damage(e) or target is None:
+                if not is_damage(e) or target is None or target in tried or mark_if_damaged(target) is None:
                     raise
-                mark_damaged(target, e)
+                tried.add(target)
 
 
 def _signature(path: Path) -> tuple[int, int] | None:

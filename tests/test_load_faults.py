@@ -298,3 +298,17 @@ def test_only_duckdb_saying_a_block_is_not_as_written_counts_as_damage():
     assert not is_damage(duckdb.BinderException('Referenced column "checksum" not found in FROM clause'))
     assert not is_damage(duckdb.CatalogException("Table with name corrupt_rows does not exist"))
     assert not is_damage(OSError("corrupt database file: computed checksum"))  # not DuckDB's
+
+
+def test_an_error_that_reads_like_damage_marks_nothing_while_the_file_is_whole(dd):
+    """Only reading the version itself marks it: a query's error in DuckDB's words for a damaged block (a disk
+    that failed once) leaves a whole version in use."""
+    from etl.store.warehouse import WarehouseReader
+
+    reader = WarehouseReader(dd / "warehouse" / "current.duckdb", check_every=0)
+    before = reader.df("SELECT count(*) AS n FROM units")["n"].tolist()
+    said = "Corrupt database file: computed checksum 1 does not match stored checksum 2 in block at location 3"
+    with pytest.raises(duckdb.Error, match="does not match stored checksum"):
+        reader.df(f"SELECT error('{said}')")
+    assert not list((dd / "warehouse").glob("*.skadet"))
+    assert reader.df("SELECT count(*) AS n FROM units")["n"].tolist() == before

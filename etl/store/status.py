@@ -8,7 +8,7 @@ from etl.inbox import inbox_files
 from etl.norsk import format_number
 from etl.settings import Settings
 from etl.spec import stored_specs
-from etl.store.warehouse import mark_damaged, open_published, readable, verify
+from etl.store.warehouse import damage_mark, mark_if_damaged, open_published, readable
 
 # What `bms status` counts: each kind's clean relation, in load order, then what is computed from them all.
 RELATIONS = (
@@ -58,8 +58,10 @@ def status_text(settings: Settings) -> str:
     lines = [f"Datamappe: {settings.data_dir}"]
     target, damage = readable(settings.current)
     # every block read once (opening reads only a few): a version found damaged is marked so, and passed over
-    while target is not None and (problem := verify(target)) is not None:
-        mark_damaged(target, problem)
+    while target is not None and (problem := mark_if_damaged(target)) is not None:
+        if not damage_mark(target).exists():  # a folder this process may not write: said, not marked
+            damage = f"Datavarehuset {target.name} er skadet ({problem}). Kjør «bms rebuild» for å bygge det på nytt."
+            break
         target, damage = readable(settings.current)
     if damage:
         lines.append(f"MERK: {damage}")

@@ -141,11 +141,17 @@ def is_damage(e: BaseException) -> bool:
     return isinstance(e, duckdb.Error) and any(s in text for s in DAMAGE_SAID)
 
 
-def mark_damaged(version: Path, e: BaseException | str) -> None:
-    """Mark `version` damaged; a process that may not write the folder (a read-only dashboard) leaves it to the
-    next load, which finds the damage again."""
-    with suppress(OSError):
-        damage_mark(version).write_text(f"{e}\n", encoding="utf-8")
+def mark_if_damaged(version: Path) -> str | None:
+    """Read every block of `version` (`verify`) and, when one is not as DuckDB wrote it, mark the version
+    damaged: DuckDB's error, or None when the version is whole. Only what reading the file itself finds marks it,
+    never the error of a query alone (a disk that failed once, a build file of the same name): a version marked
+    in error would send every reader to an older one. A process that may not write the folder (a read-only
+    dashboard) leaves the mark to the next load or `bms status`, which find the damage again."""
+    problem = verify(version)
+    if problem is not None:
+        with suppress(OSError):
+            damage_mark(version).write_text(f"{problem}\n", encoding="utf-8")
+    return problem
 
 
 def verify(version: Path) -> str | None:
@@ -751,5 +757,5 @@ class WarehouseReader:
             return cur.execute(sql, params or []).df()
         except duckdb.Error as e:
             if is_damage(e) and self._target is not None:
-                mark_damaged(self._target, e)
+                mark_if_damaged(self._target)
             raise
