@@ -84,3 +84,36 @@ def test_a_leader_cannot_download_another_units_report(demo_dir: Path):
     assert '"filename"' not in refused.get_data(as_text=True)
     own = call(client, "rap-download.data", {**values, "rap-unit.value": "E21"})
     assert '"filename": "ledersamtale-2025-e21.xlsx"' in own.get_data(as_text=True).replace('":"', '": "')
+
+
+def test_a_leaders_whole_kommune_decisions_report_lists_only_what_the_leader_may_see(demo_dir: Path):
+    """The vedtaksrapport for the whole kommune, asked for by a leader: the vedtak of the leader's unit and those
+    of no unit, as the dashboard's vedtak table shows them, never another unit's."""
+    import base64
+    import io
+
+    from openpyxl import load_workbook
+
+    from dashboard.app import create_app
+
+    client = signed_in_client(create_app(demo_dir), "test-leder-E21", "leder", ["E21"])
+    values = {
+        "rap-make.n_clicks": 1,
+        "rap-kind.value": "vedtaksrapport",
+        "rap-year.value": YEAR,
+        "rap-tertial.value": "",
+        "rap-area.value": "",
+        "rap-unit.value": "",
+        "rap-format.value": "xlsx",
+    }
+    got = call(client, "rap-download.data", values).get_json()["response"]["rap-download"]["data"]
+    book = load_workbook(io.BytesIO(base64.b64decode(got["content"])))
+    names = dict(query(demo_dir, "SELECT unit_id, name FROM units"))
+    listed = set()
+    for sheet in book.sheetnames[1:]:
+        rows = list(book[sheet].iter_rows(min_row=2, values_only=True))
+        column = rows[0].index("Ansvarlig enhet")
+        listed |= {r[column] for r in rows[1:] if r[1]}
+    assert listed and listed <= {names["E21"], "–"}, listed
+    every = {n for (n,) in query(demo_dir, "SELECT DISTINCT u.name FROM decisions d JOIN units u USING (unit_id)")}
+    assert len(every) > 1  # the demo has other units' vedtak: the report left them out

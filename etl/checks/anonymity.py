@@ -92,13 +92,14 @@ def _missing_n(frame: pd.DataFrame, ctx: Context, table: Table, n_col: str, unit
 
 
 def _note(r: pd.Series, spec, n_col: str, unit_col: str, m: int, kind: str, shields: list[str], k_n: float, gap: float):
-    """The load report's line for one held-back row."""
+    """The load report's line for one held-back row: never how many answered, which the load log and the Data
+    page would otherwise show of a cell held back (2 of a unit's 28 answers are then its held-back part)."""
     what = _describe(r, spec.anonymity_describe)
     row = f"rad {int(r['_row'])}" if not pd.isna(r["_row"]) else "kommunetallet regnet ut fra enhetene"
     if kind == "under":
         return (
-            f"{row} holdt tilbake (personvern): {what} for enhet {r[unit_col]} har {int(r[n_col])} svar, under "
-            f"minstegrensen {m}; tallet lagres ikke på enhetsnivå"
+            f"{row} holdt tilbake (personvern): {what} for enhet {r[unit_col]} har færre svar enn minstegrensen "
+            f"{m}; tallet lagres ikke på enhetsnivå"
         )
     if kind == "shield":
         return (
@@ -107,16 +108,16 @@ def _note(r: pd.Series, spec, n_col: str, unit_col: str, m: int, kind: str, shie
         )
     if kind == "gap":
         return (
-            f"{row} holdt tilbake (personvern): {what} for enhet {r[unit_col]} lagres ikke: kommunetallet bygger på "
-            f"{int(k_n)} svar, og snittet av de {int(gap)} svar som ingen enhet i fila står for (under minstegrensen "
-            f"{m}) kunne ellers regnes ut fra kommunetallet"
+            f"{row} holdt tilbake (personvern): {what} for enhet {r[unit_col]} lagres ikke: kommunetallet bygger også "
+            f"på svar som ingen enhet i fila står for, færre enn minstegrensen {m}, og snittet av dem kunne ellers "
+            "regnes ut fra kommunetallet"
         )
     who = "ville vist svarene som ingen enhet står for"
     if shields:
         who = f"ville vist tallet for enhet {', '.join(shields)}"
     return (
-        f"{row} holdt tilbake (personvern): {what} for hele kommunen bygger på bare {int(k_n)} svar, under "
-        f"minstegrensen {m}, og {who}; kommunetallet lagres ikke"
+        f"{row} holdt tilbake (personvern): {what} for hele kommunen bygger på færre svar enn minstegrensen {m}, "
+        f"og {who}; kommunetallet lagres ikke"
     )
 
 
