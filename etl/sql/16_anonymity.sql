@@ -53,6 +53,7 @@ groups AS (
     SELECT source, args, period, period_type, any_value(min_n) AS min_n, bool_and(survey) AS survey,
            bool_or(too_few) AS has_too_few,
            bool_or(unit_id IS NULL) AS has_kommune_row,  -- a kommune row, or the marker of one held back
+           bool_or(unit_id IS NULL AND NOT marker) AS kommune_shown,
            bool_or(unit_id IS NOT NULL) AS has_units,
            any_value(n) FILTER (WHERE unit_id IS NULL AND NOT marker) AS kommune_n,
            sum(coalesce(n, 0)) FILTER (WHERE unit_id IS NOT NULL AND NOT marker) AS units_n,
@@ -64,7 +65,12 @@ groups AS (
 figure AS (  -- the kommune figure's n: its row's, or (no row) the units' sum, as a kommune figure made from them
     SELECT *,
            CASE WHEN kommune_n IS NOT NULL THEN kommune_n
-                WHEN NOT has_kommune_row THEN units_n END AS figure_n,
+                WHEN NOT has_kommune_row THEN units_n
+                -- a kommune figure without n beside a unit held back: its answers are the shown units' and at
+                -- least one more (the loader counted them; a marker keeps no n), so the rule shields as if
+                -- one answer were unaccounted for, the least that subtraction could give the mean of (the
+                -- kommune figure itself stays: the loader, which knew its units' n, let it through)
+                WHEN kommune_shown AND has_too_few THEN shown_n + 1 END AS figure_n,
            -- a survey group without a kommune row gets its kommune figure from the units (one scale only)
            NOT has_kommune_row AND survey AND scales = 1 AS computed_kommune
     FROM groups
