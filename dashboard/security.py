@@ -20,7 +20,7 @@ import dash
 import flask
 from werkzeug.wrappers import Response as BaseResponse
 
-from dashboard import access, accounts
+from dashboard import access, accounts, data
 from dashboard.store import STORE_KEY, AppStore, current_store, store_path
 from etl.settings import Settings
 
@@ -134,10 +134,10 @@ def _unit_in_address() -> flask.Response | None:
     if len(parts) >= 2 and parts[0] == "enhet":
         asked.append(parts[1])
     for unit in filter(None, asked):
+        if unit == data.KOMMUNE and access.may_see_kommune():
+            continue  # the whole kommune (`?unit=kommune`), which every role sees
         if not access.may_see_unit(unit):
-            return flask.Response(
-                forbidden_page(), status=403, mimetype="text/html" if _is_page_request() else "text/plain"
-            )
+            return _forbidden(PermissionError(unit))
     return None
 
 

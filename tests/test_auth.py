@@ -355,3 +355,21 @@ def test_a_leaders_unfiltered_downloads_hold_only_the_own_unit(demo_dir: Path) -
         csv.reader(io.StringIO(client.get("/api/scorecard.csv").get_data(as_text=True).lstrip("\ufeff")), delimiter=";")
     )
     assert any(units[own] in row for row in rows[1:]), "the own unit's rows are there"
+
+
+def test_every_role_may_ask_the_api_for_the_kommune_by_name(demo_dir):
+    """`?unit=kommune`, as the README gives it: the whole kommune's rows for a leader and a kommunalsjef too
+    (every role sees the kommune's own scorecard), and still no other unit's; a refused unit is one line."""
+    import csv
+    import io
+
+    app = create_app(demo_dir)
+    kommune = query(demo_dir, "SELECT value FROM meta WHERE key = 'kommune_name'")[0][0] + " kommune"
+    for role, scopes in (("leder", ["E21"]), ("kommunalsjef", ["oppvekst"])):
+        client = signed_in_client(app, f"test-{role}", role, scopes)
+        response = client.get("/api/scorecard.csv?unit=kommune&year=2025")
+        assert response.status_code == 200, (role, response.status_code)
+        rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff")), delimiter=";"))
+        assert rows and {r["Gjelder"] for r in rows} == {kommune}, (role, {r["Gjelder"] for r in rows})
+        refused = client.get("/api/scorecard.csv?unit=E41")
+        assert refused.status_code == 403 and refused.get_data(as_text=True) == "Ingen tilgang.", role
