@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from dashboard.analysis_tables import Table
-from etl.errors import BmsError
+from etl.errors import BmsError, NoReadableWarehouse
 from etl.inbox import inbox_files
 from etl.load import load
 from etl.norsk import format_date
@@ -175,6 +175,8 @@ def load_upload(settings: Settings, path: Path) -> UploadResult:
     """Load the inbox with the project's loader (as `bms load` does) and report on the uploaded file."""
     try:
         summary = load(settings)
+    except NoReadableWarehouse as e:  # the file waits in the inbox until `bms rebuild` has run
+        return UploadResult(path.name, "deferred", str(e), "", None)
     except BmsError as e:
         return UploadResult(path.name, "rejected", str(e), "", None)
     result = next((r for r in summary.results if r.name == path.name), None)

@@ -23,6 +23,11 @@ class BmsError(Exception):
     """A failure the user can act on; its message is Norwegian and says what to do."""
 
 
+class NoReadableWarehouse(BmsError):
+    """Every version of the warehouse is damaged or gone: nothing is loaded, and the files wait in the inbox
+    until `bms rebuild` has run."""
+
+
 @dataclass(frozen=True)
 class Problem:
     """One thing wrong in an input file, located as precisely as the file allows."""

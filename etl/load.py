@@ -34,7 +34,7 @@ from etl.checks.replacement import (
     scope_names,
     whole_note,
 )
-from etl.errors import BmsError, FileRejected, Problem
+from etl.errors import BmsError, FileRejected, NoReadableWarehouse, Problem
 from etl.inbox import inbox_files
 from etl.norsk import format_date, format_period
 from etl.read.reader import read_file
@@ -47,6 +47,7 @@ from etl.store.warehouse import (
     NewRows,
     build,
     connect_read_only,
+    damage_mark,
     is_damage,
     mark_if_damaged,
     readable,
@@ -156,15 +157,25 @@ def load(
         whole = {Path(p).absolute() for p in replace_whole}
         tried: set[Path] = set()
         while True:
+            target = readable(settings.current)[0]  # the version this try reads (`_known` asks the same)
             try:
                 return _load(settings, paths, origin, progress, whole, at, first_loaded or {})
             except duckdb.Error as e:
                 # a block of the published version not as written (its copy is read too): once reading the
                 # version itself finds it, the version is marked damaged and the load made again on the newest
                 # one that opens, saying so, as for a file cut short
-                target = readable(settings.current)[0]
-                if not is_damage(e) or target is None or target in tried or mark_if_damaged(target) is None:
+                if (
+                    not is_damage(e)
+                    or target is None
+                    or target in tried
+                    or (problem := mark_if_damaged(target)) is None
+                ):
                     raise
+                if not damage_mark(target).exists():  # the mark could not be written (a full disk?)
+                    raise BmsError(
+                        f"Datavarehuset {target.name} er skadet ({problem}), og merket om det kunne ikke skrives. "
+                        "Frigjør plass på disken og kjør «bms rebuild»; ingenting er lastet."
+                    ) from e
                 tried.add(target)
 
 
@@ -372,8 +383,9 @@ def _load(
     for folder in (settings.inbox, settings.archive, settings.rejected, settings.warehouse_dir):
         folder.mkdir(parents=True, exist_ok=True)
     known = _known(settings)
-    if known.damage and known.target is None:  # never a warehouse of only this load's files
-        raise BmsError(f"{known.damage} Ingenting er lastet; filene i innboksen venter til da.")
+    if known.damage and known.target is None and any(settings.archive.iterdir()):
+        # never a warehouse of only this load's files while the archive holds what a rebuild would bring back
+        raise NoReadableWarehouse(f"{known.damage} Ingenting er lastet; filene i innboksen venter til da.")
     if known.damage:
         progress(f"merk: {known.damage}")
     candidates = _candidates(settings, paths, origin, known)

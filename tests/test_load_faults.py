@@ -232,9 +232,15 @@ def test_every_version_damaged_refuses_the_load_and_keeps_its_files(dd, capsys):
     for version in (dd / "warehouse").glob("bms-*.duckdb"):
         if version.name != os.readlink(dd / "warehouse" / "current.duckdb"):
             _corrupt(version, "raw_units")
+    code, out = run(capsys, "status", "--data-dir", str(dd))
+    assert "bms rebuild" in out and "Kjør «bms load»" not in out, out  # a load would refuse now
     write_csv(dd / "inbox" / "nytt.csv", [HEADER, ["grunnskolepoeng", "E31", "2023", "39", ""]])
     code, out = run(capsys, "load", "--data-dir", str(dd))
     assert code == 2 and "ingen eldre versjon kan leses" in out and "bms rebuild" in out, out
+    from dashboard.data_page_view import load_upload  # the Data page's upload says it waits, not «Avvist»
+    from etl.settings import load_settings
+
+    assert load_upload(load_settings(dd), dd / "inbox" / "nytt.csv").status == "deferred"
     assert (dd / "inbox" / "nytt.csv").exists() and os.readlink(
         dd / "warehouse" / "current.duckdb"
     ) == "bms-000003.duckdb"
@@ -312,3 +318,14 @@ def test_an_error_that_reads_like_damage_marks_nothing_while_the_file_is_whole(d
         reader.df(f"SELECT error('{said}')")
     assert not list((dd / "warehouse").glob("*.skadet"))
     assert reader.df("SELECT count(*) AS n FROM units")["n"].tolist() == before
+
+
+def test_a_published_version_gone_with_nothing_archived_is_a_fresh_start(data_dir, capsys):
+    """`current.duckdb` naming a file that is gone, and no archive to rebuild from: a load starts afresh
+    (and says what was missing) rather than send the user to a rebuild that has nothing to load."""
+    (data_dir / "warehouse").mkdir(exist_ok=True)
+    (data_dir / "warehouse" / "current.duckdb").symlink_to("bms-000001.duckdb")
+    write_csv(data_dir / "inbox" / "nytt.csv", [HEADER, ["grunnskolepoeng", None, "2023", "39", ""]])
+    code, out = run(capsys, "load", "--data-dir", str(data_dir))
+    assert code == 0 and "mangler" in out, out
+    assert [v for _, v in grunnskolepoeng(data_dir)] == [39.0]

@@ -90,29 +90,35 @@ def test_a_manual_figure_cannot_undo_a_held_back_survey_unit(dd, capsys):
 
 
 def test_a_kommune_figure_without_n_keeps_shielding_a_held_back_unit_when_its_neighbour_comes_again(dd, capsys):
-    """Kommune 4,06 without n, E31 4,0 (n = 28), E32 4,9 (n = 2): the load holds E32 back and E31 with it.
-    A later file with E31 alone must not publish it beside the kommune figure, which would give E32's mean
-    once its n is known or guessed (the only n below the minimum that gives a mean on the scale)."""
-    units = [["enhet_id", "enhet", "tjenesteområde", "tjeneste"], ["E32", "Halsa skole", "oppvekst", "skole"]]
+    """Kommune 4,06 without n, E31 4,0 (n = 28), E32 4,9 (n = 2), E33 4,2 (n = 30): the load holds E32 back
+    and E31 with it. A later file with E31 alone must not publish it beside the kommune figure, which would
+    give E32's mean once its n is known or guessed (the only n below the minimum that gives a mean on the
+    scale); E33, whose answers the shield already covers, stays published."""
+    units = [["enhet_id", "enhet", "tjenesteområde", "tjeneste"], ["E32", "Halsa skole", "oppvekst", "skole"],
+             ["E33", "Heimsvingen skole", "oppvekst", "skole"]]  # fmt: skip
     write_xlsx(dd / "inbox" / "enheter.xlsx", {"Enheter": units})
     first = [
         MANUAL_HEADER,
         ["trivsel_skole", None, 2024, "4,06", None],
         ["trivsel_skole", "E31", 2024, "4,0", 28],
         ["trivsel_skole", "E32", 2024, "4,9", 2],
+        ["trivsel_skole", "E33", 2024, "4,2", 30],
     ]
     write_xlsx(dd / "inbox" / "elevundersøkelsen.xlsx", {"Verdier": first})
     load(dd, capsys)
-    assert published(dd, "trivsel_skole") == {"5055": (4.06, None)}
+    assert published(dd, "trivsel_skole") == {"5055": (4.06, None), "E33": (4.2, 30)}
     write_xlsx(dd / "inbox" / "elevundersøkelsen E31.xlsx", {"Verdier": [MANUAL_HEADER, first[2]]})
     load(dd, capsys)
-    assert published(dd, "trivsel_skole") == {"5055": (4.06, None)}  # E31 is held back again at the build
+    assert published(dd, "trivsel_skole") == {"5055": (4.06, None), "E33": (4.2, 30)}  # E31 held again
     assert query(dd, "SELECT scope_code, reason FROM held_back WHERE indicator_id = 'trivsel_skole' ORDER BY 1") == [
         ("E31", "skjult av personvernhensyn"),
         ("E32", "for få svar"),
     ]
     # nor does any relation a notebook reads publish E31 beside the kommune figure
-    assert query(dd, "SELECT unit_id FROM manual_values WHERE indicator_id = 'trivsel_skole'") == [(None,)]
+    assert query(dd, "SELECT unit_id FROM manual_values WHERE indicator_id = 'trivsel_skole' ORDER BY 1") == [
+        ("E33",),
+        (None,),
+    ]
 
 
 @pytest.mark.parametrize("kind", ["brukerundersøkelse", "medarbeiderundersøkelse", "indikatorverdier"])

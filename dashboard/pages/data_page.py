@@ -110,6 +110,11 @@ def result_box(result: view.UploadResult) -> dbc.Alert:
             [html.Strong("Lastet. "), text, html.P(result.message, className="mb-0") if result.message else None],
             color="success",
         )
+    if result.status == "deferred":
+        return dbc.Alert(
+            [html.Strong("Venter. "), f"«{result.stored_name}» ligger i innboksen og lastes senere. ", result.message],
+            color="warning",
+        )
     if result.status == "unchanged":
         return dbc.Alert(
             [html.Strong("Uendret. "), f"Det samme innholdet som «{result.stored_name}» er lastet før."], color="info"
@@ -145,7 +150,9 @@ def upload(contents: str | None, filename: str | None) -> tuple[Any, Any]:
     path = view.store_in_inbox(settings, stored, payload)
     result = view.load_upload(settings, path)
     access.audit(
-        "opplasting", result.stored_name, {"loaded": "lastet", "rejected": "avvist"}.get(result.status, "uendret")
+        "opplasting",
+        result.stored_name,
+        {"loaded": "lastet", "rejected": "avvist", "deferred": "venter"}.get(result.status, "uendret"),
     )
     return result_box(result), content()
 

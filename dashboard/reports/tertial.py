@@ -212,8 +212,10 @@ def vedtaksrapport(reader: Reader, request: ReportRequest, who: Subject) -> list
     frame = decisions(reader, request.year)
     if frame.empty:
         return []
-    # the units the reader may see, also in the whole kommune's report, as the dashboard's vedtak table does
-    frame = frame[frame["unit_id"].isna() | frame["unit_id"].isin(who.unit_ids)]
+    # a unit's or an area's report: its units' vedtak; the whole kommune's: the vedtak of no unit and of the units
+    # the reader may see, as the dashboard's vedtak table shows them
+    whole = who.dialogue_scope is not None and who.dialogue_scope[0] == "kommune"
+    frame = frame[(frame["unit_id"].isna() & whole) | frame["unit_id"].isin(who.unit_ids)]
     source = text.internal_source(["vedtak"], queries.source_files(reader, request.year))
     as_of = frame["as_of"].dropna()
     sections = [

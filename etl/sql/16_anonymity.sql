@@ -58,7 +58,8 @@ groups AS (
            any_value(n) FILTER (WHERE unit_id IS NULL AND NOT marker) AS kommune_n,
            sum(coalesce(n, 0)) FILTER (WHERE unit_id IS NOT NULL AND NOT marker) AS units_n,
            count(DISTINCT scale) FILTER (WHERE unit_id IS NOT NULL AND NOT marker) AS scales,
-           coalesce(sum(coalesce(n, 0)) FILTER (WHERE shown), 0) AS shown_n
+           coalesce(sum(coalesce(n, 0)) FILTER (WHERE shown), 0) AS shown_n,
+           coalesce(sum(n) FILTER (WHERE unit_id IS NOT NULL AND marker), 0) AS shielding_n  -- a shield keeps its n
     FROM flagged
     GROUP BY source, args, period, period_type
 ),
@@ -66,11 +67,12 @@ figure AS (  -- the kommune figure's n: its row's, or (no row) the units' sum, a
     SELECT *,
            CASE WHEN kommune_n IS NOT NULL THEN kommune_n
                 WHEN NOT has_kommune_row THEN units_n
-                -- a kommune figure without n beside a unit held back: its answers are the shown units' and at
-                -- least one more (the loader counted them; a marker keeps no n), so the rule shields as if
-                -- one answer were unaccounted for, the least that subtraction could give the mean of (the
-                -- kommune figure itself stays: the loader, which knew its units' n, let it through)
-                WHEN kommune_shown AND has_too_few THEN shown_n + 1 END AS figure_n,
+                -- a kommune figure without n beside a unit held back: its answers are the shown units', the
+                -- shields' (their markers keep n) and at least one more (the loader counted them; a marker for
+                -- too few keeps no n), so the rule shields as if one answer were unaccounted for, the least
+                -- that subtraction could give the mean of (the kommune figure itself stays: the loader, which
+                -- knew its units' n, let it through)
+                WHEN kommune_shown AND has_too_few THEN shown_n + shielding_n + 1 END AS figure_n,
            -- a survey group without a kommune row gets its kommune figure from the units (one scale only)
            NOT has_kommune_row AND survey AND scales = 1 AS computed_kommune
     FROM groups

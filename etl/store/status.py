@@ -57,7 +57,8 @@ def status_text(settings: Settings) -> str:
     """A plain-text status report in Norwegian."""
     lines = [f"Datamappe: {settings.data_dir}"]
     target, damage = readable(settings.current)
-    # every block read once (opening reads only a few): a version found damaged is marked so, and passed over
+    # every column of every table read once (opening reads only a few blocks): a version found damaged is
+    # marked so, and passed over
     while target is not None and (problem := mark_if_damaged(target)) is not None:
         if not damage_mark(target).exists():  # a folder this process may not write: said, not marked
             damage = f"Datavarehuset {target.name} er skadet ({problem}). Kjør «bms rebuild» for å bygge det på nytt."
@@ -66,10 +67,10 @@ def status_text(settings: Settings) -> str:
     if damage:
         lines.append(f"MERK: {damage}")
     with open_published(settings.current) as con:
-        if con is None:
-            lines.append("Ingen datavarehus er publisert ennå. Kjør «bms load» eller «bms demo».")
-        else:
+        if con is not None:
             lines += _published_lines(con, settings)
+        elif not damage:  # damaged: the line above says to run `bms rebuild`
+            lines.append("Ingen datavarehus er publisert ennå. Kjør «bms load» eller «bms demo».")
     waiting = inbox_files(settings)
     lines.append("")
     names = ": " + ", ".join(p.name for p in waiting) if waiting else ""

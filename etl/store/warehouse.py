@@ -159,8 +159,8 @@ def verify(version: Path) -> str | None:
     error of the first block that is not as DuckDB wrote it, or None. `_opens` reads only what opening needs."""
     try:
         con = connect_read_only(version)
-    except duckdb.Error as e:
-        return str(e)
+    except (duckdb.Error, OSError) as e:  # gone meanwhile (pruned), locked, out of file handles: not damage
+        return str(e) if is_damage(e) else None
     try:
         for (name,) in con.execute(f"SELECT table_name FROM duckdb_tables() {_MAIN}").fetchall():
             con.execute(f'SELECT bit_xor(hash(COLUMNS(*))) FROM "{name}"').fetchall()
