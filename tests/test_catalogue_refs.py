@@ -169,7 +169,8 @@ def test_a_held_back_cell_names_its_source_once_on_the_scorecard(fresh_db):
             for unit, n in ((None, 40), ("E22", 38))
         ],
     )  # fmt: skip
-    # a unit's figure typed in with 38 answers: 40 less 38 would give the rest away, so it is held back here
+    # a unit's figure typed in with 38 answers: 40 less 38 would give the rest away, so it is held back (in the
+    # survey cell's group, 16_anonymity.sql), named as a manual figure's cell is: by its indicator
     fresh_db.add(
         "raw_manual_values",
         [{"indicator_id": "helhet", "unit_id": "E21", "period": dt.date(2024, 1, 1), "period_type": "year",
@@ -177,15 +178,12 @@ def test_a_held_back_cell_names_its_source_once_on_the_scorecard(fresh_db):
     )  # fmt: skip
     fresh_db.build()
     held = fresh_db.query("SELECT scope_code, source_ref FROM held_back WHERE indicator_id = 'helhet' ORDER BY 1")
-    assert held == [
-        ("E21", "manuelt registrert (raw_manual_values.xlsx)"),
-        ("E22", "user_survey:barnehage/Helhetsvurdering"),
-    ]
+    assert held == [("E21", "helhet"), ("E22", "user_survey:barnehage/Helhetsvurdering")]
     refs = fresh_db.query(
         "SELECT scope_code, source_ref FROM scorecard_latest WHERE scope = 'enhet' AND value IS NULL ORDER BY 1"
     )
     assert refs == [
-        ("E21", "brukerundersøkelse: manuelt registrert (raw_manual_values.xlsx)"),
+        ("E21", "brukerundersøkelse: helhet"),
         ("E22", "brukerundersøkelse: user_survey:barnehage/Helhetsvurdering"),
     ]
 

@@ -87,6 +87,35 @@ def test_a_manual_figure_cannot_undo_a_held_back_survey_unit(dd, capsys):
     assert query(dd, "SELECT count(*) FROM scorecard WHERE indicator_id = 'tilfredshet_barnehage' "
                      "AND scope_code = 'E21' AND value IS NOT NULL") == [(0,)]  # fmt: skip
     assert_unsolvable(dd)
+    # nor in the relations a notebook reads: the manual figure is held back at the source, the survey's cells too
+    assert query(dd, "SELECT unit_id FROM manual_values WHERE indicator_id = 'tilfredshet_barnehage'") == []
+    survey = "SELECT unit_id, respondents FROM user_survey WHERE year = 2024 AND dimension = 'Helhetsvurdering'"
+    assert query(dd, survey) == [(None, 28)]
+
+
+def test_a_manual_kommune_figure_cannot_undo_what_a_survey_published_either(dd, capsys):
+    """The other way round: the survey gives the kommune (n = 56) from E21 (26) and E23 (30) and leaves E22
+    out; a manual kommune figure from another report counts E22's 2 answers too (n = 58), which would give E22's
+    mean from the survey's units. E21, the smaller, is held back in every relation, the survey's own too."""
+    with_kindergartens(dd)
+    survey = [
+        USER_HEADER,
+        [2024, "barnehage", None, "Heim kommune", "Helhetsvurdering", "4,56", 56, 5],
+        [2024, "barnehage", "E21", None, "Helhetsvurdering", "4,6", 26, 5],
+        [2024, "barnehage", "E23", None, "Helhetsvurdering", "4,5", 30, 5],
+    ]
+    write_xlsx(dd / "inbox" / "foreldreundersøkelsen.xlsx", {"Resultater": survey})
+    load(dd, capsys)
+    assert set(published(dd, "tilfredshet_barnehage")) == {"5055", "E21", "E23"}
+    manual = [MANUAL_HEADER, ["tilfredshet_barnehage", None, 2024, "4,52", 58]]
+    write_xlsx(dd / "inbox" / "manuelle tall.xlsx", {"Verdier": manual})
+    load(dd, capsys)
+    units = (
+        "SELECT unit_id FROM user_survey WHERE year = 2024 AND dimension = 'Helhetsvurdering' AND unit_id IS NOT NULL"
+    )
+    assert query(dd, units) == [("E23",)]
+    assert "E21" not in published(dd, "tilfredshet_barnehage")
+    assert_unsolvable(dd)
 
 
 def test_a_kommune_figure_without_n_keeps_shielding_a_held_back_unit_when_its_neighbour_comes_again(dd, capsys):

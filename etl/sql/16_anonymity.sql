@@ -87,17 +87,81 @@ shielding AS (  -- shown units of a group with a unit held back, smallest first
     FROM flagged f
     JOIN figure g USING (source, args, period, period_type)
     WHERE f.shown AND g.figure_n > g.shown_n  -- answers no shown unit stands for
+),
+held AS (  -- what the rule holds back within each source
+    SELECT source, args, period, period_type, unit_id,
+           CASE WHEN marker AND n IS NOT NULL THEN 'skjult av personvernhensyn' ELSE 'for få svar' END AS reason
+    FROM flagged
+    WHERE marker OR too_few
+    UNION ALL
+    SELECT source, args, period, period_type, unit_id, 'skjult av personvernhensyn'
+    FROM shielding
+    WHERE unaccounted < min_n
+    UNION ALL  -- a kommune figure resting on too few answers that would show a held-back unit
+    SELECT f.source, f.args, f.period, f.period_type, NULL, 'for få svar'
+    FROM figure f
+    WHERE f.has_units AND f.figure_n > f.shown_n AND f.figure_n < f.min_n
+      AND (f.kommune_n IS NOT NULL OR f.computed_kommune)
+),
+-- Across sources: an indicator that reads a survey cell may also get figures from `indikatorverdier` (a unit's
+-- figure typed in from another report), and each source's own relation is published (`user_survey`,
+-- `manual_values`): a manual figure for one unit beside the survey's kommune figure gives the mean of the
+-- units the survey held back. So a manual figure of such an indicator counts in the survey cell's group, a
+-- unit counts as shown when any source shows it (with the most answers one gives it), and the rule runs once
+-- more over the groups two sources give figures to; every cell of a unit it holds back is held back.
+keyed AS (
+    SELECT f.*, h.source IS NOT NULL AS held_here,
+           CASE WHEN s.kind IS NOT NULL THEN i.source ELSE f.source END AS gsource,
+           CASE WHEN s.kind IS NOT NULL THEN i.ref_args
+                WHEN f.survey THEN list_transform(f.args, lambda a: lower(a)) ELSE f.args END AS gargs
+    FROM flagged f
+    LEFT JOIN indicators i ON NOT f.survey AND i.indicator_id = f.args[1]
+    LEFT JOIN kinds s ON s.kind = i.source AND s.survey
+    LEFT JOIN (SELECT DISTINCT source, args, period, period_type, unit_id FROM held) h
+      ON h.source = f.source AND h.args = f.args AND h.period = f.period AND h.period_type = f.period_type
+     AND h.unit_id IS NOT DISTINCT FROM f.unit_id
+),
+mixed AS (
+    SELECT gsource, gargs, period, period_type, max(min_n) AS min_n
+    FROM keyed
+    GROUP BY gsource, gargs, period, period_type
+    HAVING count(DISTINCT source) > 1
+),
+mixed_units AS (
+    SELECT k.gsource, k.gargs, k.period, k.period_type, k.unit_id,
+           max(k.n) FILTER (WHERE k.shown AND NOT k.held_here) AS shown_n,
+           max(k.n) FILTER (WHERE k.marker OR k.held_here) AS held_n  -- a shield's marker keeps its n
+    FROM keyed k JOIN mixed USING (gsource, gargs, period, period_type)
+    WHERE k.unit_id IS NOT NULL
+    GROUP BY ALL
+),
+mixed_groups AS (
+    SELECT m.*, coalesce(sum(u.shown_n), 0) AS shown_n, coalesce(sum(u.held_n) FILTER (WHERE u.shown_n IS NULL), 0)
+           AS held_n, bool_or(u.shown_n IS NULL) AS has_held,
+           (SELECT list(k.n) FROM keyed k WHERE k.gsource = m.gsource AND k.gargs = m.gargs AND k.period = m.period
+               AND k.period_type = m.period_type AND k.unit_id IS NULL AND NOT k.marker AND NOT k.held_here) AS kommune_ns
+    FROM mixed m LEFT JOIN mixed_units u USING (gsource, gargs, period, period_type)
+    GROUP BY ALL
+),
+mixed_figure AS (  -- the published kommune figure nearest above the shown units, or one without n as at 'figure'
+    SELECT *,
+           coalesce(list_min(list_filter(kommune_ns, lambda x: x > shown_n)),
+                    CASE WHEN has_held AND list_count(kommune_ns) < len(kommune_ns) THEN shown_n + held_n + 1 END)
+           AS figure_n
+    FROM mixed_groups
+),
+mixed_shielding AS (
+    SELECT u.gsource, u.gargs, u.period, u.period_type, u.unit_id, g.min_n,
+           g.figure_n - g.shown_n + coalesce(sum(u.shown_n) OVER (
+               PARTITION BY u.gsource, u.gargs, u.period, u.period_type ORDER BY u.shown_n, u.unit_id
+               ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS unaccounted
+    FROM mixed_units u
+    JOIN mixed_figure g USING (gsource, gargs, period, period_type)
+    WHERE u.shown_n IS NOT NULL AND g.figure_n > g.shown_n
 )
-SELECT source, args, period, period_type, unit_id,
-       CASE WHEN marker AND n IS NOT NULL THEN 'skjult av personvernhensyn' ELSE 'for få svar' END AS reason
-FROM flagged
-WHERE marker OR too_few
+SELECT source, args, period, period_type, unit_id, reason FROM held
 UNION ALL
-SELECT source, args, period, period_type, unit_id, 'skjult av personvernhensyn'
-FROM shielding
-WHERE unaccounted < min_n
-UNION ALL  -- a kommune figure resting on too few answers that would show a held-back unit
-SELECT f.source, f.args, f.period, f.period_type, NULL, 'for få svar'
-FROM figure f
-WHERE f.has_units AND f.figure_n > f.shown_n AND f.figure_n < f.min_n
-  AND (f.kommune_n IS NOT NULL OR f.computed_kommune);
+SELECT k.source, k.args, k.period, k.period_type, k.unit_id, 'skjult av personvernhensyn'
+FROM mixed_shielding m
+JOIN keyed k USING (gsource, gargs, period, period_type, unit_id)
+WHERE m.unaccounted < m.min_n AND NOT k.held_here;
