@@ -275,3 +275,26 @@ def test_no_published_figure_lets_a_held_back_one_be_solved_for(base, case):
             # beside a manual figure for another: then there is nothing to solve for)
             left = shown["5055"][1] - sum(k for _, k in units.values())
             assert left <= 0 or left >= floor, (shown, case)
+
+
+def test_a_manual_kommune_figure_of_too_few_answers_beside_a_held_back_unit_is_held_back(dd, capsys):
+    """A manual kommune figure resting on 2 answers, beside a survey unit held back for its 2 answers, could be
+    that unit's mean: it is held back in every relation."""
+    with_kindergartens(dd)
+    survey = [
+        USER_HEADER,
+        [2024, "barnehage", None, "Heim kommune", "Helhetsvurdering", "4,52", 58, 5],
+        [2024, "barnehage", "E21", None, "Helhetsvurdering", "4,6", 26, 5],
+        [2024, "barnehage", "E22", None, "Helhetsvurdering", "3,2", 2, 5],
+        [2024, "barnehage", "E23", None, "Helhetsvurdering", "4,5", 30, 5],
+    ]
+    write_xlsx(dd / "inbox" / "foreldreundersøkelsen.xlsx", {"Resultater": survey})
+    load(dd, capsys)
+    write_xlsx(
+        dd / "inbox" / "manuelle tall.xlsx",
+        {"Verdier": [MANUAL_HEADER, ["tilfredshet_barnehage", None, 2024, "3,2", 2]]},
+    )
+    load(dd, capsys)
+    assert query(dd, "SELECT count(*) FROM manual_values WHERE indicator_id = 'tilfredshet_barnehage'") == [(0,)]
+    assert published(dd, "tilfredshet_barnehage")["5055"] == (4.52, 58)  # the survey's kommune figure stays
+    assert_unsolvable(dd)

@@ -111,12 +111,12 @@ held AS (  -- what the rule holds back within each source
 -- more over the groups two sources give figures to; every cell of a unit it holds back is held back.
 keyed AS (
     SELECT f.*, h.source IS NOT NULL AS held_here,
-           CASE WHEN s.kind IS NOT NULL THEN i.source ELSE f.source END AS gsource,
+           CASE WHEN s.kind IS NOT NULL THEN s.kind ELSE f.source END AS gsource,
            CASE WHEN s.kind IS NOT NULL THEN i.ref_args
                 WHEN f.survey THEN list_transform(f.args, lambda a: lower(a)) ELSE f.args END AS gargs
     FROM flagged f
     LEFT JOIN indicators i ON NOT f.survey AND i.indicator_id = f.args[1]
-    LEFT JOIN kinds s ON s.kind = i.source AND s.survey
+    LEFT JOIN kinds s ON s.catalogue_source = i.source AND s.survey
     LEFT JOIN (SELECT DISTINCT source, args, period, period_type, unit_id FROM held) h
       ON h.source = f.source AND h.args = f.args AND h.period = f.period AND h.period_type = f.period_type
      AND h.unit_id IS NOT DISTINCT FROM f.unit_id
@@ -164,4 +164,9 @@ UNION ALL
 SELECT k.source, k.args, k.period, k.period_type, k.unit_id, 'skjult av personvernhensyn'
 FROM mixed_shielding m
 JOIN keyed k USING (gsource, gargs, period, period_type, unit_id)
-WHERE m.unaccounted < m.min_n AND NOT k.held_here;
+WHERE m.unaccounted < m.min_n AND NOT k.held_here
+UNION ALL  -- a kommune figure of such a group resting on too few answers beside a unit held back
+SELECT k.source, k.args, k.period, k.period_type, NULL, 'for få svar'
+FROM keyed k
+JOIN mixed_figure g USING (gsource, gargs, period, period_type)
+WHERE k.unit_id IS NULL AND NOT k.marker AND NOT k.held_here AND g.has_held AND k.n < g.min_n;
