@@ -95,8 +95,9 @@ def test_a_manual_figure_cannot_undo_a_held_back_survey_unit(dd, capsys):
 
 def test_a_manual_kommune_figure_cannot_undo_what_a_survey_published_either(dd, capsys):
     """The other way round: the survey gives the kommune (n = 56) from E21 (26) and E23 (30) and leaves E22
-    out; a manual kommune figure from another report counts E22's 2 answers too (n = 58), which would give E22's
-    mean from the survey's units. E21, the smaller, is held back in every relation, the survey's own too."""
+    out; a manual kommune figure from another report counts E22's 2 answers too (n = 58), which beside the
+    survey's kommune figure alone gives E22's mean, (58·4,52 − 56·4,56)/2. Of two kommune figures that close
+    the larger is held back in every relation; the survey's figures stay as they were."""
     with_kindergartens(dd)
     survey = [
         USER_HEADER,
@@ -110,12 +111,26 @@ def test_a_manual_kommune_figure_cannot_undo_what_a_survey_published_either(dd, 
     manual = [MANUAL_HEADER, ["tilfredshet_barnehage", None, 2024, "4,52", 58]]
     write_xlsx(dd / "inbox" / "manuelle tall.xlsx", {"Verdier": manual})
     load(dd, capsys)
-    units = (
-        "SELECT unit_id FROM user_survey WHERE year = 2024 AND dimension = 'Helhetsvurdering' AND unit_id IS NOT NULL"
-    )
-    assert query(dd, units) == [("E23",)]
-    assert "E21" not in published(dd, "tilfredshet_barnehage")
+    survey = "SELECT unit_id, respondents FROM user_survey WHERE year = 2024 AND dimension = 'Helhetsvurdering'"
+    assert sorted(query(dd, survey), key=str) == [("E21", 26), ("E23", 30), (None, 56)]
+    assert query(dd, "SELECT count(*) FROM manual_values WHERE indicator_id = 'tilfredshet_barnehage'") == [(0,)]
+    assert published(dd, "tilfredshet_barnehage") == {"5055": (4.56, 56), "E21": (4.6, 26), "E23": (4.5, 30)}
     assert_unsolvable(dd)
+
+
+def test_two_kommune_figures_far_enough_apart_and_one_of_few_answers_without_units_are_both_kept(dd, capsys):
+    """Nothing is held back that shows no one: a manual kommune figure of 2 answers beside a survey's kommune
+    figure of 40, with no unit anywhere, gives the mean of 38 answers."""
+    survey = [USER_HEADER, [2024, "barnehage", None, "Heim kommune", "Helhetsvurdering", "4,5", 40, 5]]
+    write_xlsx(dd / "inbox" / "foreldreundersøkelsen.xlsx", {"Resultater": survey})
+    load(dd, capsys)
+    write_xlsx(
+        dd / "inbox" / "manuelle tall.xlsx",
+        {"Verdier": [MANUAL_HEADER, ["tilfredshet_barnehage", None, 2024, "3,9", 2]]},
+    )
+    load(dd, capsys)
+    assert query(dd, "SELECT count(*) FROM anonymity_held") == [(0,)]
+    assert query(dd, "SELECT value, n FROM manual_values WHERE indicator_id = 'tilfredshet_barnehage'") == [(3.9, 2)]
 
 
 def test_a_kommune_figure_without_n_keeps_shielding_a_held_back_unit_when_its_neighbour_comes_again(dd, capsys):

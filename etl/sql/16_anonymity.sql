@@ -127,6 +127,16 @@ mixed AS (
     GROUP BY gsource, gargs, period, period_type
     HAVING count(DISTINCT source) > 1
 ),
+mixed_kommune AS (  -- the published kommune figures of such a group: two whose n differ by more than none and
+    -- less than the minimum give the mean of the answers one has and the other not, so the larger is held back
+    SELECT k.*, EXISTS (
+               SELECT 1 FROM keyed o
+               WHERE o.gsource = k.gsource AND o.gargs = k.gargs AND o.period = k.period
+                 AND o.period_type = k.period_type AND o.unit_id IS NULL AND NOT o.marker AND NOT o.held_here
+                 AND o.n < k.n AND k.n - o.n < m.min_n) AS paired
+    FROM keyed k JOIN mixed m USING (gsource, gargs, period, period_type)
+    WHERE k.unit_id IS NULL AND NOT k.marker AND NOT k.held_here
+),
 mixed_units AS (
     SELECT k.gsource, k.gargs, k.period, k.period_type, k.unit_id,
            max(k.n) FILTER (WHERE k.shown AND NOT k.held_here) AS shown_n,
@@ -137,9 +147,9 @@ mixed_units AS (
 ),
 mixed_groups AS (
     SELECT m.*, coalesce(sum(u.shown_n), 0) AS shown_n, coalesce(sum(u.held_n) FILTER (WHERE u.shown_n IS NULL), 0)
-           AS held_n, bool_or(u.shown_n IS NULL) AS has_held,
-           (SELECT list(k.n) FROM keyed k WHERE k.gsource = m.gsource AND k.gargs = m.gargs AND k.period = m.period
-               AND k.period_type = m.period_type AND k.unit_id IS NULL AND NOT k.marker AND NOT k.held_here) AS kommune_ns
+           AS held_n, coalesce(bool_or(u.unit_id IS NOT NULL AND u.shown_n IS NULL), false) AS has_held,
+           (SELECT list(k.n) FROM mixed_kommune k WHERE k.gsource = m.gsource AND k.gargs = m.gargs
+               AND k.period = m.period AND k.period_type = m.period_type AND NOT k.paired) AS kommune_ns
     FROM mixed m LEFT JOIN mixed_units u USING (gsource, gargs, period, period_type)
     GROUP BY ALL
 ),
@@ -165,6 +175,10 @@ SELECT k.source, k.args, k.period, k.period_type, k.unit_id, 'skjult av personve
 FROM mixed_shielding m
 JOIN keyed k USING (gsource, gargs, period, period_type, unit_id)
 WHERE m.unaccounted < m.min_n AND NOT k.held_here
+UNION ALL
+SELECT source, args, period, period_type, NULL, 'skjult av personvernhensyn'
+FROM mixed_kommune
+WHERE paired
 UNION ALL  -- a kommune figure of such a group resting on too few answers beside a unit held back
 SELECT k.source, k.args, k.period, k.period_type, NULL, 'for få svar'
 FROM keyed k
