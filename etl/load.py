@@ -157,9 +157,10 @@ def load(
         whole = {Path(p).absolute() for p in replace_whole}
         tried: set[Path] = set()
         while True:
-            target = readable(settings.current)[0]  # the version this try reads (`_known` asks the same)
+            published_now = readable(settings.current)  # the version this try reads, found once
+            target = published_now[0]
             try:
-                return _load(settings, paths, origin, progress, whole, at, first_loaded or {})
+                return _load(settings, paths, origin, progress, whole, at, first_loaded or {}, published_now)
             except duckdb.Error as e:
                 # a block of the published version not as written (its copy is read too): once reading the
                 # version itself finds it, the version is marked damaged and the load made again on the newest
@@ -379,10 +380,11 @@ def _load(
     replace_whole: set[Path],
     at: dt.datetime | None,
     first_loaded: Mapping[str, dt.datetime],
+    published_now: tuple[Path | None, str | None],
 ) -> LoadSummary:
     for folder in (settings.inbox, settings.archive, settings.rejected, settings.warehouse_dir):
         folder.mkdir(parents=True, exist_ok=True)
-    known = _known(settings)
+    known = _known(settings, *published_now)
     if known.damage and known.target is None and any(settings.archive.iterdir()):
         # never a warehouse of only this load's files while the archive holds what a rebuild would bring back
         raise NoReadableWarehouse(f"{known.damage} Ingenting er lastet; filene i innboksen venter til da.")
@@ -483,9 +485,9 @@ class _Known:
     damage: str | None = None
 
 
-def _known(settings: Settings) -> _Known:
+def _known(settings: Settings, target: Path | None, damage: str | None) -> _Known:
+    """What the published version `target` (`readable`'s, with its note `damage`) knows."""
     ctx = Context(default_min_n=settings.min_n, kommune_name=settings.kommune_name)
-    target, damage = readable(settings.current)
     known = _Known(ctx, target=target, damage=damage)
     if target is None:
         return known

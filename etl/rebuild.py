@@ -95,9 +95,10 @@ def _rebuild_in(
             copy = scratch / "files" / f"{n}-{i}" / name
             copy.parent.mkdir(parents=True)
             shutil.copy2(archived, copy)
-            stored.append((name, sha256(copy), str(archived.relative_to(settings.data_dir))))
+            sha = sha256(copy)
+            stored.append((name, sha, str(archived.relative_to(settings.data_dir))))
             default = "katalog" if name == settings.catalogue.name else "innboks"
-            by_origin.setdefault(origins.get(sha256(copy), default), []).append(copy)
+            by_origin.setdefault(origins.get(sha, default), []).append(copy)
         for origin, paths in sorted(by_origin.items(), key=lambda kv: kv[0] != "katalog"):  # the catalogue first
             # every archived file was accepted when loaded: it replaces what it replaced then, and is loaded as of
             # its first load (the old versions' log, else its stamp), so the pages say the day it came

@@ -32,6 +32,20 @@ def load(data_dir: Path, capsys) -> str:
     return out
 
 
+def load_survey(dd: Path, capsys, cells: dict[str | None, tuple[str, int]]) -> str:
+    """A barnehage user survey for 2024, Helhetsvurdering: unit (None: the kommune) → (mean, n), loaded."""
+    rows = [[2024, "barnehage", unit, None if unit else "Heim kommune", "Helhetsvurdering", mean, n, 5]
+            for unit, (mean, n) in cells.items()]  # fmt: skip
+    write_xlsx(dd / "inbox" / "foreldreundersøkelsen.xlsx", {"Resultater": [USER_HEADER, *rows]})
+    return load(dd, capsys)
+
+
+def load_manual(dd: Path, capsys, *rows: list) -> str:
+    """An indikatorverdier file of `rows` (indicator, unit, year, value, n), loaded."""
+    write_xlsx(dd / "inbox" / "manuelle tall.xlsx", {"Verdier": [MANUAL_HEADER, *rows]})
+    return load(dd, capsys)
+
+
 def with_kindergartens(data_dir: Path) -> None:
     rows = [[uid, name, "oppvekst", "barnehage"] for uid, name in KINDERGARTENS]
     write_xlsx(data_dir / "inbox" / "flere enheter.xlsx", {"Enheter": [["enhet_id", "enhet", "tjenesteområde",
@@ -68,18 +82,9 @@ def test_a_manual_figure_cannot_undo_a_held_back_survey_unit(dd, capsys):
     """Kommune 4,5 (n = 28), E21 4,6 (n = 26), E22 2 answers: a later manual figure for E21 alone would give
     (28·4,5 − 26·4,6)/2 = 3,2 for E22. The rule holds over every source published for the indicator."""
     with_kindergartens(dd)
-    survey = [
-        USER_HEADER,
-        [2024, "barnehage", None, "Heim kommune", "Helhetsvurdering", "4,5", 28, 5],
-        [2024, "barnehage", "E21", None, "Helhetsvurdering", "4,6", 26, 5],
-        [2024, "barnehage", "E22", None, "Helhetsvurdering", "3,2", 2, 5],
-    ]
-    write_xlsx(dd / "inbox" / "foreldreundersøkelsen.xlsx", {"Resultater": survey})
-    load(dd, capsys)
+    load_survey(dd, capsys, {None: ("4,5", 28), "E21": ("4,6", 26), "E22": ("3,2", 2)})
     assert published(dd, "tilfredshet_barnehage") == {"5055": (4.5, 28)}
-    manual = [MANUAL_HEADER, ["tilfredshet_barnehage", "E21", 2024, "4,6", 26]]
-    write_xlsx(dd / "inbox" / "manuelle tall.xlsx", {"Verdier": manual})
-    report = load(dd, capsys)
+    report = load_manual(dd, capsys, ["tilfredshet_barnehage", "E21", 2024, "4,6", 26])
     assert published(dd, "tilfredshet_barnehage") == {"5055": (4.5, 28)}  # E21's manual figure is held back
     assert query(dd, "SELECT scope_code, reason FROM held_back WHERE indicator_id = 'tilfredshet_barnehage' "
                      "ORDER BY 1") == [("E21", "skjult av personvernhensyn"), ("E22", "for få svar")]  # fmt: skip
@@ -99,18 +104,9 @@ def test_a_manual_kommune_figure_cannot_undo_what_a_survey_published_either(dd, 
     survey's kommune figure alone gives E22's mean, (58·4,52 − 56·4,56)/2. Of two kommune figures that close
     the larger is held back in every relation; the survey's figures stay as they were."""
     with_kindergartens(dd)
-    survey = [
-        USER_HEADER,
-        [2024, "barnehage", None, "Heim kommune", "Helhetsvurdering", "4,56", 56, 5],
-        [2024, "barnehage", "E21", None, "Helhetsvurdering", "4,6", 26, 5],
-        [2024, "barnehage", "E23", None, "Helhetsvurdering", "4,5", 30, 5],
-    ]
-    write_xlsx(dd / "inbox" / "foreldreundersøkelsen.xlsx", {"Resultater": survey})
-    load(dd, capsys)
+    load_survey(dd, capsys, {None: ("4,56", 56), "E21": ("4,6", 26), "E23": ("4,5", 30)})
     assert set(published(dd, "tilfredshet_barnehage")) == {"5055", "E21", "E23"}
-    manual = [MANUAL_HEADER, ["tilfredshet_barnehage", None, 2024, "4,52", 58]]
-    write_xlsx(dd / "inbox" / "manuelle tall.xlsx", {"Verdier": manual})
-    load(dd, capsys)
+    load_manual(dd, capsys, ["tilfredshet_barnehage", None, 2024, "4,52", 58])
     survey = "SELECT unit_id, respondents FROM user_survey WHERE year = 2024 AND dimension = 'Helhetsvurdering'"
     assert sorted(query(dd, survey), key=str) == [("E21", 26), ("E23", 30), (None, 56)]
     assert query(dd, "SELECT count(*) FROM manual_values WHERE indicator_id = 'tilfredshet_barnehage'") == [(0,)]
@@ -121,14 +117,8 @@ def test_a_manual_kommune_figure_cannot_undo_what_a_survey_published_either(dd, 
 def test_two_kommune_figures_far_enough_apart_and_one_of_few_answers_without_units_are_both_kept(dd, capsys):
     """Nothing is held back that shows no one: a manual kommune figure of 2 answers beside a survey's kommune
     figure of 40, with no unit anywhere, gives the mean of 38 answers."""
-    survey = [USER_HEADER, [2024, "barnehage", None, "Heim kommune", "Helhetsvurdering", "4,5", 40, 5]]
-    write_xlsx(dd / "inbox" / "foreldreundersøkelsen.xlsx", {"Resultater": survey})
-    load(dd, capsys)
-    write_xlsx(
-        dd / "inbox" / "manuelle tall.xlsx",
-        {"Verdier": [MANUAL_HEADER, ["tilfredshet_barnehage", None, 2024, "3,9", 2]]},
-    )
-    load(dd, capsys)
+    load_survey(dd, capsys, {None: ("4,5", 40)})
+    load_manual(dd, capsys, ["tilfredshet_barnehage", None, 2024, "3,9", 2])
     assert query(dd, "SELECT count(*) FROM anonymity_held") == [(0,)]
     assert query(dd, "SELECT value, n FROM manual_values WHERE indicator_id = 'tilfredshet_barnehage'") == [(3.9, 2)]
 
@@ -296,20 +286,8 @@ def test_a_manual_kommune_figure_of_too_few_answers_beside_a_held_back_unit_is_h
     """A manual kommune figure resting on 2 answers, beside a survey unit held back for its 2 answers, could be
     that unit's mean: it is held back in every relation."""
     with_kindergartens(dd)
-    survey = [
-        USER_HEADER,
-        [2024, "barnehage", None, "Heim kommune", "Helhetsvurdering", "4,52", 58, 5],
-        [2024, "barnehage", "E21", None, "Helhetsvurdering", "4,6", 26, 5],
-        [2024, "barnehage", "E22", None, "Helhetsvurdering", "3,2", 2, 5],
-        [2024, "barnehage", "E23", None, "Helhetsvurdering", "4,5", 30, 5],
-    ]
-    write_xlsx(dd / "inbox" / "foreldreundersøkelsen.xlsx", {"Resultater": survey})
-    load(dd, capsys)
-    write_xlsx(
-        dd / "inbox" / "manuelle tall.xlsx",
-        {"Verdier": [MANUAL_HEADER, ["tilfredshet_barnehage", None, 2024, "3,2", 2]]},
-    )
-    load(dd, capsys)
+    load_survey(dd, capsys, {None: ("4,52", 58), "E21": ("4,6", 26), "E22": ("3,2", 2), "E23": ("4,5", 30)})
+    load_manual(dd, capsys, ["tilfredshet_barnehage", None, 2024, "3,2", 2])
     assert query(dd, "SELECT count(*) FROM manual_values WHERE indicator_id = 'tilfredshet_barnehage'") == [(0,)]
     assert published(dd, "tilfredshet_barnehage")["5055"] == (4.52, 58)  # the survey's kommune figure stays
     assert_unsolvable(dd)
