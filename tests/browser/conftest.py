@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Page, Request, expect
 from werkzeug.serving import make_server
 
 from dashboard.app import create_app
@@ -131,17 +131,28 @@ def empty_url(data_dir: Path, page: Page) -> Iterator[str]:
 def problems(page: Page) -> list[str]:
     """Console errors, uncaught page errors, failed requests, HTTP errors and requests that leave the machine."""
     seen: list[str] = []
-    page.on(
-        "request",
-        lambda req: (
-            None
-            if req.url.startswith(("http://127.0.0.1:", "data:", "blob:"))
-            else seen.append(f"external request: {req.url}")
-        ),
-    )
+    # A request still in flight when the page leaves (a test's `goto`, the browser's own favicon fetch) is
+    # cancelled by Chromium with ERR_ABORTED; that is the browser leaving, not a fault. So each request
+    # remembers how many page loads had begun when it was sent, and only an abort within the same page counts.
+    page_loads = [0]
+    sent_during: dict[Request, int] = {}
+
+    def on_request(req: Request) -> None:
+        if req.is_navigation_request() and req.frame == page.main_frame:
+            page_loads[0] += 1
+        sent_during[req] = page_loads[0]
+        if not req.url.startswith(("http://127.0.0.1:", "data:", "blob:")):
+            seen.append(f"external request: {req.url}")
+
+    def on_failed(req: Request) -> None:
+        left = req.failure == "net::ERR_ABORTED" and sent_during.get(req, page_loads[0]) < page_loads[0]
+        if not left:
+            seen.append(f"requestfailed: {req.url} {req.failure}")
+
+    page.on("request", on_request)
     page.on("console", lambda msg: seen.append(f"console: {msg.text}") if msg.type == "error" else None)
     page.on("pageerror", lambda err: seen.append(f"pageerror: {err}"))
-    page.on("requestfailed", lambda req: seen.append(f"requestfailed: {req.url} {req.failure}"))
+    page.on("requestfailed", on_failed)
     page.on("response", lambda res: seen.append(f"http {res.status}: {res.url}") if res.status >= 400 else None)
     return seen
 

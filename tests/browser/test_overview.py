@@ -132,6 +132,32 @@ def test_no_console_errors_no_failed_or_external_requests(page: Page, dash_url: 
     assert problems == []
 
 
+def test_a_request_that_fails_on_the_page_counts_but_one_the_page_left_behind_does_not(
+    page: Page, dash_url: str, problems: list[str]
+) -> None:
+    held: list[object] = []
+    page.route("**/held-by-the-test", lambda route: held.append(route))  # never answered: it stays in flight
+    page.route("**/refused-by-the-test", lambda route: route.abort("aborted"))
+
+    def wait_until(seen: list) -> None:
+        for _ in range(200):
+            if seen:
+                return
+            page.wait_for_timeout(50)
+
+    open_overview(page, dash_url)
+    page.evaluate("() => { fetch('/held-by-the-test').catch(() => null); }")  # not awaited
+    wait_until(held)
+    assert held, "the held request should be in flight before the page is left"
+    page.goto(dash_url + "/finnes-ikke")  # Chromium cancels the held request: the browser left, not a fault
+    expect(page.locator("h1")).to_have_text("Fant ikke siden")
+    page.wait_for_load_state("networkidle")
+    assert problems == []
+    page.evaluate("fetch('/refused-by-the-test').catch(() => null)")
+    wait_until(problems)
+    assert problems == [f"requestfailed: {dash_url}/refused-by-the-test net::ERR_ABORTED"]
+
+
 def test_a_failing_callback_shows_a_norwegian_alert_and_no_trace(
     page: Page, dash_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
