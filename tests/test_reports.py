@@ -26,6 +26,8 @@ BUILDS = {
     "tertial.xlsx": ("tertialrapport", "xlsx", ["--tertial", "2"]),
     "vedtak.xlsx": ("vedtaksrapport", "xlsx", []),
     "leder-E22-2022.docx": ("ledersamtale", "docx", ["--unit", "E22", "--year", "2022"]),
+    "leder-E41.docx": ("ledersamtale", "docx", ["--unit", "E41"]),
+    "tjeneste-t1.docx": ("tjenesterapport", "docx", ["--tertial", "1"]),
 }
 
 
@@ -51,13 +53,15 @@ def sheet_rows(path: Path, sheet: str) -> list[list[object]]:
 
 
 def newest_kommune_values(demo_dir: Path, year: int) -> dict[str, tuple]:
-    """Each indicator's newest value in the year for the kommune, straight from the scorecard."""
+    """Each indicator's figure for the year for the kommune, straight from the scorecard: the year's own row
+    where there is one (sick leave over twelve months), else its newest period."""
     rows = query(
         demo_dir,
         """
         SELECT name, value, unit_of_measure, decimals, target, status FROM scorecard
         WHERE scope = 'kommune' AND year = ?
-        QUALIFY row_number() OVER (PARTITION BY indicator_id ORDER BY period DESC, period_type) = 1
+        QUALIFY row_number() OVER (
+            PARTITION BY indicator_id ORDER BY period_type = 'year' DESC, period DESC, period_type) = 1
         """,
         [year],
     )
@@ -99,6 +103,31 @@ def test_word_tables_show_the_warehouse_numbers_with_status(reports, demo_dir):
     assert checked >= len(expected) - 1 >= 10
 
 
+def test_a_years_report_states_the_years_sick_leave_and_a_tertials_no_figure_of_a_later_day(reports, demo_dir):
+    def year_of_days(unit: str | None) -> float:  # from the clean relation's days, not from the scorecard
+        where = "unit_id = ?" if unit else "unit_id IS NOT NULL OR unit_id IS NULL"
+        ((lost, possible),) = query(
+            demo_dir,
+            f"SELECT sum(lost_days_self + lost_days_doctor), sum(possible_days) FROM sick_leave "
+            f"WHERE year(period) = {YEAR} AND ({where})",
+            [unit] if unit else None,
+        )
+        return lost / possible * 100
+
+    def sick_leave_row(name: str) -> list[str]:
+        rows = [r for t in docx_tables(reports[name]) for r in t if r[0] == "Sykefravær totalt"]
+        assert rows, name
+        return rows[0]
+
+    for name, unit in (("tjeneste.docx", None), ("leder-E41.docx", "E41")):
+        row = sick_leave_row(name)
+        assert row[1] == str(YEAR) and row[2] == format_value(year_of_days(unit), "%", 1), name
+    tertial = docx_tables(reports["tjeneste-t1.docx"])
+    periods = {r[1] for t in tertial[:4] for r in t[1:] if r[1]}
+    assert periods and str(YEAR) not in periods, "no figure of the whole year in a report up to 30 April"
+    assert sick_leave_row("tjeneste-t1.docx")[1] == f"april {YEAR}"
+
+
 def test_kostra_table_shows_rank_group_and_median_from_the_warehouse(reports, demo_dir):
     table = docx_tables(reports["tjeneste.docx"])[4]
     rows = query(
@@ -122,11 +151,11 @@ def test_each_section_opens_with_a_drafted_paragraph_from_the_numbers(reports, d
     before = query(
         demo_dir,
         "SELECT same_period_last_year FROM scorecard WHERE scope = 'kommune' AND "
-        "indicator_id = 'sykefravaer' AND year = ? ORDER BY period DESC LIMIT 1",
+        "indicator_id = 'sykefravaer' AND year = ? AND period_type = 'year'",
         [YEAR],
     )[0][0]
     word = "høyere" if v > before else "lavere"
-    assert f"Sykefravær totalt var {format_value(v, unit, dec)} i desember {YEAR}, " in text
+    assert f"Sykefravær totalt var {format_value(v, unit, dec)} i {YEAR}, " in text
     assert f"{format_number(abs(v - before), dec)} prosentpoeng {word} enn året før" in text
     assert f"målet på {format_value(t, unit, dec)}" in text
     noisy = query(

@@ -81,6 +81,36 @@ def test_quarterly_sick_leave(dd):
     ]
 
 
+def test_a_whole_year_of_months_or_quarters_gets_the_years_figure_from_its_summed_days(dd):
+    rows = [SICK_HEADER]
+    rows += [[f"2024-{m:02d}", "E21", 100 + m, m, 2 * m] for m in range(1, 13)]  # twelve months: a year
+    rows += [[f"2024-{m:02d}", "E31", 100, 5, 5] for m in range(1, 12)]  # eleven months: no year
+    rows += [[f"2023K{q}", "E41", 300, q, 10] for q in range(1, 5)]  # four quarters: a year
+    rows += [[f"2025-{m:02d}", "E41", 100, 1, 1] for m in range(1, 13)]  # and twelve months the year after
+    rows += [[f"2025K{q}", "E41", 300, 3, 3] for q in range(1, 5)]  # and its quarters too: the months count
+    write_csv(dd / "inbox" / "sykefravær.csv", rows)
+    run(dd)
+    years = rounded(
+        query(
+            dd,
+            "SELECT scope_code, year(period), value, numerator, denominator FROM indicator_values "
+            "WHERE indicator_id = 'sykefravaer' AND period_type = 'year' AND scope = 'enhet' ORDER BY ALL",
+        )
+    )
+    days = sum(range(1, 13))
+    assert years == [
+        ("E21", 2024, round(3 * days / (1200 + days) * 100, 6), 3 * days, 1200 + days),  # never a mean of months
+        ("E41", 2023, round(50 / 1200 * 100, 6), 50, 1200),
+        ("E41", 2025, 2.0, 24, 1200),
+    ]
+    kommune = query(
+        dd,
+        "SELECT year(period) FROM indicator_values WHERE indicator_id = 'sykefravaer' AND scope = 'kommune' "
+        "AND period_type = 'year' ORDER BY 1",
+    )
+    assert kommune == [(2023,), (2024,), (2025,)]  # the kommune has every month of 2024 (E21's)
+
+
 def test_lost_days_beyond_possible_days_refuse_the_file(dd):
     f = write_xlsx(
         dd / "inbox" / "s.xlsx",

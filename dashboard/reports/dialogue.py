@@ -37,7 +37,7 @@ def fill_dialogue(report: Report, store: Any | None) -> None:
     """Fill each section's vurderinger and tiltak for its units, indicators and periods from the store."""
     if store is None:
         return
-    units = {code for s in report.sections for _, code, _ in s.indicators} | {
+    units = {code for s in report.sections for _, code, _, _ in s.indicators} | {
         s.scope[1] for s in report.sections if s.scope and s.scope[1]
     }
     vurderinger = dialogue_store.all_vurderinger(store, units)
@@ -55,9 +55,14 @@ def fill_dialogue(report: Report, store: Any | None) -> None:
 
 
 def _fill_section(section: Section, vurderinger: list[dict], tiltak: list[dict]) -> None:
-    keys = {(i, u, p) for i, u, p in section.indicators}
-    ids = {i for i, _, _ in section.indicators}
-    units = {u for _, u, _ in section.indicators}
+    spans = {(i, u): (start, after) for i, u, start, after in section.indicators}
+    ids = {i for i, _, _, _ in section.indicators}
+    units = {u for _, u, _, _ in section.indicators}
+
+    def covered(v: dict) -> bool:
+        start, after = spans.get((v["indicator_id"], v["unit_id"]), ("", ""))
+        return bool(start) and start <= str(v["period"])[:10] < after
+
     section.assessments = [
         Assessment(
             author=v.get("changed_by") or v.get("created_by") or "",
@@ -67,7 +72,7 @@ def _fill_section(section: Section, vurderinger: list[dict], tiltak: list[dict])
             unit=v["unit_id"],
         )
         for v in vurderinger
-        if (v["indicator_id"], v["unit_id"], str(v["period"])[:10]) in keys
+        if covered(v)
     ]
     section.actions = [
         Action(

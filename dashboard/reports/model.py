@@ -87,8 +87,9 @@ class Section:
     focus_area: str | None = None
     blank_points: list[str] = field(default_factory=list)  # headings with ruled room to write (ledersamtale)
     filled_points: dict[str, str] = field(default_factory=dict)  # what was already written under them
-    # (indicator_id, unit_id or kommune code, period as ISO date) of the section's rows, for the vurderinger
-    indicators: list[tuple[str, str, str]] = field(default_factory=list)
+    # (indicator_id, unit_id or kommune code, the period's first day and the day after it, as ISO dates) of the
+    # section's rows: a vurdering of any period the row's figure covers belongs to it (a year's sick leave: its months)
+    indicators: list[tuple[str, str, str, str]] = field(default_factory=list)
     names: dict[str, str] = field(default_factory=dict)  # indicator and unit ids → names, for the vurderinger
     year: int | None = None
 

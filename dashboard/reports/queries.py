@@ -38,8 +38,10 @@ def units(reader: Reader) -> pd.DataFrame:
 
 
 def scorecard_for(reader: Reader, scope: str, code: str, year: int, tertial: int | None = None) -> pd.DataFrame:
-    """Every indicator of a scope as of the end of the period: its newest value in the year, target, status,
-    the value a year earlier, noise; a held-back survey cell as «for få svar» with no value; focus-area order."""
+    """Every indicator of a scope as of the end of the period: the figure of the year that reaches furthest
+    without passing the period's end, the longest of those (a whole year's sick leave before its December,
+    no full year's figure in a tertial's report), its target, status, the value a year earlier, noise; a
+    held-back survey cell as «for få svar» with no value; focus-area order."""
     return reader.df(
         """
         WITH expected AS (
@@ -50,15 +52,19 @@ def scorecard_for(reader: Reader, scope: str, code: str, year: int, tertial: int
         ),
         newest AS (
             SELECT * FROM scorecard
-            WHERE scope = $scope AND scope_code = $code AND year(period) = $year AND period < $end
-            QUALIFY row_number() OVER (PARTITION BY indicator_id ORDER BY period DESC, period_type) = 1
+            WHERE scope = $scope AND scope_code = $code AND year(period) = $year
+              AND period_after(period, period_type) <= $end
+            QUALIFY row_number() OVER (
+                PARTITION BY indicator_id ORDER BY period_after(period, period_type) DESC, period, period_type) = 1
         ),
         held AS (
             SELECT indicator_id, any_value(reason) AS reason FROM held_back
-            WHERE scope = $scope AND scope_code = $code AND year(period) = $year GROUP BY indicator_id
+            WHERE scope = $scope AND scope_code = $code AND year(period) = $year
+              AND period_after(period, period_type) <= $end
+            GROUP BY indicator_id
         )
         SELECT i.indicator_id, i.name, i.focus_area, i.direction, i.unit_of_measure, i.decimals, i.source,
-               i.sort_order, n.period, n.period_type,
+               i.sort_order, n.period, n.period_type, period_after(n.period, n.period_type) AS period_after,
                CASE WHEN h.reason IS NULL THEN n.value END AS value, n.target,
                CASE WHEN h.reason IS NULL THEN coalesce(n.status, 'grey') ELSE 'grey' END AS status,
                coalesce(h.reason, n.status_reason, CASE WHEN n.indicator_id IS NULL THEN 'ingen data' END)
@@ -77,15 +83,16 @@ def scorecard_for(reader: Reader, scope: str, code: str, year: int, tertial: int
 
 
 def yearly_history(reader: Reader, scopes: list[tuple[str, str]], year: int) -> pd.DataFrame:
-    """Each indicator's value per scope and year over five years up to `year` (a year's newest period
-    stands for it)."""
+    """Each indicator's value per scope and year over five years up to `year`: the year's own figure where
+    there is one, else its newest period stands for it."""
     return reader.df(
         """
         SELECT indicator_id, scope_code, year(period) AS year, value, target
         FROM scorecard
         WHERE list_contains($keys, scope || '/' || scope_code) AND year(period) BETWEEN $year - 4 AND $year
         QUALIFY row_number() OVER (
-            PARTITION BY indicator_id, scope_code, year(period) ORDER BY period DESC, period_type) = 1
+            PARTITION BY indicator_id, scope_code, year(period)
+            ORDER BY period_after(period, period_type) DESC, period, period_type) = 1
         ORDER BY indicator_id, scope_code, year
         """,
         {"keys": [f"{s}/{c}" for s, c in scopes], "year": year},

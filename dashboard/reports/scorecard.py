@@ -93,7 +93,12 @@ def focus_sections(
             scope=subject.dialogue_scope or ("enhet", ""),
             focus_area=area,
             indicators=[
-                (str(r["indicator_id"]), str(r["scope_code"]), str(r["period"])[:10] if pd.notna(r["period"]) else "")
+                (
+                    str(r["indicator_id"]),
+                    str(r["scope_code"]),
+                    str(r["period"])[:10] if pd.notna(r["period"]) else "",
+                    str(r["period_after"])[:10] if pd.notna(r["period_after"]) else "",
+                )
                 for _, r in part.iterrows()
             ],
             year=year,

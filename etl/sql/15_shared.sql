@@ -8,6 +8,12 @@ CREATE MACRO kommune_code() AS (SELECT value FROM meta WHERE key = 'kommune_code
 CREATE MACRO tertial_start(d) AS make_date(year(d), ((month(d) - 1) // 4) * 4 + 1, 1);
 CREATE MACRO tertial_end(d) AS (tertial_start(d) + INTERVAL 4 MONTH - INTERVAL 1 DAY)::DATE;
 
+-- The first day after a period (a period is its first day and its type): what a figure for it covers ends
+-- the day before. The reports use it too, so that a report up to a day shows no figure of a later period.
+CREATE MACRO period_after(period, period_type) AS (period + CASE period_type
+    WHEN 'year' THEN INTERVAL 1 YEAR WHEN 'tertial' THEN INTERVAL 4 MONTH WHEN 'quarter' THEN INTERVAL 3 MONTH
+    ELSE INTERVAL 1 MONTH END)::DATE;
+
 -- The day a loaded file (by content hash) was first loaded: the vintage of the figures it gave. Fixed once the
 -- file is loaded, since the load log only grows: a relation that reads it for its own files' hashes changes
 -- with those files only, and a load of other files carries it over (warehouse.py: SETTLED).

@@ -15,7 +15,9 @@ GROUP BY s.period, s.period_type, coalesce(s.unit_id, au.unit_id);
 -- Measures: sick_leave:total, sick_leave:self (egenmeldt), sick_leave:doctor (legemeldt) = lost days /
 -- possible days × 100, per unit and for the kommune, in the file's periods (month or quarter). The
 -- kommune sums the units' days: never a mean of percentages. The scorecard sets each value beside the
--- same period a year earlier (sick leave is seasonal: Q1 high, Q3 low).
+-- same period a year earlier (sick leave is seasonal: Q1 high, Q3 low). A year whose twelve months (or
+-- four quarters) a scope has all of also gets the year's figure, its days summed, as a `year` row: a
+-- year's report states the year, not its December (a file gives months or quarters, never a year).
 CREATE TABLE measures_sick_leave AS
 WITH scoped AS (
     SELECT 'enhet' AS scope, unit_id AS scope_code, period, period_type,
@@ -26,6 +28,21 @@ WITH scoped AS (
            sum(possible_days), sum(lost_days_self), sum(lost_days_doctor)
     FROM sick_leave GROUP BY period, period_type
 ),
+whole_years AS (
+    SELECT scope, scope_code, make_date(y, 1, 1) AS period, 'year' AS period_type, possible, self, doctor
+    FROM (
+        SELECT scope, scope_code, year(period) AS y, period_type,
+               sum(possible) AS possible, sum(self) AS self, sum(doctor) AS doctor
+        FROM scoped
+        WHERE period_type IN ('month', 'quarter')
+        GROUP BY scope, scope_code, year(period), period_type
+        HAVING count(*) = CASE period_type WHEN 'month' THEN 12 ELSE 4 END
+    ) g
+    QUALIFY row_number() OVER (PARTITION BY scope, scope_code, y ORDER BY period_type) = 1  -- months first
+),
+periods AS (
+    SELECT * FROM scoped UNION ALL SELECT * FROM whole_years
+),
 measures AS (  -- the catalogue's kilde_ref, written out whole so that a search for it finds this file
     SELECT 'sick_leave:total' AS source_ref UNION ALL SELECT 'sick_leave:self' UNION ALL SELECT 'sick_leave:doctor'
 )
@@ -33,7 +50,7 @@ SELECT m.source_ref, s.scope, s.scope_code, s.period, s.period_type,
        lost / nullif(s.possible, 0) * 100 AS value, lost AS numerator, s.possible AS denominator,
        (SELECT 'sykefravær lastet ' || strftime(max(first_loaded(_sha)), '%d.%m.%Y')
         FROM (SELECT DISTINCT _sha FROM sick_leave)) AS vintage
-FROM scoped s
+FROM periods s
 CROSS JOIN measures m
 CROSS JOIN LATERAL (SELECT CASE m.source_ref WHEN 'sick_leave:self' THEN s.self WHEN 'sick_leave:doctor' THEN s.doctor
                                              ELSE s.self + s.doctor END AS lost);
@@ -41,8 +58,6 @@ CROSS JOIN LATERAL (SELECT CASE m.source_ref WHEN 'sick_leave:self' THEN s.self 
 -- What the relation covers, for the Data page and Styringshjul (61_source_coverage.sql gathers every coverage_…).
 CREATE VIEW coverage_sick_leave AS
 SELECT 'sykefravær' AS kind, NULL::VARCHAR AS detail, min(period) AS covered_from,
-       max(CASE period_type
-           WHEN 'year' THEN period + INTERVAL 1 YEAR WHEN 'tertial' THEN period + INTERVAL 4 MONTH
-           WHEN 'quarter' THEN period + INTERVAL 3 MONTH ELSE period + INTERVAL 1 MONTH END) - INTERVAL 1 DAY AS covered_to,
+       max(period_after(period, period_type)) - INTERVAL 1 DAY AS covered_to,
        NULL::VARCHAR AS vintage
 FROM sick_leave;
