@@ -8,6 +8,7 @@ ended, so a logged-out or expired session is refused even if its cookie is repla
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import json
@@ -154,11 +155,16 @@ def user_of(row: dict) -> User:
 def authenticate(store: AppStore, username: str, password: str) -> User | None:
     """The user when the name and password match an enabled account, else None (same work either way)."""
     row = store.one("SELECT * FROM users WHERE username = ?", (username.strip(),))
-    stored = row["password_hash"] if row else hash_password(secrets.token_hex(8))  # equal time for unknown names
-    ok = verify_password(password, stored)
+    ok = verify_password(password, row["password_hash"] if row else _no_account())  # one scrypt either way
     if not row or not ok or row["disabled"]:
         return None
     return user_of(row)
+
+
+@functools.cache
+def _no_account() -> str:
+    """A hash no password matches, made once: an unknown name then costs one scrypt run, as a known one does."""
+    return hash_password(secrets.token_hex(16))
 
 
 def _token_hash(token: str) -> str:
@@ -202,15 +208,26 @@ def end_session(store: AppStore, token: str) -> None:
 def end_sessions(store: AppStore, username: str) -> None:
     """End every session of an account."""
     with store.tx() as con:
-        con.execute("UPDATE sessions SET ended_at = ? WHERE username = ? AND ended_at IS NULL", (time.time(), username))
+        con.execute(  # names are compared as the users table does (`set-password LEDER-E31` is leder-e31's)
+            "UPDATE sessions SET ended_at = ? WHERE username = ? COLLATE NOCASE AND ended_at IS NULL",
+            (time.time(), username),
+        )
 
 
-def record_failure(store: AppStore, username: str, address: str) -> None:
-    """Remember one failed login for the throttle."""
+def record_failure(store: AppStore, username: str, address: str) -> int:
+    """Remember one login attempt for the throttle, before its password is checked (so that attempts sent at
+    once each count the others); its id, to forget it when it succeeds or is refused unchecked."""
     with store.tx() as con:
-        con.execute(
+        cur = con.execute(
             "INSERT INTO login_failures (username, address, at) VALUES (?, ?, ?)", (username, address, time.time())
         )
+        return int(cur.lastrowid or 0)
+
+
+def forget_failure(store: AppStore, attempt: int) -> None:
+    """Forget one recorded attempt (one refused by the throttle: a locked account's lock is not lengthened)."""
+    with store.tx() as con:
+        con.execute("DELETE FROM login_failures WHERE id = ?", (attempt,))
 
 
 def recent_failures(store: AppStore, username: str, address: str, window: float) -> tuple[int, int]:

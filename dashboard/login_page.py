@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 import time
+import urllib.parse
 
 import flask
 from werkzeug.wrappers import Response as BaseResponse
@@ -12,6 +13,7 @@ from dashboard import access, accounts, data
 from dashboard.security import AUTH_KEY, escape
 from dashboard.store import current_store
 
+NAME_LIMIT = 200  # characters of a typed username that are kept
 DEMO_NOTE = (
     "Dette er en demoinstallasjon med oppdiktede tall. Demokontoene er radmann, analytiker, "
     "kommunalsjef-&lt;område&gt; og leder-&lt;enhet&gt; (for eksempel leder-E21); passordet ble skrevet ut "
@@ -26,10 +28,14 @@ def add_routes(server: flask.Flask) -> None:
 
 
 def _safe_next(target: str | None) -> str | None:
-    """Only a path on this site (never `//host` or a full URL) may follow a login."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return None
+    """Only a path on this site (never `//host` or a full URL) may follow a login. No control character or
+    space either: browsers and Werkzeug drop a tab or newline, and `/<tab>/host` would become `//host`."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in target):
+        return None
+    parts = urllib.parse.urlsplit(target)
+    return target if not parts.scheme and not parts.netloc else None
 
 
 def _form_token() -> str:
@@ -43,15 +49,19 @@ def login() -> BaseResponse | tuple[str, int] | str:
     if flask.request.method == "GET":
         return _page(flask.request.args.get("neste"))
     form = flask.request.form
-    username, password = form.get("username", "").strip(), form.get("password", "")
+    # no account has a longer name; the cut keeps what a stranger types out of the throttle and audit tables
+    username, password = form.get("username", "").strip()[:NAME_LIMIT], form.get("password", "")
     target = form.get("neste")
     expected = flask.session.get("csrf")
     if not expected or not secrets.compare_digest(str(expected), form.get("csrf_token", "")):
         return _page(target, "Skjemaet var utløpt. Prøv å logge inn på nytt.", status=400)
     store, conf = current_store(), flask.current_app.config[AUTH_KEY]
     address = flask.request.remote_addr or "ukjent"
+    # the attempt is counted before its password is checked, so that attempts sent at once count each other
+    attempt = accounts.record_failure(store, username, address)
     by_account, by_address = accounts.recent_failures(store, username, address, float(conf["login_cooldown_seconds"]))
-    if by_account >= int(conf["login_account_limit"]) or by_address >= int(conf["login_address_limit"]):
+    if by_account > int(conf["login_account_limit"]) or by_address > int(conf["login_address_limit"]):
+        accounts.forget_failure(store, attempt)  # refused unchecked: it does not lengthen the lock
         store.audit(username, "innlogging sperret", username, "for mange mislykkede forsøk", address)
         minutes = max(1, round(float(conf["login_cooldown_seconds"]) / 60))
         response = flask.make_response(
@@ -59,12 +69,11 @@ def login() -> BaseResponse | tuple[str, int] | str:
         )
         response.headers["Retry-After"] = str(int(float(conf["login_cooldown_seconds"])))
         return response
-    over = max(by_account, by_address) - int(conf["login_slow_after"])
+    over = max(by_account, by_address) - 1 - int(conf["login_slow_after"])
     if over > 0:
         time.sleep(min(5.0, over * float(conf["login_delay_seconds"])))
     user = accounts.authenticate(store, username, password)
     if user is None:
-        accounts.record_failure(store, username, address)
         store.audit(username or None, "innlogging mislyktes", username, "", address)
         return _page(target, "Feil brukernavn eller passord.", status=401, username=username)
     accounts.clear_failures(store, username)

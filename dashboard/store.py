@@ -8,8 +8,10 @@ server runs (sqlite3's online backup API).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -136,12 +138,24 @@ def store_path(data_dir: Path) -> Path:
     return Path(data_dir) / STORE_DIR / STORE_FILE
 
 
+def private(path: Path) -> None:
+    """Make the file readable by its owner only, creating it empty if it is not there: the store holds password
+    hashes, session tokens and what leaders wrote (SQLite gives its -wal and -shm files the same mode). A file
+    made before this rule is narrowed too, where the server may change it."""
+    if not path.exists():
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    elif path.stat().st_mode & 0o077:
+        with contextlib.suppress(OSError):  # another user's file: leave it to whoever set it up
+            path.chmod(0o600)
+
+
 class AppStore:
     """One data folder's application store; cheap to create, safe to share between threads and processes."""
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        private(self.path)
         with self.connect() as con:
             con.execute("PRAGMA journal_mode = WAL")
             con.executescript(SCHEMA)
@@ -232,6 +246,7 @@ class AppStore:
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.with_name(target.name + ".tmp")
         tmp.unlink(missing_ok=True)
+        private(tmp)
         with self.connect() as src:
             dst = sqlite3.connect(tmp)
             try:

@@ -373,3 +373,70 @@ def test_every_role_may_ask_the_api_for_the_kommune_by_name(demo_dir):
         assert rows and {r["Gjelder"] for r in rows} == {kommune}, (role, {r["Gjelder"] for r in rows})
         refused = client.get("/api/scorecard.csv?unit=E41")
         assert refused.status_code == 403 and refused.get_data(as_text=True) == "Ingen tilgang.", role
+
+
+def test_after_login_only_a_path_on_this_site_is_followed(app) -> None:
+    ensure_account(app.server.config[STORE_KEY], "test-leder-E21", "leder", ["E21"])
+    for target in ("/\t/example.org/x", "/\n/example.org/x", "/ /example.org", "//example.org", "/\\example.org"):
+        client = app.server.test_client()
+        where = form_login(client, "test-leder-E21", TEST_PASSWORD, neste=target).headers["Location"]
+        assert where.startswith("/") and not where.startswith("//") and "example.org" not in where, repr(target)
+    client = app.server.test_client()
+    assert form_login(client, "test-leder-E21", TEST_PASSWORD, neste="/enhet/E21").headers["Location"] == "/enhet/E21"
+
+
+def test_a_new_password_ends_the_sessions_whatever_case_the_name_is_typed_in(demo_copy: Path) -> None:
+    app = create_app(demo_copy)
+    store = app.server.config[STORE_KEY]
+    ensure_account(store, "test-leder-E31", "leder", ["E31"])
+    client = app.server.test_client()
+    form_login(client, "test-leder-E31", TEST_PASSWORD)
+    assert client.get("/api/scorecard.csv?unit=E31").status_code == 200
+    accounts.set_password(store, "TEST-LEDER-E31", "Et-nytt-passord-42")
+    assert client.get("/api/scorecard.csv?unit=E31").status_code == 401
+
+
+def test_attempts_sent_at_once_are_each_counted_and_a_long_name_is_cut(
+    demo_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    monkeypatch.setenv("BMS_LOGIN_ACCOUNT_LIMIT", "3")
+    monkeypatch.setenv("BMS_LOGIN_ADDRESS_LIMIT", "100")
+    monkeypatch.setenv("BMS_LOGIN_SLOW_AFTER", "100")
+    app = create_app(demo_copy)
+    store = app.server.config[STORE_KEY]
+    with store.tx() as con:
+        con.execute("DELETE FROM login_failures")
+    ensure_account(store, "test-leder-E21", "leder", ["E21"])
+    with ThreadPoolExecutor(8) as pool:
+        codes = list(
+            pool.map(lambda _: form_login(app.server.test_client(), "test-leder-E21", "feil").status_code, range(16))
+        )
+    assert sorted(set(codes)) == [401, 429] and codes.count(401) <= 3, codes  # never more guesses than the limit
+    huge = "x" * 400_000
+    assert form_login(app.server.test_client(), huge, "feil").status_code == 401
+    names = [r["username"] for r in store.rows("SELECT username FROM login_failures")]
+    audited = [r["target"] for r in store.rows("SELECT * FROM audit WHERE action = 'innlogging mislyktes'")]
+    assert max(map(len, names + audited)) <= 200
+
+
+def test_an_unknown_name_costs_one_password_hash_as_a_known_one_does(demo_copy: Path, monkeypatch) -> None:
+    import hashlib
+
+    store = create_app(demo_copy).server.config[STORE_KEY]
+    ensure_account(store, "test-leder-E21", "leder", ["E21"])
+    accounts.authenticate(store, "finnes-ikke-0", "x")  # the hash no password matches is made once
+    real, runs = hashlib.scrypt, []
+    monkeypatch.setattr(hashlib, "scrypt", lambda *a, **k: runs.append(1) or real(*a, **k))
+    for name in ("test-leder-E21", "finnes-ikke-1", "finnes-ikke-2"):
+        runs.clear()
+        assert accounts.authenticate(store, name, "feil-passord") is None
+        assert len(runs) == 1, name
+
+
+def test_the_application_store_and_its_backup_are_for_the_owner_only(demo_copy: Path, tmp_path: Path) -> None:
+    store = create_app(demo_copy).server.config[STORE_KEY]
+    copy = store.backup(tmp_path / "kopi.sqlite")
+    for path in (store.path, copy):
+        assert path.stat().st_mode & 0o777 == 0o600, path
