@@ -25,7 +25,8 @@ PEER_SETS = {
 }
 PEER_SET_COLUMN = {"valgte": "in_peers", "kostragruppe": "in_group", "fylke": "in_county"}
 DEFAULT_PEER_SET = "valgte"
-JUDGEMENT_TEXT = {"bedre": ("▲", "bedre"), "dårligere": ("▼", "dårligere"), "likt": ("=", "likt")}
+# (icon, the words before the kommune's name): «bedre enn Heim», but «likt som Heim»
+JUDGEMENT_TEXT = {"bedre": ("▲", "bedre enn"), "dårligere": ("▼", "dårligere enn"), "likt": ("=", "likt som")}
 # SSB's symbols as users meet them; `…` is how `...` is often typeset
 SYMBOL_MEANINGS = {
     ".": "ikke mulig å oppgi tall",
@@ -142,7 +143,7 @@ def judged_cell(value: Any, symbol: Any, meaning: Any, judgement: Any, unit: str
     attrs: dict[str, Any] = {}
     if _present(judgement) and judgement in JUDGEMENT_TEXT:
         icon, word = JUDGEMENT_TEXT[judgement]
-        parts += [html.Br(), html.Span(f"{icon} {word} enn {name}", className="bms-judgement")]
+        parts += [html.Br(), html.Span(f"{icon} {word} {name}", className="bms-judgement")]
         attrs["data-judgement"] = judgement
     return html.Td(parts, className="bms-cmp-cell", **attrs)
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import cast
@@ -202,11 +203,23 @@ def to_csv(frame: pd.DataFrame, columns: tuple[ExportColumn, ...]) -> bytes:
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
+def sheet_name(name: str, taken: set[str] | None = None) -> str:
+    """A valid sheet name (≤ 31 characters, none of []:*?/\\ that Excel refuses), unique among `taken`."""
+    base = re.sub(r"[\[\]:*?/\\]", "-", name).strip("'")[:31] or "Ark"
+    taken = set() if taken is None else taken
+    candidate, i = base, 2
+    while candidate.lower() in taken:
+        candidate = f"{base[:28]} {i}"
+        i += 1
+    taken.add(candidate.lower())
+    return candidate
+
+
 def to_xlsx(frame: pd.DataFrame, columns: tuple[ExportColumn, ...], sheet: str = "Eksport", title: str = "") -> bytes:
     """An .xlsx with an optional title line, bold headers and typed cells; text is always text."""
     wb = Workbook()
     ws = cast(Worksheet, wb.active)  # a new workbook's one sheet
-    ws.title = sheet[:31]
+    ws.title = sheet_name(sheet)
     if title:
         ws.append([title])
         ws["A1"].font = Font(bold=True, size=13)

@@ -98,7 +98,13 @@ def filterable_table(table: tables.Table, table_id: str) -> html.Div:
     columns = []
     for name in frame.columns:
         numeric = pd.api.types.is_numeric_dtype(frame[name])
-        column: dict[str, Any] = {"name": str(name), "id": str(name), "type": "numeric" if numeric else "text"}
+        # text ignores case; a number column must not, or DataTable compares «> 30» as text («32» < «100»)
+        column: dict[str, Any] = {
+            "name": str(name),
+            "id": str(name),
+            "type": "numeric" if numeric else "text",
+            "filter_options": {"case": "sensitive" if numeric else "insensitive"},
+        }
         if numeric:
             column["format"] = Format(
                 precision=table.decimals.get(name, 0),
@@ -121,7 +127,7 @@ def filterable_table(table: tables.Table, table_id: str) -> html.Div:
                 columns=columns,
                 sort_action="native",
                 filter_action="native",
-                filter_options={"case": "insensitive", "placeholder_text": "Filtrer …"},
+                filter_options={"placeholder_text": "Filtrer …"},
                 page_action="none",
                 style_table={"overflowX": "auto", "maxHeight": "36rem", "overflowY": "auto"},
                 style_cell={"fontFamily": "inherit", "fontSize": "0.9rem", "textAlign": "left", "whiteSpace": "normal"},

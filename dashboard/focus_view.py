@@ -128,12 +128,13 @@ def curve_figure(curve: Table) -> go.Figure:
             )
     fig.update_layout(
         height=280,
-        margin={"l": 70, "r": 10, "t": 10, "b": 40},
+        margin={"l": 120, "r": 10, "t": 10, "b": 40},
         separators=", ",
         legend={"orientation": "h", "y": -0.2},
         plot_bgcolor="#ffffff",
         paper_bgcolor="rgba(0,0,0,0)",
-        yaxis={"gridcolor": "#e6e9ee", "separatethousands": True, "fixedrange": True},
+        # whole kroner with a space between thousands («500 000 000 kr»), never plotly's «500M»
+        yaxis={"gridcolor": "#e6e9ee", "tickformat": ",.0f", "ticksuffix": " kr", "fixedrange": True},
         xaxis={"fixedrange": True, "type": "category"},
     )
     return fig

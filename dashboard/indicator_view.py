@@ -13,7 +13,7 @@ from dashboard.components import DIRECTION_TEXT, present
 from dashboard.export import ExportColumn
 from dashboard.indicator_figures import history_figure, peers_figure
 from dashboard.tables import data_table
-from etl.norsk import format_date, format_number, format_value
+from etl.norsk import format_count, format_date, format_number, format_value
 from etl.store.warehouse import WarehouseReader
 
 HISTORY = (
@@ -280,7 +280,7 @@ def provenance_section(sources: dict[str, pd.DataFrame], ind: dict[str, Any]) ->
         stamp = pd.Timestamp(r["loaded_at"])
         items.append(
             html.Li(
-                f"Fila {r['file_name']} ({r['kind']}, {r['rows']} rader), lastet "
+                f"Fila {r['file_name']} ({r['kind']}, {format_count(int(r['rows']), 'rad', 'rader')}), lastet "
                 f"{format_date(stamp)} kl. {stamp:%H:%M}."
             )
         )

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 from etl.errors import BmsError, environment_message
 from etl.inbox import inbox_files
 from etl.load import LoadSummary, load
-from etl.norsk import format_number
+from etl.norsk import format_count
 from etl.settings import BUNDLED_DATA, CATALOGUE_FILE, SETTINGS_FILE, Settings, load_settings
 from etl.spec import stored_specs
 from etl.store.status import loaded_by_origin, status_text
@@ -71,7 +71,7 @@ def print_summary(summary: LoadSummary, peers: bool = True) -> None:
     if summary.damage:
         print(f"MERK: {summary.damage}")
     for r in summary.results:
-        rows = f", {format_number(r.rows)} rader" if r.status == "loaded" else ""
+        rows = f", {format_count(r.rows, 'rad', 'rader')}" if r.status == "loaded" else ""
         kind = f" ({r.kind}{rows})" if r.kind else ""
         print(f"  {labels[r.status]:8} {r.name}{kind}")
         for note in r.notes:

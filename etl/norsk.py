@@ -319,6 +319,11 @@ def format_number(value: float | None, decimals: int = 0) -> str:
     return text.replace("-", "\u2212")
 
 
+def format_count(n: int, one: str, many: str) -> str:
+    """A count with its noun as Norwegians write it: `1 rad`, `1 245 rader`."""
+    return f"{format_number(n)} {one if n == 1 else many}"
+
+
 def format_plain_number(value: float | None, decimals: int | None = None) -> str:
     """A number for a CSV file Excel reads as a number in Norwegian: `-1234,5` (decimal comma, no thousands
     separator, ASCII minus); rounded to `decimals` as `format_number` does, else up to six decimals."""

@@ -73,6 +73,8 @@ def test_better_and_worse_follow_the_direction() -> None:
     cell = view.judged_cell(6.0, None, None, "bedre", "%", 1, "Heim")
     assert cell.to_plotly_json()["props"]["data-judgement"] == "bedre"
     assert "▲ bedre enn Heim" in _text(cell)  # text and icon, not colour alone
+    assert "▼ dårligere enn Heim" in _text(view.judged_cell(4.0, None, None, "dårligere", "%", 1, "Heim"))
+    assert "= likt som Heim" in _text(view.judged_cell(5.0, None, None, "likt", "%", 1, "Heim"))
 
 
 def test_rank_text() -> None:

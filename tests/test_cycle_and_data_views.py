@@ -153,3 +153,18 @@ def test_a_refused_upload_reports_what_the_loader_wrote(dd: Path) -> None:
     assert view.refused_reports(settings) == [("tall.csv", result.report)]
     log = view.load_log(WarehouseReader(settings.current), settings).frame
     assert log.loc[log["Fil"] == "tall.csv", "Status"].tolist() == ["Avvist"]
+
+
+def test_what_a_source_covers_ends_on_the_last_day_of_its_newest_period(demo_dir: Path) -> None:
+    newest = {  # each relation's newest period, ended by hand here
+        "indikatorverdier": "SELECT period, period_type FROM manual_values",
+        "personal": "SELECT period, period_type FROM staff",
+        "sykefravær": "SELECT period, period_type FROM sick_leave",
+    }
+    months = {"year": 12, "tertial": 4, "quarter": 3, "month": 1}
+    for kind, sql in newest.items():
+        rows = query(demo_dir, sql)
+        assert rows, kind
+        last = max((pd.Timestamp(p) + pd.DateOffset(months=months[t]) - pd.DateOffset(days=1)).date() for p, t in rows)
+        (to,) = query(demo_dir, "SELECT covered_to FROM source_coverage WHERE kind = ?", [kind])[0]
+        assert pd.Timestamp(to).date() == last, kind

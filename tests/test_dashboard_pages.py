@@ -18,7 +18,7 @@ from openpyxl import load_workbook
 
 from dashboard import access, components, indicator_view, tables, unit_view
 from dashboard.app import create_app
-from dashboard.export import STATUS_FILLS, ExportColumn
+from dashboard.export import STATUS_FILLS, ExportColumn, sheet_name
 from dashboard.indicator_figures import history_figure, status_bands
 from etl.load import load
 from etl.norsk import STATUS_LABELS, format_period
@@ -199,6 +199,20 @@ def test_scorecard_excel_keeps_the_status_colours_as_fills(client, demo_dir: Pat
         assert cell.fill.start_color.rgb.endswith(STATUS_FILLS[status].start_color.rgb[-6:])
         seen += 1
     assert seen == query(demo_dir, "SELECT count(*) FROM scorecard WHERE scope = 'enhet' AND scope_code = 'E42'")[0][0]
+
+
+def test_every_focus_table_downloads_as_excel_and_csv_whatever_its_title(client) -> None:
+    from dashboard import downloads
+
+    keys = [k for k in downloads.TABLES if k.startswith("fokus-")]
+    assert len(keys) >= 8
+    for key in keys:
+        answer = client.get(f"/eksport/{key}.xlsx")
+        assert answer.status_code == 200, key
+        book = load_workbook(io.BytesIO(answer.data))
+        assert book.active.max_row > 1 and not set(book.active.title) & set("[]:*?/\\"), key
+        assert client.get(f"/eksport/{key}.csv").status_code == 200, key
+    assert sheet_name("10-FAKTOR 2025: snitt per faktor [a/b]*?") == "10-FAKTOR 2025- snitt per fakto"
 
 
 def test_api_scorecard_filters_by_unit_year_and_focus_area(client, demo_dir: Path) -> None:

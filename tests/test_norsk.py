@@ -5,6 +5,7 @@ import pytest
 from etl.norsk import (
     ParseError,
     dot_use,
+    format_count,
     format_number,
     format_period,
     format_value,
@@ -154,6 +155,8 @@ def test_display_is_norwegian():
     assert format_number(-0.56, 1) == "\u22120,6"
     assert format_value(4.66, "%", 1) == "4,7\u00a0%"
     assert format_value(12300, "kr", 0) == "12\u00a0300\u00a0kr"
+    assert format_count(1, "rad", "rader") == "1 rad" and format_count(1245, "rad", "rader") == "1\u00a0245 rader"
+    assert format_count(0, "rad", "rader") == "0 rader"
     assert format_value(None, "%", 1) == "–"
     assert format_period(dt.date(2025, 5, 1), "tertial") == "2. tertial 2025"
     assert format_period(dt.date(2025, 3, 1), "month") == "mars 2025"

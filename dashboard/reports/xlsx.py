@@ -4,12 +4,12 @@ colours as cell fills, the source line under each table."""
 from __future__ import annotations
 
 import io
-import re
 
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from dashboard.export import sheet_name
 from dashboard.reports.model import Report
 
 FILLS = {
@@ -17,17 +17,6 @@ FILLS = {
     for s, c in {"green": "C8E6C9", "yellow": "FFE9A8", "red": "F5C2BD", "grey": "E3E6EA"}.items()
 }
 HEADER_FILL = PatternFill("solid", fgColor="3D5A80")
-
-
-def sheet_name(name: str, taken: set[str]) -> str:
-    """A valid, unique sheet name (≤ 31 characters, no []:*?/\\)."""
-    base = re.sub(r"[\[\]:*?/\\]", "-", name)[:31] or "Ark"
-    candidate, i = base, 2
-    while candidate.lower() in taken:
-        candidate = f"{base[:28]} {i}"
-        i += 1
-    taken.add(candidate.lower())
-    return candidate
 
 
 def to_xlsx(report: Report) -> bytes:

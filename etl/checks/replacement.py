@@ -11,7 +11,7 @@ import pandas as pd
 
 from etl.checks.context import Context
 from etl.errors import Problem
-from etl.norsk import format_period
+from etl.norsk import format_count, format_period
 from etl.read.table import Table
 from etl.spec import Spec
 
@@ -125,4 +125,4 @@ def removal_problem(name: str, table: Table, scopes: list[WholeScope]) -> Proble
 
 
 def _rows(n: int) -> str:
-    return f"{n} rad" if n == 1 else f"{n} rader"
+    return format_count(n, "rad", "rader")

@@ -96,7 +96,6 @@ FROM scoped;
 -- What the relation covers, for the Data page and Styringshjul (61_source_coverage.sql gathers every coverage_…).
 CREATE VIEW coverage_staff AS
 SELECT 'personal' AS kind, NULL::VARCHAR AS detail, min(period) AS covered_from,
-       max(CASE period_type WHEN 'year' THEN period + INTERVAL 1 YEAR ELSE period + INTERVAL 1 MONTH END)
-           - INTERVAL 1 DAY AS covered_to,
+       max(period_after(period, period_type)) - INTERVAL 1 DAY AS covered_to,
        NULL::VARCHAR AS vintage
 FROM staff;

@@ -17,5 +17,5 @@ WHERE m.value IS NOT NULL
 -- What the relation covers, for the Data page and Styringshjul (61_source_coverage.sql gathers every coverage_…).
 CREATE VIEW coverage_manual_values AS
 SELECT 'indikatorverdier' AS kind, NULL::VARCHAR AS detail, min(period) AS covered_from,
-       max(period) AS covered_to, NULL::VARCHAR AS vintage
+       max(period_after(period, period_type)) - INTERVAL 1 DAY AS covered_to, NULL::VARCHAR AS vintage
 FROM manual_values;

@@ -54,6 +54,11 @@ def test_the_economy_page_shows_the_warehouse_numbers(page: Page, dash_url: str,
     expect(row).to_contain_text(format_number(actual, 0), timeout=30_000)
     # the chart's numbers are in a table too
     expect(page.locator("#fokus-maned-table")).to_contain_text("desember")
+    # the chart's axis in whole kroner as Norwegians write them («400 000 000 kr»), never plotly's «400M»
+    ticks = page.locator(".ytick text")
+    expect(ticks.first).to_be_visible()
+    labels = ticks.evaluate_all("els => els.map(e => e.textContent)")
+    assert labels and all(re.fullmatch(r"\d{1,3}(\s\d{3})* kr", t.replace("\u2212", "-")) for t in labels), labels
 
 
 def test_the_brukere_page_draws_the_kommunes_survey_means(page: Page, dash_url: str, demo_dir: Path) -> None:
@@ -81,6 +86,17 @@ def test_the_vedtak_table_sorts_and_filters(page: Page, dash_url: str, demo_dir:
     status_filter.press("Enter")
     expect(grid.locator("tbody tr td[data-dash-column='Status']")).to_have_count(started, timeout=30_000)
     assert overdue > 0
+    # a number column filters by number: «> 30» keeps 32 and 100, where text would have «32» < «100»
+    (late,) = query(demo_dir, "SELECT count(*) FROM decisions_overdue WHERE days_overdue > 30")[0]
+    status_filter.fill("")
+    status_filter.press("Enter")
+    days_filter = grid.locator('.dash-filter[data-dash-column="Dager over frist"] input[type=text]')
+    days_filter.fill("> 30")
+    days_filter.press("Enter")
+    cells = grid.locator("tbody tr td[data-dash-column='Dager over frist']")
+    expect(cells).to_have_count(late, timeout=30_000)
+    shown = [int(t.replace("\u00a0", "").replace(" ", "")) for t in cells.all_inner_texts()]
+    assert 0 < late < overdue and min(shown) > 30 and max(shown) >= 100
 
 
 def test_cycle_page_says_when_kostra_came(page: Page, dash_url: str, demo_dir: Path) -> None:
