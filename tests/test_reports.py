@@ -3,6 +3,7 @@ them (python-docx, pypdf, openpyxl), and their numbers checked against the wareh
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from pathlib import Path
 
@@ -28,6 +29,8 @@ BUILDS = {
     "leder-E22-2022.docx": ("ledersamtale", "docx", ["--unit", "E22", "--year", "2022"]),
     "leder-E41.docx": ("ledersamtale", "docx", ["--unit", "E41"]),
     "tjeneste-t1.docx": ("tjenesterapport", "docx", ["--tertial", "1"]),
+    "arbeidsgiver-oppvekst.docx": ("arbeidsgiverrapport", "docx", ["--area", "oppvekst"]),
+    "arbeidsgiver-2026.docx": ("arbeidsgiverrapport", "docx", ["--year", "2026"]),
 }
 
 
@@ -247,6 +250,31 @@ def test_employer_report_sick_leave_per_unit_equals_the_warehouse(reports, demo_
     assert len(factors) == 11 and factors[0][0] == "Faktor"
 
 
+def test_an_areas_employer_report_speaks_of_the_area_and_a_year_without_sick_leave_says_so(reports, demo_dir):
+    units = [u for (u,) in query(demo_dir, "SELECT unit_id FROM units WHERE lower(service_area) = 'oppvekst'")]
+    assert len(units) > 1
+    ((pct,),) = query(
+        demo_dir,
+        "SELECT sum(lost_days_self + lost_days_doctor) / sum(possible_days) * 100 FROM sick_leave "
+        "WHERE year(period) = ? AND list_contains(?, unit_id)",
+        [YEAR, units],
+    )
+    ((employees,),) = query(
+        demo_dir,
+        "SELECT sum(value) FROM measures_staff WHERE source_ref = 'staff:employees' AND scope = 'enhet' "
+        "AND year(period) = ? AND list_contains(?, scope_code)",
+        [YEAR, units],
+    )
+    text = "\n".join(p.text for p in Document(str(reports["arbeidsgiver-oppvekst.docx"])).paragraphs)
+    assert f"Sykefraværet for Oppvekst i alt var {format_value(pct, '%', 1)} i {YEAR}" in text
+    assert f"Oppvekst i alt hadde {format_number(employees, 0)} ansatte" in text
+    tables = docx_tables(reports["arbeidsgiver-oppvekst.docx"])
+    assert tables[0][-1][0] == "Oppvekst i alt" and tables[1][-1][0] == "Oppvekst i alt"
+    empty = [p.text for p in Document(str(reports["arbeidsgiver-2026.docx"])).paragraphs]
+    assert "Det er ikke lastet sykefravær for 2026." in empty
+    assert not [t for t in empty if "var – i" in t or "(egenmeldt –" in t]
+
+
 def test_tertial_report_puts_the_largest_deviations_first_with_the_warehouse_sums(reports, demo_dir):
     rows = sheet_rows(reports["tertial.xlsx"], "Økonomi per enhet")
     assert rows[0][:5] == ["Enhet", "Tjenesteområde", "Regnskap hittil", "Budsjett hittil", "Avvik kr"]
@@ -264,6 +292,69 @@ def test_tertial_report_puts_the_largest_deviations_first_with_the_warehouse_sum
     for r in data:
         assert r[4] == pytest.approx(expected[r[0]])
     assert {"Sykefravær", "Avvik"} <= set(load_workbook(reports["tertial.xlsx"]).sheetnames)
+
+
+def test_a_tertials_economy_counts_booked_months_judges_as_the_scorecard_and_totals_the_kommune(demo_copy):
+    from dashboard.reports import ReportRequest, build_model, open_reader
+    from etl.settings import load_settings
+    from tests.helpers import load_ok, write_csv
+
+    # 2026: a budget for every month, but only January–June booked
+    ansvar = query(demo_copy, "SELECT min(ansvar), unit_id FROM ansvar_units GROUP BY unit_id ORDER BY 2 LIMIT 4")
+    names = {name: unit for unit, name in query(demo_copy, "SELECT unit_id, name FROM units")}
+    lines = [["periode", "ansvar", "art", "funksjon", "regnskap", "budsjett"]]
+    for i, (code, _unit) in enumerate(ansvar):
+        for month in range(1, 13):
+            lines.append([f"2026-{month:02d}", code, "10100", "201", (100 + 10 * i) if month <= 6 else 0, 100])
+    write_csv(demo_copy / "inbox" / "regnskap_2026.csv", lines)
+    load_ok(demo_copy)
+    actual = {u: 6 * (100 + 10 * i) for i, (_c, u) in enumerate(ansvar)}
+    reader = open_reader(load_settings(demo_copy).current)
+    for see in (None, lambda unit: unit == ansvar[0][1]):  # the rådmann, and a leader of one unit
+        report = build_model(reader, ReportRequest("tertialrapport", 2026, "xlsx", tertial=2), may_see_unit=see)
+        economy = report.sections[0]
+        total = sum(actual.values()) - 600 * len(ansvar)  # the kommune's, for whoever reads its report
+        assert "til og med juni 2026" in economy.paragraphs[0]
+        assert f"{format_value(total, 'kr', 0)} over budsjettet" in economy.paragraphs[0]
+        status = dict(
+            query(
+                demo_copy,
+                "SELECT u.name, s.status FROM scorecard s JOIN units u ON u.unit_id = s.scope_code "
+                "WHERE s.indicator_id = 'budsjettavvik' AND s.period = DATE '2026-06-01'",
+            )
+        )
+        rows = economy.tables[0].rows
+        assert len(rows) == (len(ansvar) if see is None else 1)
+        for row in rows:
+            unit = names[row[0].text]
+            assert (row[2].value, row[3].value) == (pytest.approx(actual[unit]), pytest.approx(600)), unit
+            assert row[5].status == status[row[0].text], unit
+
+
+def test_a_tertials_avvik_go_no_further_than_the_registers_extract(demo_dir):
+    from dashboard.reports import ReportRequest, build_model, open_reader
+    from etl.settings import load_settings
+
+    ((as_of,),) = query(demo_dir, "SELECT as_of FROM deviations_as_of")
+    tertial = (as_of.month - 1) // 4 + 1
+    assert as_of.month not in (4, 8, 12), "the demo's extract should fall inside a tertial"
+    reader = open_reader(load_settings(demo_dir).current)
+
+    def avvik(year: int, t: int):
+        report = build_model(reader, ReportRequest("tertialrapport", year, "xlsx", tertial=t))
+        return next(s for s in report.sections if s.heading == "Avvik")
+
+    section = avvik(as_of.year, tertial)
+    assert f"fram til {as_of:%d.%m.%Y} (datoen for uttrekket)" in section.paragraphs[0]
+    ((overdue,),) = query(
+        demo_dir,
+        "SELECT sum(value) FROM measures_deviations WHERE source_ref = 'deviations:open_overdue' "
+        "AND scope = 'enhet' AND period = ?",
+        [dt.date(as_of.year, 4 * tertial - 3, 1)],
+    )
+    assert sum(row[4].value for row in section.tables[0].rows) == overdue
+    later = avvik(as_of.year + (tertial == 3), tertial % 3 + 1)
+    assert later.tables == [] and f"per {as_of:%d.%m.%Y} og dekker ikke" in later.paragraphs[0]
 
 
 def test_decisions_report_groups_by_committee_with_overdue_first(reports, demo_dir):

@@ -33,9 +33,12 @@ STAFF = [  # measure, column heading, decimals
 ]
 
 
-def sick_leave(reader: Reader, year: int, start_month: int = 1, end_month: int = 12) -> pd.DataFrame:
-    """Sick leave per unit and for the kommune (unit_id null) in months of a year and the same months a
-    year earlier: total, egenmeldt, legemeldt in % of possible days (sums of days, never means of %)."""
+def sick_leave(
+    reader: Reader, year: int, start_month: int = 1, end_month: int = 12, units: list[str] | None = None
+) -> pd.DataFrame:
+    """Sick leave per unit (`scope` enhet), for the kommune (`kommune`) and for `units` together (`units`, an
+    area's total) in months of a year and the same months a year earlier: total, egenmeldt, legemeldt in % of
+    possible days (sums of days, never means of %). A row only where the year itself has days."""
     return reader.df(
         """
         WITH rows AS (
@@ -43,32 +46,46 @@ def sick_leave(reader: Reader, year: int, start_month: int = 1, end_month: int =
             WHERE year(period) IN ($year, $year - 1) AND month(period) BETWEEN $m1 AND $m2
         ),
         scoped AS (
-            SELECT year, unit_id, sum(possible_days) AS p, sum(lost_days_self) AS s, sum(lost_days_doctor) AS d
+            SELECT year, 'enhet' AS scope, unit_id, sum(possible_days) AS p, sum(lost_days_self) AS s,
+                   sum(lost_days_doctor) AS d
             FROM rows WHERE unit_id IS NOT NULL GROUP BY ALL
             UNION ALL
-            SELECT year, NULL, sum(possible_days), sum(lost_days_self), sum(lost_days_doctor) FROM rows GROUP BY year
+            SELECT year, 'kommune', NULL, sum(possible_days), sum(lost_days_self), sum(lost_days_doctor)
+            FROM rows GROUP BY year
+            UNION ALL
+            SELECT year, 'units', NULL, sum(possible_days), sum(lost_days_self), sum(lost_days_doctor)
+            FROM rows WHERE list_contains($units, unit_id) GROUP BY year
         )
-        SELECT unit_id,
+        SELECT scope, unit_id,
                max((s + d) / nullif(p, 0) * 100) FILTER (WHERE year = $year) AS total,
                max(s / nullif(p, 0) * 100) FILTER (WHERE year = $year) AS self,
                max(d / nullif(p, 0) * 100) FILTER (WHERE year = $year) AS doctor,
                max((s + d) / nullif(p, 0) * 100) FILTER (WHERE year = $year - 1) AS last_year
-        FROM scoped GROUP BY unit_id
+        FROM scoped GROUP BY scope, unit_id
+        HAVING count(*) FILTER (WHERE year = $year) > 0
         """,
-        {"year": year, "m1": start_month, "m2": end_month},
+        {"year": year, "m1": start_month, "m2": end_month, "units": units or []},
     )
 
 
 def unit_rows(frame: pd.DataFrame, who: Subject, kommune: str) -> list[tuple[str, pd.Series]]:
-    """The subject's units in order, then the kommune's row (only in a whole-kommune report)."""
+    """The subject's units in order, then its total: the kommune's row in a whole-kommune report, the units'
+    row (`scope` units) in an area's report; the total last, as the drafted text reads it."""
     out = []
+    units = frame[frame["scope"] == "enhet"] if "scope" in frame else frame[frame["unit_id"].notna()]
     for unit_id in who.unit_ids:
-        match = frame[frame["unit_id"] == unit_id]
+        match = units[units["unit_id"] == unit_id]
         if not match.empty:
             out.append((who.unit_names[unit_id], match.iloc[0]))
-    total = frame[frame["unit_id"].isna()]
-    if who.dialogue_scope and who.dialogue_scope[0] == "kommune" and not total.empty:
-        out.append((f"{kommune} i alt", total.iloc[0]))
+    whole = who.dialogue_scope is not None and who.dialogue_scope[0] == "kommune"
+    if whole:
+        total = frame[frame["scope"] == "kommune"] if "scope" in frame else frame[frame["unit_id"].isna()]
+        if not total.empty:
+            out.append((f"{kommune} i alt", total.iloc[0]))
+    elif len(who.unit_ids) > 1 and "scope" in frame:
+        together = frame[frame["scope"] == "units"]
+        if not together.empty and len(out) > 1:
+            out.append((f"{who.name} i alt", together.iloc[0]))
     return out
 
 
@@ -82,11 +99,11 @@ def sick_leave_section(
     label: str = "",
 ) -> Section | None:
     """Sick leave per unit vs the same period last year, with a chart."""
-    frame = sick_leave(reader, year, *months)
+    frame = sick_leave(reader, year, *months, units=who.unit_ids)
     rows = unit_rows(frame, who, kommune) if not frame.empty else []
-    if not rows:
-        return None
     period = label or str(year)
+    if not rows:
+        return Section(heading="Sykefravær", paragraphs=[f"Det er ikke lastet sykefravær for {period}."])
     table_rows = [
         [
             text.text_cell(name),
@@ -152,11 +169,25 @@ def _sick_sentence(name: str, r: pd.Series, period: str) -> str:
 def staff_section(reader: Reader, who: Subject, year: int, kommune: str, loaded: pd.DataFrame) -> Section | None:
     """Årsverk, ansatte, turnover, heltid, ufrivillig deltid, midlertidige and kjønnsbalanse per unit."""
     frame = reader.df(
-        "SELECT source_ref, scope, scope_code, value FROM measures_staff WHERE year(period) = $year",
+        "SELECT source_ref, scope, scope_code, value, numerator, denominator FROM measures_staff "
+        "WHERE year(period) = $year",
         {"year": year},
     )
     if frame.empty:
         return None
+    ours = frame[(frame["scope"] == "enhet") & frame["scope_code"].isin(who.unit_ids)]
+    sums = ours.groupby("source_ref")[["value", "numerator", "denominator"]].sum(min_count=1)
+    # the units together (an area's total): counts added up, shares from their summed numerators and denominators
+    together = [
+        {
+            "source_ref": ref,
+            "scope": "units",
+            "scope_code": "",
+            "value": v if pd.isna(d) else n / d * 100 if d else None,
+        }
+        for ref, v, n, d in zip(sums.index, sums["value"], sums["numerator"], sums["denominator"], strict=True)
+    ]
+    frame = pd.concat([frame[["source_ref", "scope", "scope_code", "value"]], pd.DataFrame(together)])
     wide = frame.pivot_table(index=["scope", "scope_code"], columns="source_ref", values="value").reset_index()
     wide["unit_id"] = [c if s == "enhet" else None for s, c in zip(wide["scope"], wide["scope_code"], strict=True)]
     rows = unit_rows(wide, who, kommune)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pandas as pd
 
 from dashboard.reports import queries, text
@@ -32,66 +34,78 @@ def last_tertial(reader: Reader, year: int) -> int:
 
 
 def economy(reader: Reader, year: int, tertial: int) -> pd.DataFrame:
-    """Actual and budget year to date (booked months up to the tertial's end) and the forecast deviation,
-    per unit; `deviation` positive is overspending."""
+    """Actual and budget year to date for the kommune and each unit, as the accounting measures give them (the
+    booked months up to the tertial's end: `last_month` is the last of them), the year-end forecast deviation,
+    and each unit's status as the scorecard judges its budget deviation; `deviation` positive is overspending."""
     return reader.df(
         """
-        WITH ytd AS (
-            SELECT unit_id, sum(actual) AS actual, sum(budget) AS budget FROM accounting
-            WHERE year(period) = $y AND month(period) <= $m AND unit_id IS NOT NULL GROUP BY unit_id
+        WITH last AS (
+            SELECT max(period) AS month FROM measures_accounting
+            WHERE source_ref = 'accounting:deviation_pct' AND year(period) = $y AND month(period) <= $m
+        ),
+        ytd AS (
+            SELECT m.scope, m.scope_code, m.numerator + m.denominator AS actual, m.denominator AS budget,
+                   m.numerator AS deviation, m.value AS deviation_pct, l.month AS last_month
+            FROM measures_accounting m JOIN last l ON m.period = l.month
+            WHERE m.source_ref = 'accounting:deviation_pct'
+        ),
+        judged AS (
+            SELECT s.scope, s.scope_code, any_value(s.status) AS status
+            FROM scorecard s JOIN indicators i USING (indicator_id) JOIN last l ON s.period = l.month
+            WHERE lower(i.source_ref) = 'accounting:deviation_pct' GROUP BY s.scope, s.scope_code
         ),
         forecast AS (
-            SELECT scope_code AS unit_id, arg_max(numerator, period) AS forecast_deviation
+            SELECT scope, scope_code, arg_max(numerator, period) AS forecast_deviation
             FROM measures_accounting
-            WHERE source_ref = 'accounting:forecast_pct' AND scope = 'enhet' AND year(period) = $y
-              AND month(period) <= $m
-            GROUP BY scope_code
+            WHERE source_ref = 'accounting:forecast_pct' AND year(period) = $y AND month(period) <= $m
+            GROUP BY scope, scope_code
         )
-        SELECT y.unit_id, u.name, u.service_area, y.actual, y.budget, y.actual - y.budget AS deviation,
-               (y.actual - y.budget) / nullif(abs(y.budget), 0) * 100 AS deviation_pct, f.forecast_deviation
-        FROM ytd y JOIN units u USING (unit_id) LEFT JOIN forecast f USING (unit_id)
-        ORDER BY abs(y.actual - y.budget) DESC
+        SELECT y.scope, y.scope_code AS unit_id, u.name, u.service_area, y.actual, y.budget, y.deviation,
+               y.deviation_pct, f.forecast_deviation, j.status, y.last_month
+        FROM ytd y
+        LEFT JOIN units u ON y.scope = 'enhet' AND u.unit_id = y.scope_code
+        LEFT JOIN forecast f USING (scope, scope_code)
+        LEFT JOIN judged j USING (scope, scope_code)
+        ORDER BY abs(y.deviation) DESC
         """,
         {"y": year, "m": 4 * tertial},
     )
 
 
-def _economy_status(pct: object) -> str | None:
-    value = text.number(pct)
-    if value is None:
-        return None
-    return "green" if value <= 0 else ("yellow" if value <= 2 else "red")
-
-
 def economy_section(reader: Reader, who: Subject, year: int, tertial: int, loaded: pd.DataFrame) -> Section | None:
-    """Budget vs actual and the year-end forecast per unit and per service area, largest deviations first."""
-    frame = economy(reader, year, tertial)
-    frame = frame[frame["unit_id"].isin(who.unit_ids)] if not frame.empty else frame
+    """Budget vs actual and the year-end forecast per unit and per service area, largest deviations first; the
+    paragraph's total is the kommune's own figure in the kommune's report (whoever reads it), else the units'."""
+    every = economy(reader, year, tertial)
+    frame = every[(every["scope"] == "enhet") & every["unit_id"].isin(who.unit_ids)] if not every.empty else every
     if frame.empty:
         return None
 
-    def row(name: str, area: str, r: pd.Series) -> list:
+    def row(name: str, area: str, r: pd.Series, status: object = None) -> list:
         return [
             text.text_cell(name[:1].upper() + name[1:]),
             text.text_cell(area[:1].upper() + area[1:]),
             text.value_cell(r["actual"], "kr"),
             text.value_cell(r["budget"], "kr"),
             text.value_cell(r["deviation"], "kr"),
-            text.value_cell(r["deviation_pct"], "%", 1, _economy_status(r["deviation_pct"])),
+            text.value_cell(r["deviation_pct"], "%", 1, str(status) if text.present_text(status) else None),
             text.value_cell(r["forecast_deviation"], "kr"),
         ]
 
-    units = [row(r["name"], r["service_area"], r) for _, r in frame.iterrows()]
+    units = [row(r["name"], r["service_area"], r, r["status"]) for _, r in frame.iterrows()]
     areas = frame.groupby("service_area", as_index=False)[["actual", "budget", "deviation"]].sum(min_count=1)
     areas["deviation_pct"] = areas["deviation"] / areas["budget"].abs() * 100
     fc = frame.groupby("service_area")["forecast_deviation"].sum(min_count=1)
     areas["forecast_deviation"] = areas["service_area"].map(fc)
     areas = areas.reindex(areas["deviation"].abs().sort_values(ascending=False).index)
     area_rows = [row(r["service_area"], "", r)[:1] + row(r["service_area"], "", r)[2:] for _, r in areas.iterrows()]
-    total_dev, total_budget = frame["deviation"].sum(), frame["budget"].sum()
+    kommune = every[every["scope"] == "kommune"]
+    whole = who.dialogue_scope is not None and who.dialogue_scope[0] == "kommune" and not kommune.empty
+    total_dev = float(kommune["deviation"].iloc[0]) if whole else float(frame["deviation"].sum())
+    total_budget = float(kommune["budget"].iloc[0]) if whole else float(frame["budget"].sum())
+    last = pd.Timestamp(frame["last_month"].iloc[0])
     largest = frame.iloc[0]
     para = (
-        f"Hittil i år (til og med {MONTH_NAMES[4 * tertial - 1]} {year}) er regnskapet "
+        f"Hittil i år (til og med {MONTH_NAMES[last.month - 1]} {year}) er regnskapet for {who.name} "
         f"{text.value_cell(abs(total_dev), 'kr').text} {'over' if total_dev > 0 else 'under'} budsjettet "
         f"({text.value_cell(total_dev / abs(total_budget) * 100 if total_budget else None, '%', 1).text}). "
         f"Størst avvik har {largest['name']} med {text.value_cell(largest['deviation'], 'kr').text} "
@@ -115,8 +129,22 @@ def economy_section(reader: Reader, who: Subject, year: int, tertial: int, loade
 
 
 def deviations_section(reader: Reader, who: Subject, year: int, tertial: int, loaded: pd.DataFrame) -> Section | None:
-    """Avvik per unit: reported in the tertial, closed, open at its end and overdue."""
+    """Avvik per unit: reported in the tertial, closed, open at its end and overdue; up to the day of the
+    register's extract where that comes before the tertial's end (what came after is not known, never 0)."""
     start, end = pd.Timestamp(year, 4 * tertial - 3, 1).date(), queries.period_end(year, tertial)
+    known = reader.df("SELECT as_of FROM deviations_as_of")
+    as_of = (
+        pd.Timestamp(known["as_of"].iloc[0]).date() if not known.empty and pd.notna(known["as_of"].iloc[0]) else None
+    )
+    if as_of is None:
+        return None
+    label = f"{tertial}. tertial {year}"
+    if as_of < start:
+        return Section(
+            heading="Avvik",
+            paragraphs=[f"Uttrekket fra avvikssystemet er per {format_date(as_of)} og dekker ikke {label}."],
+        )
+    cut = min(end, as_of + dt.timedelta(days=1))  # the first day not covered
     frame = reader.df(
         """
         SELECT unit_id,
@@ -124,15 +152,18 @@ def deviations_section(reader: Reader, who: Subject, year: int, tertial: int, lo
                count(*) FILTER (WHERE closed_on >= $start AND closed_on < $end) AS closed,
                count(*) FILTER (WHERE reported_on < $end AND (closed_on IS NULL OR closed_on >= $end)) AS open,
                count(*) FILTER (WHERE reported_on < $end AND (closed_on IS NULL OR closed_on >= $end)
-                                AND due_on < $end) AS overdue
+                                AND due_on < $at) AS overdue  -- past its deadline on the last day, as the measure
         FROM deviations GROUP BY unit_id
         """,
-        {"start": start, "end": end},
+        {"start": start, "end": cut, "at": cut - dt.timedelta(days=1)},
     )
     frame = frame[frame["unit_id"].isin(who.unit_ids)] if not frame.empty else frame
     if frame.empty:
         return None
     frame = frame.sort_values(["overdue", "open"], ascending=False)
+    whole = cut == end
+    until = "I tertialet" if whole else f"I tertialet fram til {format_date(as_of)} (datoen for uttrekket)"
+    at = "Ved utgangen av tertialet" if whole else f"Per {format_date(as_of)}"
     rows = [
         [
             text.text_cell(who.unit_names[r["unit_id"]]),
@@ -144,9 +175,8 @@ def deviations_section(reader: Reader, who: Subject, year: int, tertial: int, lo
         for _, r in frame.iterrows()
     ]
     para = (
-        f"I tertialet ble det meldt {int(frame['reported'].sum())} avvik og lukket {int(frame['closed'].sum())}. "
-        f"Ved utgangen av tertialet var {int(frame['open'].sum())} åpne, {int(frame['overdue'].sum())} av dem "
-        "over fristen."
+        f"{until} ble det meldt {int(frame['reported'].sum())} avvik og lukket {int(frame['closed'].sum())}. "
+        f"{at} var {int(frame['open'].sum())} åpne, {int(frame['overdue'].sum())} av dem over fristen."
     )
     return Section(
         heading="Avvik",
