@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -81,6 +82,10 @@ def test_word_report_has_cover_contents_headings_tables_charts_sources_and_page_
     body = doc.element.body.xml
     assert "TOC \\o" in body, "a table of contents field"
     assert "PAGE" in doc.sections[0].footer._element.xml, "page numbers in the footer"
+    with zipfile.ZipFile(reports["tjeneste.docx"]) as z:  # Word spell-checks in bokmål, not English
+        xml = z.read("word/styles.xml").decode() + z.read("word/document.xml").decode()
+    languages = set(re.findall(r'<w:lang [^>]*w:val="([^"]+)"', xml))
+    assert languages == {"nb-NO"} and "en-US" not in xml
     assert len(doc.tables) == 5 and len(doc.inline_shapes) >= 5, "real tables and the charts as pictures"
     sources = [t for t in texts if t.startswith("Kilde:")]
     assert len(sources) == len(doc.tables) + len(doc.inline_shapes), "a source line under each table and chart"
@@ -203,8 +208,15 @@ def test_excel_has_one_sheet_per_table_with_status_fills(reports, demo_dir):
                 assert row[4].fill.fgColor.rgb.endswith(fills[label]), row[0].value
                 value = expected[row[0].value][0]
                 assert row[2].value == pytest.approx(value), row[0].value  # the number itself, not text
+                unit = expected[row[0].value][1]
+                if unit in ("%", "kr"):  # shown with its unit, as in Word: «7,6 %», «12 300 kr»
+                    assert row[2].number_format.endswith(f'" {unit}"'), (row[0].value, row[2].number_format)
                 seen.add(label)
     assert {"Grønn", "Gul"} <= seen
+    kostra = book["KOSTRA"]
+    column = [c.value for c in kostra[2]].index("Rang")
+    ranks = [r[column].value for r in kostra.iter_rows(min_row=3) if isinstance(r[column].value, str)]
+    assert ranks and all(re.fullmatch(r"\d+ av \d+|–", v) for v in ranks), ranks[:5]
 
 
 def test_held_back_survey_units_say_for_few_answers_and_show_no_number(reports, demo_dir):
@@ -355,6 +367,29 @@ def test_a_tertials_avvik_go_no_further_than_the_registers_extract(demo_dir):
     assert sum(row[4].value for row in section.tables[0].rows) == overdue
     later = avvik(as_of.year + (tertial == 3), tertial % 3 + 1)
     assert later.tables == [] and f"per {as_of:%d.%m.%Y} og dekker ikke" in later.paragraphs[0]
+
+
+def test_an_areas_report_lists_every_indicator_of_its_units_also_those_without_data(reports, demo_dir):
+    book = load_workbook(reports["oppvekst-2022.xlsx"])
+    listed = set()
+    for area in FOCUS_AREAS:
+        if area in book.sheetnames:
+            for r in list(book[area].iter_rows(min_row=3, values_only=True)):
+                if r[0] and r[1] and r[0] != "Kilde" and not str(r[0]).startswith("Kilde"):
+                    listed.add((r[0], r[1]))
+    expected = set(
+        query(
+            demo_dir,
+            """
+            SELECT i.name, u.name FROM (
+                SELECT indicator_id, unit_id FROM indicator_units
+                UNION SELECT indicator_id, scope_code FROM scorecard WHERE scope = 'enhet' AND year = 2022
+            ) e JOIN indicators i USING (indicator_id) JOIN units u USING (unit_id)
+            WHERE u.service_area = 'oppvekst'
+            """,
+        )
+    )
+    assert listed == expected  # a unit's indicator without figures shows as «ingen data», as in its own report
 
 
 def test_decisions_report_groups_by_committee_with_overdue_first(reports, demo_dir):

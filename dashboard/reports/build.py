@@ -86,8 +86,6 @@ def tjenesterapport(reader: Reader, request: ReportRequest, who: Subject) -> lis
         rows = scorecard.scorecards(reader, who, request.year, request.tertial)
         if rows.empty:
             return []
-        if who.indicator_filter is not None:  # an area: its units' own indicators and the area's KOSTRA figures
-            rows = rows[rows["value"].notna() | rows["held"] | rows["indicator_id"].isin(who.indicator_filter)]
         sections = scorecard.focus_sections(reader, who, rows, request.year, loaded)
         comparison = scorecard.kostra_section(reader, who, request.year, kostra.result())
     return sections + ([comparison] if comparison else [])

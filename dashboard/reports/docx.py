@@ -213,11 +213,25 @@ def _update_fields_on_open(doc) -> None:
     settings.append(update)
 
 
+def _proofing_language(doc: object, language: str) -> None:
+    """The language Word spell-checks the text in: python-docx's template says en-US in its document defaults
+    and in every style that names one, so every `w:lang` is set (the core property alone is not read)."""
+    styles = doc.styles.element  # type: ignore[attr-defined]
+    defaults = styles.find(qn("w:docDefaults"))
+    rpr = defaults.find(qn("w:rPrDefault")).find(qn("w:rPr"))
+    if rpr.find(qn("w:lang")) is None:
+        rpr.append(OxmlElement("w:lang"))
+    for lang in styles.iter(qn("w:lang")):
+        lang.set(qn("w:val"), language)
+        lang.set(qn("w:eastAsia"), language)
+
+
 def to_docx(report: Report) -> bytes:
     """The report as .docx bytes."""
     doc = Document()
     doc.core_properties.title = f"{report.title} {report.subject} {report.period}"
     doc.core_properties.language = "nb-NO"
+    _proofing_language(doc, "nb-NO")
     doc.styles["Normal"].font.name = "Calibri"
     doc.styles["Normal"].font.size = Pt(10.5)
     page = doc.sections[0]

@@ -21,6 +21,7 @@ class Cell:
     value: float | None = None
     status: str | None = None  # green / yellow / red / grey
     decimals: int = 0  # how the number is shown (Excel keeps the full number with this display format)
+    unit: str = ""  # the unit of measure shown after the number (`%`, `kr`), in Excel's display format too
 
 
 @dataclass

@@ -189,7 +189,7 @@ def _kostra_table_rows(rows: pd.DataFrame, subject: Subject) -> list[list[text.C
             [
                 text.text_cell(name),
                 text.value_cell(r["value"], unit, dec),
-                text.Cell(rank, text.number(r["rank"])),
+                text.Cell(rank),  # «3 av 7»: the words, in Excel too (a bare 3 would lose the «av 7»)
                 text.value_cell(r["group_value"], unit, dec),
                 text.value_cell(r["peer_median"], unit, dec),
                 text.text_cell(spread),

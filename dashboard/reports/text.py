@@ -33,7 +33,8 @@ def number(value: object) -> float | None:
 def value_cell(value: object, unit: str = "", decimals: int = 0, status: str | None = None) -> Cell:
     """A number cell as users read it (`7,7 %`), keeping the number for tests and Excel."""
     v = number(value)
-    return Cell(format_value(v, unit, decimals), v, status, decimals)
+    shown = format_value(v, unit, decimals)
+    return Cell(shown, v, status, decimals, unit if shown.endswith(unit) and unit else "")
 
 
 def text_cell(text: object, status: str | None = None) -> Cell:

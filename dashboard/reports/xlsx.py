@@ -48,8 +48,9 @@ def to_xlsx(report: Report) -> bytes:
                     cell.data_type = "s"  # never a formula: a title starting with "=" stays the literal text
                 if source.status in FILLS:
                     cell.fill = FILLS[source.status]
-                if source.value is not None:
-                    cell.number_format = "#,##0" + ("." + "0" * source.decimals if source.decimals else "")
+                if source.value is not None:  # the number as the report shows it, its unit quoted (a bare % scales)
+                    unit = f'" {source.unit}"' if source.unit else ""
+                    cell.number_format = "#,##0" + ("." + "0" * source.decimals if source.decimals else "") + unit
         ws.append([])
         ws.append([table.source])
         for i, heading in enumerate(table.columns, start=1):
