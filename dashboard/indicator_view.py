@@ -146,13 +146,36 @@ def peers_frame(row: dict[str, Any], subject: str) -> pd.DataFrame:
     return frame
 
 
-def provenance(reader: WarehouseReader, ind: dict[str, Any]) -> dict[str, pd.DataFrame]:
-    """Where the numbers come from: the files loaded for its source, and for KOSTRA the SSB table queried."""
+# how a typed-in figure names its file in `indicator_values.source_ref` (40_indicator_values.sql)
+MANUAL_REF = "manuelt registrert ("
+
+
+def provenance(reader: WarehouseReader, ind: dict[str, Any], scopes: list[tuple[str, str]]) -> dict[str, pd.DataFrame]:
+    """Where the numbers on the page come from (the scope's and the listed units' figures): the files loaded for
+    the catalogue source and, for KOSTRA, the SSB table queried, when a figure was computed from them; and the
+    `indikatorverdier` files whose typed-in figures are shown (a manual figure names its file)."""
+    used = reader.df(
+        "SELECT DISTINCT source_ref FROM indicator_values WHERE indicator_id = $id "
+        "AND list_contains($keys, scope || '/' || scope_code)",
+        {"id": ind["indicator_id"], "keys": [f"{s}/{c}" for s, c in scopes]},
+    )
+    refs = [str(r) for r in used["source_ref"].dropna()] if not used.empty else []
+    manual = {r[len(MANUAL_REF) : -1] for r in refs if r.startswith(MANUAL_REF) and r.endswith(")")}
+    computed = any(not r.startswith(MANUAL_REF) for r in refs)
     files = reader.df("SELECT * FROM dashboard_source_files WHERE source = $s", {"s": ind["source"]})
     kostra = reader.df("SELECT * FROM dashboard_kostra_sources WHERE indicator_id = $id", {"id": ind["indicator_id"]})
-    if not kostra.empty and not files.empty:  # only the SSB table this indicator is read from
+    if not computed:
+        files, kostra = files.head(0), kostra.head(0)
+    elif not kostra.empty and not files.empty:  # only the SSB table this indicator is read from
         files = files[files["file_name"].isin(set(kostra["file"]))]
-    return {"files": files, "kostra": kostra}
+    typed = reader.df(
+        "SELECT 'manuell' AS source, file_name, kind, rows, loaded_at, origin FROM load_log "
+        "WHERE status = 'loaded' AND list_contains($names, file_name) ORDER BY loaded_at DESC, file_name",
+        {"names": sorted(manual)},
+    )
+    if not typed.empty:
+        files = typed if files.empty else pd.concat([files, typed], ignore_index=True)
+    return {"files": files.drop_duplicates(subset=["file_name", "loaded_at"]), "kostra": kostra}
 
 
 def definition_list(ind: dict[str, Any], targets: pd.DataFrame) -> html.Dl:

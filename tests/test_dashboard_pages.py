@@ -215,6 +215,38 @@ def test_every_focus_table_downloads_as_excel_and_csv_whatever_its_title(client)
     assert sheet_name("10-FAKTOR 2025: snitt per faktor [a/b]*?") == "10-FAKTOR 2025- snitt per fakto"
 
 
+def test_where_the_numbers_come_from_names_the_files_the_shown_figures_came_from(demo_dir: Path) -> None:
+    from etl.store.warehouse import WarehouseReader
+
+    reader = WarehouseReader(load_settings(demo_dir).current)
+
+    def named(indicator: str, scopes: list[tuple[str, str]]) -> tuple[set[str], set[str]]:
+        ind = query(demo_dir, "SELECT indicator_id, source FROM indicators WHERE indicator_id = ?", [indicator])[0]
+        got = indicator_view.provenance(reader, {"indicator_id": ind[0], "source": ind[1]}, scopes)
+        return set(got["files"]["file_name"]), set(got["kostra"]["table_id"])
+
+    def typed_in(indicator: str, scope: str) -> set[str]:  # the files the figures themselves name
+        refs = query(
+            demo_dir,
+            "SELECT DISTINCT source_ref FROM indicator_values WHERE indicator_id = ? AND scope = ?",
+            [indicator, scope],
+        )
+        return {r.split("(", 1)[1].rstrip(")") for (r,) in refs if r.startswith("manuelt registrert (")}
+
+    units = [u for (u,) in query(demo_dir, "SELECT DISTINCT scope_code FROM indicator_values WHERE scope = 'enhet'")]
+    # a unit's barnehage staffing is typed in: its file, and no SSB table it was not read from
+    assert typed_in("barn_per_arsverk", "enhet")
+    assert named("barn_per_arsverk", [("enhet", "E21")]) == (typed_in("barn_per_arsverk", "enhet"), set())
+    files, tables = named("barn_per_arsverk", [("kommune", "5055")])
+    assert tables == {"13502"} and not files & typed_in("barn_per_arsverk", "enhet")
+    # a figure typed in for the kommune and its units: only the file that holds it
+    scopes = [("kommune", "5055")] + [("enhet", u) for u in units]
+    assert named("grunnskolepoeng", scopes) == (typed_in("grunnskolepoeng", "kommune"), set())
+    # the unit page's sources say the same: E21's staffing figures are typed in, none came from KOSTRA
+    sources = unit_view.scope_sources(reader, "enhet", "E21").set_index("source")
+    assert sources.loc["manuell", "indicators"] >= 1 and sources.loc["KOSTRA", "indicators"] == 0
+
+
 def test_api_scorecard_filters_by_unit_year_and_focus_area(client, demo_dir: Path) -> None:
     rows = rows_of(client.get("/api/scorecard.csv?unit=E21&year=2025&focus_area=Ansatte"))
     expected = query(

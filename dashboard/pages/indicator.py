@@ -64,6 +64,11 @@ def layout(indicator_id: str | None = None, enhet: str | None = None, **_query: 
         sections += [html.H2("Enhetene", className="h4 mt-4"), indicator_view.units_section(units, ind["indicator_id"])]
     sections += [
         html.H2("Hvor tallene kommer fra", className="h4 mt-4"),
-        indicator_view.provenance_section(indicator_view.provenance(reader, ind), ind),
+        indicator_view.provenance_section(
+            indicator_view.provenance(
+                reader, ind, [(scope, code)] + [("enhet", u) for u in units.get("scope_code", [])]
+            ),
+            ind,
+        ),
     ]
     return html.Div(sections, className="bms-page bms-indicator-page")

@@ -36,8 +36,10 @@ WITH expected AS (
     SELECT DISTINCT 'kommune', kommune_code(), source
     FROM indicators WHERE level IN ('kommune', 'begge')
 ),
-covered AS (
-    SELECT v.scope, v.scope_code, i.source, min(v.period) AS first_period, max(v.period) AS last_period,
+covered AS (  -- by where each figure came from: a figure typed in (40_indicator_values.sql names its file) is manual
+    SELECT v.scope, v.scope_code,
+           CASE WHEN v.source_ref LIKE 'manuelt registrert (%' THEN 'manuell' ELSE i.source END AS source,
+           min(v.period) AS first_period, max(v.period) AS last_period,
            arg_max(v.period_type, v.period) AS period_type, count(DISTINCT v.indicator_id) AS indicators
     FROM indicator_values v JOIN indicators i USING (indicator_id)
     WHERE v.scope IN ('kommune', 'enhet')
