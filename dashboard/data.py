@@ -24,6 +24,8 @@ from etl.store.warehouse import WarehouseReader
 READER_KEY = "BMS_READER"
 SETTINGS_KEY = "BMS_SETTINGS"
 KOMMUNE = "kommune"  # the dropdown value and scope for the whole kommune
+# how a typed-in figure names its file in `indicator_values.source_ref` (40_indicator_values.sql)
+MANUAL_REF = "manuelt registrert ("
 
 # How far back the trend reaches, in months, per period type: 5 years, or the last 12 periods.
 TREND_MONTHS = {"year": 60, "tertial": 48, "quarter": 36, "month": 12}

@@ -10,6 +10,7 @@ from dash import dcc, html
 
 from dashboard.anonymity import hide_small_n
 from dashboard.components import DIRECTION_TEXT, present
+from dashboard.data import MANUAL_REF
 from dashboard.export import ExportColumn
 from dashboard.indicator_figures import history_figure, peers_figure
 from dashboard.tables import data_table
@@ -144,10 +145,6 @@ def peers_frame(row: dict[str, Any], subject: str) -> pd.DataFrame:
     frame["decimals"] = int(row["decimals"])
     frame["period_type"] = "year"
     return frame
-
-
-# how a typed-in figure names its file in `indicator_values.source_ref` (40_indicator_values.sql)
-MANUAL_REF = "manuelt registrert ("
 
 
 def provenance(reader: WarehouseReader, ind: dict[str, Any], scopes: list[tuple[str, str]]) -> dict[str, pd.DataFrame]:

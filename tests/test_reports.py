@@ -392,6 +392,23 @@ def test_an_areas_report_lists_every_indicator_of_its_units_also_those_without_d
     assert listed == expected  # a unit's indicator without figures shows as «ingen data», as in its own report
 
 
+def test_a_source_line_names_the_file_a_typed_in_figure_came_from_not_its_catalogue_source(reports, demo_dir):
+    ((name,),) = query(demo_dir, "SELECT name FROM indicators WHERE indicator_id = 'barn_per_arsverk'")
+    files = {
+        r.split("(", 1)[1].rstrip(")")
+        for (r,) in query(
+            demo_dir,
+            "SELECT DISTINCT source_ref FROM indicator_values WHERE indicator_id = 'barn_per_arsverk' "
+            "AND scope = 'enhet' AND year(period) = 2022",
+        )
+    }
+    assert files and all(not f.startswith("KOSTRA") for f in files)
+    book = load_workbook(reports["oppvekst-2022.xlsx"])
+    sheet = next(book[a] for a in FOCUS_AREAS if a in book.sheetnames and name in [c.value for c in book[a]["A"]])
+    line = [c.value for c in sheet["A"] if isinstance(c.value, str) and c.value.startswith("Kilde")][-1]
+    assert all(f in line for f in files) and "13502" not in line, line  # an area's report: unit figures only
+
+
 def test_decisions_report_groups_by_committee_with_overdue_first(reports, demo_dir):
     book = load_workbook(reports["vedtak.xlsx"])
     committees = [r[0] for r in query(demo_dir, "SELECT DISTINCT committee FROM decisions ORDER BY 1")]

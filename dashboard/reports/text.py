@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 
 import pandas as pd
 
+from dashboard.data import MANUAL_REF
 from dashboard.reports.model import HELD_BACK, Cell
 from etl.norsk import STATUS_LABELS, format_date, format_number, format_value
 
@@ -191,15 +192,19 @@ def sources_line(frame: pd.DataFrame, files: pd.DataFrame) -> str:
     """The source line under a table of indicator rows (`source`, `source_ref`, `ref_args`, `vintage`)."""
     if frame.empty:
         return ""
-    kostra = frame[frame["source"] == "KOSTRA"]
+    # a figure typed in (its source_ref names its file) is the manual file's, whatever the catalogue's source
+    typed = frame["source_ref"].fillna("").astype(str).str.startswith(MANUAL_REF)
+    kostra = frame[(frame["source"] == "KOSTRA") & ~typed]
     lines = []
-    if not kostra.empty:
+    if not kostra.empty and kostra["source_ref"].notna().any():
         ids = [str(a[0]) for a in kostra[kostra["source_ref"].notna()]["ref_args"]]  # the rows with a figure
-        lines.append(kostra_source(ids, kostra["vintage"].dropna().astype(str)))
-    internal = frame[(frame["source"] != "KOSTRA") & frame["value"].notna()]
+        lines.append(kostra_source(ids, kostra[kostra["source_ref"].notna()]["vintage"].dropna().astype(str)))
+    internal = frame[((frame["source"] != "KOSTRA") | typed) & frame["value"].notna()]
     keys = [
-        source_key(str(s), r, i)
-        for s, r, i in zip(internal["source"], internal["ref_args"], internal["indicator_id"], strict=True)
+        source_key("manuell" if m else str(s), r, i)
+        for s, r, i, m in zip(
+            internal["source"], internal["ref_args"], internal["indicator_id"], typed[internal.index], strict=True
+        )
     ]
     line = internal_source(keys, files)
     if line:
