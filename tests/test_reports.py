@@ -86,7 +86,8 @@ def test_word_report_has_cover_contents_headings_tables_charts_sources_and_page_
         xml = z.read("word/styles.xml").decode() + z.read("word/document.xml").decode()
     languages = set(re.findall(r'<w:lang [^>]*w:val="([^"]+)"', xml))
     assert languages == {"nb-NO"} and "en-US" not in xml
-    assert len(doc.tables) == 5 and len(doc.inline_shapes) >= 5, "real tables and the charts as pictures"
+    # real tables and the charts as pictures: a scorecard and the trend chart's numbers per focus area, KOSTRA
+    assert len(doc.tables) == 9 and len(doc.inline_shapes) >= 5, "real tables and the charts as pictures"
     sources = [t for t in texts if t.startswith("Kilde:")]
     assert len(sources) == len(doc.tables) + len(doc.inline_shapes), "a source line under each table and chart"
     table_ids = {r[0] for r in query(demo_dir, "SELECT DISTINCT ref_args[1] FROM indicators WHERE source = 'KOSTRA'")}
@@ -98,7 +99,9 @@ def test_word_report_has_cover_contents_headings_tables_charts_sources_and_page_
 def test_word_tables_show_the_warehouse_numbers_with_status(reports, demo_dir):
     expected = newest_kommune_values(demo_dir, YEAR)
     checked = 0
-    for table in docx_tables(reports["tjeneste.docx"])[:4]:
+    scorecards = [t for t in docx_tables(reports["tjeneste.docx"]) if t[0][1] == "Periode"]
+    assert len(scorecards) == 4
+    for table in scorecards:
         assert table[0][:5] == ["Indikator", "Periode", "Verdi", "Mål", "Status"]
         for name, _period, value, target, status, *_ in table[1:]:
             if name not in expected:
@@ -137,19 +140,21 @@ def test_a_years_report_states_the_years_sick_leave_and_a_tertials_no_figure_of_
 
 
 def test_kostra_table_shows_rank_group_and_median_from_the_warehouse(reports, demo_dir):
-    table = docx_tables(reports["tjeneste.docx"])[4]
+    table = docx_tables(reports["tjeneste.docx"])[-1]
     rows = query(
         demo_dir,
-        "SELECT name, rank, rank_of, group_value, peer_median, unit_of_measure, decimals "
+        "SELECT name, rank, rank_of, group_value, peer_median, peer_q1, peer_q3, unit_of_measure, decimals "
         "FROM kostra_comparison WHERE scope = 'kommune' AND year = ?",
         [YEAR],
     )
     assert len(table) - 1 == len(rows)
     by_name = {r[0]: r for r in table[1:]}
-    for name, rank, rank_of, group, median, unit, dec in rows:
+    for name, rank, rank_of, group, median, q1, q3, unit, dec in rows:
         assert by_name[name][2] == f"{rank} av {rank_of}"
         assert by_name[name][3] == format_value(group, unit, dec)
         assert by_name[name][4] == format_value(median, unit, dec)
+        # the chart's middle half is in the table too
+        assert by_name[name][5] == f"{format_value(q1, unit, dec)} – {format_value(q3, unit, dec)}"
 
 
 def test_each_section_opens_with_a_drafted_paragraph_from_the_numbers(reports, demo_dir):
@@ -196,7 +201,8 @@ def test_pdf_is_a4_with_page_numbers_and_selectable_text(reports):
 
 def test_excel_has_one_sheet_per_table_with_status_fills(reports, demo_dir):
     book = load_workbook(reports["tjeneste.xlsx"])
-    assert book.sheetnames == ["Om rapporten", *FOCUS_AREAS, "KOSTRA"]
+    trends = [f"{a} utvikling" for a in FOCUS_AREAS]
+    assert book.sheetnames == ["Om rapporten", *(s for pair in zip(FOCUS_AREAS, trends) for s in pair), "KOSTRA"]
     expected = newest_kommune_values(demo_dir, YEAR)
     fills = {"Grønn": "C8E6C9", "Gul": "FFE9A8", "Rød": "F5C2BD", "Grå": "E3E6EA"}
     seen = set()
@@ -407,6 +413,21 @@ def test_a_source_line_names_the_file_a_typed_in_figure_came_from_not_its_catalo
     sheet = next(book[a] for a in FOCUS_AREAS if a in book.sheetnames and name in [c.value for c in book[a]["A"]])
     line = [c.value for c in sheet["A"] if isinstance(c.value, str) and c.value.startswith("Kilde")][-1]
     assert all(f in line for f in files) and "13502" not in line, line  # an area's report: unit figures only
+
+
+def test_the_trend_charts_numbers_are_a_table_with_each_years_own_figure(reports, demo_dir):
+    trends = [t for t in docx_tables(reports["tjeneste.docx"]) if t[0][1] == str(YEAR - 4)]
+    assert len(trends) >= 3 and all(t[0] == ["Indikator", *map(str, range(YEAR - 4, YEAR + 1))] for t in trends)
+    row = next(r for t in trends for r in t if r[0] == "Sykefravær totalt")
+    by_year = dict(
+        query(
+            demo_dir,
+            "SELECT year(period), sum(lost_days_self + lost_days_doctor) / sum(possible_days) * 100 "
+            "FROM sick_leave WHERE year(period) BETWEEN ? AND ? GROUP BY 1",
+            [YEAR - 4, YEAR],
+        )
+    )
+    assert row[1:] == [format_value(by_year.get(y), "%", 1) for y in range(YEAR - 4, YEAR + 1)]
 
 
 def test_decisions_report_groups_by_committee_with_overdue_first(reports, demo_dir):

@@ -11,7 +11,16 @@ from dashboard.reports.request import Subject
 from etl.norsk import FOCUS_AREAS, format_date, format_period
 
 SCORE_COLUMNS = ["Indikator", "Periode", "Verdi", "Mål", "Status", "Året før", "Endring"]
-KOSTRA_COLUMNS = ["Indikator", "Verdi", "Rang", "KOSTRA-gruppen", "Median", "Spredning (min–maks)", "Trend"]
+KOSTRA_COLUMNS = [
+    "Indikator",
+    "Verdi",
+    "Rang",
+    "KOSTRA-gruppen",
+    "Median",
+    "Midterste halvdel",
+    "Spredning (min–maks)",
+    "Trend",
+]
 
 
 def scorecards(reader: Reader, subject: Subject, year: int, tertial: int | None) -> pd.DataFrame:
@@ -107,6 +116,9 @@ def focus_sections(
         chart = trend_chart(history, subject, part, year, area, loaded)
         if chart is not None:
             section.charts.append(chart)
+            numbers = trend_table(history, subject, part, year, area, loaded)
+            if numbers is not None:
+                section.tables.append(numbers)
         sections.append(section)
     return sections
 
@@ -117,7 +129,36 @@ def trend_chart(
     """The five-year trend of the focus area's indicators: one line per scope (the kommune, or each unit of
     an area), the target dotted where there is one line."""
     single = len(subject.scopes) == 1
-    series = []
+    series = [(name, lines, target if single else None) for name, lines, target, _unit, _dec in _trends(history, part)]
+    if not series:
+        return None
+    title = f"{area}: utvikling {year - 4}–{year} for {subject.name}" + (" (mål stiplet)" if single else "")
+    return Chart(title, charts.trend_grid(series), text.sources_line(part, loaded))
+
+
+def trend_table(
+    history: pd.DataFrame, subject: Subject, part: pd.DataFrame, year: int, area: str, loaded: pd.DataFrame
+) -> Table | None:
+    """The trend chart's numbers as a table: each indicator (and unit) per year, as the chart draws them."""
+    years = list(range(year - 4, year + 1))
+    with_unit = len(subject.scopes) > 1
+    rows = []
+    for name, lines, _target, unit, dec in _trends(history, part):
+        for scope_name, xs, ys in lines:
+            by_year = dict(zip(xs, ys, strict=True))
+            cells = [text.text_cell(name)] + ([text.text_cell(scope_name)] if with_unit else [])
+            rows.append(cells + [text.value_cell(by_year.get(y), unit, dec) for y in years])
+    if not rows:
+        return None
+    columns = ["Indikator"] + (["Enhet"] if with_unit else []) + [str(y) for y in years]
+    sheet = f"{area} utvikling"
+    return Table(f"{area}: utvikling {years[0]}–{year}", columns, rows, text.sources_line(part, loaded), sheet=sheet)
+
+
+def _trends(history: pd.DataFrame, part: pd.DataFrame) -> list[tuple[str, list, float | None, str, int]]:
+    """Per indicator with two years or more: its name, a line (scope name, years, values) per scope, its
+    target, unit of measure and decimals."""
+    out = []
     for indicator, rows in part.groupby("indicator_id", sort=False):
         lines = []
         for _, r in rows.iterrows():
@@ -125,12 +166,17 @@ def trend_chart(
             if len(h) >= 2:
                 lines.append((str(r["scope_name"]), [int(y) for y in h["year"]], [text.number(v) for v in h["value"]]))
         if lines:
-            target = text.number(rows["target"].iloc[0]) if single else None
-            series.append((str(rows["name"].iloc[0]), lines, target))
-    if not series:
-        return None
-    title = f"{area}: utvikling {year - 4}–{year} for {subject.name}" + (" (mål stiplet)" if single else "")
-    return Chart(title, charts.trend_grid(series), text.sources_line(part, loaded))
+            first = rows.iloc[0]
+            out.append(
+                (
+                    str(first["name"]),
+                    lines,
+                    text.number(first["target"]),
+                    str(first["unit_of_measure"]),
+                    int(first["decimals"]),
+                )
+            )
+    return out
 
 
 def kostra_section(reader: Reader, subject: Subject, year: int, rows: pd.DataFrame | None = None) -> Section | None:
@@ -178,11 +224,7 @@ def _kostra_table_rows(rows: pd.DataFrame, subject: Subject) -> list[list[text.C
     table_rows = []
     for _, r in rows.iterrows():
         unit, dec = str(r["unit_of_measure"]), int(r["decimals"])
-        spread = "–"
-        if text.present(r["peer_min"]):
-            spread = (
-                f"{text.value_cell(r['peer_min'], unit, dec).text} – {text.value_cell(r['peer_max'], unit, dec).text}"
-            )
+
         rank = f"{int(r['rank'])} av {int(r['rank_of'])}" if text.present(r["rank"]) else "–"
         name = r["name"] if len(subject.scopes) == 1 else f"{r['name']} ({r['scope_name']})"
         table_rows.append(
@@ -192,11 +234,19 @@ def _kostra_table_rows(rows: pd.DataFrame, subject: Subject) -> list[list[text.C
                 text.Cell(rank),  # «3 av 7»: the words, in Excel too (a bare 3 would lose the «av 7»)
                 text.value_cell(r["group_value"], unit, dec),
                 text.value_cell(r["peer_median"], unit, dec),
-                text.text_cell(spread),
+                text.text_cell(_between(r, "peer_q1", "peer_q3", unit, dec)),  # the chart's thick line
+                text.text_cell(_between(r, "peer_min", "peer_max", unit, dec)),
                 text.text_cell(r["trend"] if text.present_text(r["trend"]) else "–"),
             ]
         )
     return table_rows
+
+
+def _between(r: pd.Series, low: str, high: str, unit: str, dec: int) -> str:
+    """`12,1 % – 14,0 %`, or a dash when there is no spread."""
+    if not text.present(r[low]):
+        return "–"
+    return f"{text.value_cell(r[low], unit, dec).text} – {text.value_cell(r[high], unit, dec).text}"
 
 
 def _kostra_chart_rows(rows: pd.DataFrame) -> list[dict]:
