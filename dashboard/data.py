@@ -24,6 +24,13 @@ from etl.store.warehouse import WarehouseReader
 READER_KEY = "BMS_READER"
 SETTINGS_KEY = "BMS_SETTINGS"
 KOMMUNE = "kommune"  # the dropdown value and scope for the whole kommune
+# each focus area's page address (/fokus/<slug>) and its name; the API takes either
+FOCUS_PAGES = {
+    "okonomi": "Økonomi",
+    "ansatte": "Ansatte",
+    "brukere": "Brukere",
+    "interne-prosesser": "Interne prosesser",
+}
 # how a typed-in figure names its file in `indicator_values.source_ref` (40_indicator_values.sql)
 MANUAL_REF = "manuelt registrert ("
 

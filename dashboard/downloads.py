@@ -14,7 +14,7 @@ import pandas as pd
 from werkzeug.datastructures import MultiDict
 
 from dashboard import access, data, export, indicator_view, unit_view
-from etl.norsk import format_date
+from etl.norsk import FOCUS_AREAS, format_date
 from etl.store.warehouse import WarehouseReader
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -134,8 +134,30 @@ def api_indicator_values(reader: WarehouseReader, args: MultiDict) -> pd.DataFra
     return _api_frame(reader, "indicator_values", "v.*, i.name, i.unit_of_measure, i.focus_area, i.decimals", args)
 
 
+def _api_unit(reader: WarehouseReader, unit: str | None) -> str | None:
+    """The unit id asked for as the warehouse spells it (`e21` is E21), `kommune`, or None; an unknown one
+    refused in Norwegian (an empty file would look like a unit without figures)."""
+    if not unit or unit.strip().lower() == data.KOMMUNE:
+        return data.KOMMUNE if unit else None
+    known = {u.lower(): u for u in reader.df("SELECT unit_id FROM units")["unit_id"]}
+    if unit.strip().lower() not in known:
+        raise Refused(400, f"Fant ingen enhet med koden «{unit}». Bruk en enhetskode (unit=E21) eller unit=kommune.")
+    return known[unit.strip().lower()]
+
+
+def _api_focus(focus: str | None) -> str | None:
+    """The focus area asked for by name (`Økonomi`, letter case aside) or as in the page's address (`okonomi`)."""
+    if not focus:
+        return None
+    names = {**{n.lower(): n for n in FOCUS_AREAS}, **data.FOCUS_PAGES}
+    if focus.strip().lower() not in names:
+        raise Refused(400, f"Ukjent fokusområde «{focus}». Velg et av: {', '.join(FOCUS_AREAS)}.")
+    return names[focus.strip().lower()]
+
+
 def _api_frame(reader: WarehouseReader, relation: str, columns: str, args: MultiDict) -> pd.DataFrame:
-    unit, year, focus = args.get("unit"), args.get("year"), args.get("focus_area")
+    unit, year = _api_unit(reader, args.get("unit")), args.get("year")
+    focus = _api_focus(args.get("focus_area"))
     if unit and unit != data.KOMMUNE and not access.may_see_unit(unit):
         raise Refused(403, "Du har ikke tilgang til denne enheten.")
     if unit == data.KOMMUNE and not access.may_see_kommune():
@@ -152,7 +174,7 @@ def _api_frame(reader: WarehouseReader, relation: str, columns: str, args: Multi
         WHERE v.scope IN ('kommune', 'enhet') AND {_VISIBLE}
           AND ($unit IS NULL OR (v.scope = 'kommune' AND $unit = 'kommune') OR v.scope_code = $unit)
           AND ($year IS NULL OR year(v.period) = $year::INTEGER)
-          AND ($focus IS NULL OR lower(i.focus_area) = lower($focus))
+          AND ($focus IS NULL OR i.focus_area = $focus)
         ORDER BY v.scope, v.scope_code, i.sort_order, v.period
         """,
         {"unit": unit, "year": year, "focus": focus},
@@ -197,4 +219,4 @@ def add_routes(server: flask.Flask) -> None:
         except Refused as e:
             return refused(e)
         access.audit("API lastet ned", flask.request.path, flask.request.query_string.decode()[:200])
-        return flask.Response(export.to_csv(frame, columns), mimetype=CSV)
+        return flask.Response(export.to_csv(frame, columns), content_type=CSV)  # its charset once

@@ -15,16 +15,12 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard.analysis_tables import Table
+from dashboard.data import FOCUS_PAGES
 from etl.norsk import MONTH_NAMES
 from etl.store.warehouse import WarehouseReader
 
 HELD_BACK = "for få svar"
-AREAS = {
-    "okonomi": "Økonomi",
-    "ansatte": "Ansatte",
-    "brukere": "Brukere",
-    "interne-prosesser": "Interne prosesser",
-}
+AREAS = FOCUS_PAGES  # each focus area's page address (/fokus/<slug>) and name
 
 
 def _units(ids: Iterable[str]) -> list[str]:

@@ -22,6 +22,7 @@ HISTORY = (
     ExportColumn("value", "Verdi", "number", "row"),
     ExportColumn("target", "Mål", "number", "row"),
     ExportColumn("status", "Status", "status"),
+    ExportColumn("status_reason", "Merknad"),  # why a row is grey: «for få svar», «mangler mål» …
     ExportColumn("n", "Antall svar", "number", 0),
     ExportColumn("ci_low", "Konfidensintervall fra", "number", 2),
     ExportColumn("ci_high", "Konfidensintervall til", "number", 2),
@@ -147,6 +148,9 @@ def peers_frame(row: dict[str, Any], subject: str) -> pd.DataFrame:
     return frame
 
 
+NOT_MEASURED = "Indikatoren måles ikke her: katalogen sier hvilke enheter den gjelder (nivå og gjelder)."
+
+
 def provenance(reader: WarehouseReader, ind: dict[str, Any], scopes: list[tuple[str, str]]) -> dict[str, pd.DataFrame]:
     """Where the numbers on the page come from (the scope's and the listed units' figures): the files loaded for
     the catalogue source and, for KOSTRA, the SSB table queried, when a figure was computed from them; and the
@@ -209,10 +213,25 @@ def definition_list(ind: dict[str, Any], targets: pd.DataFrame) -> html.Dl:
     return html.Dl(children, className="bms-definition", id="indicator-definition")
 
 
-def history_section(frame: pd.DataFrame, ind: dict[str, Any], params: dict[str, str | None]) -> html.Div:
-    """The chart (with target, bands and intervals) and the same numbers as a table."""
+def applies(reader: WarehouseReader, indicator_id: str, scope: str, code: str) -> bool:
+    """True when the catalogue measures the indicator for the scope (its `nivå` and `gjelder`)."""
+    sql = (
+        "SELECT count(*) AS n FROM indicator_units WHERE indicator_id = $id AND unit_id = $code"
+        if scope == "enhet"
+        else "SELECT count(*) AS n FROM indicators WHERE indicator_id = $id AND level IN ('kommune', 'begge')"
+    )
+    params = {"id": indicator_id, "code": code} if scope == "enhet" else {"id": indicator_id}
+    return int(reader.df(sql, params)["n"].iloc[0]) > 0
+
+
+def history_section(
+    frame: pd.DataFrame, ind: dict[str, Any], params: dict[str, str | None], applies: bool = True
+) -> html.Div:
+    """The chart (with target, bands and intervals) and the same numbers as a table; where the catalogue does
+    not measure the indicator for the scope and nothing came anyway, it says so (no figure is not late)."""
     if frame.empty or frame["value"].isna().all():
-        chart: Any = html.P("Ingen tall for denne indikatoren her ennå.", className="bms-empty")
+        missing = "Ingen tall for denne indikatoren her ennå." if applies else NOT_MEASURED
+        chart: Any = html.P(missing, className="bms-empty")
     else:
         known = frame.dropna(subset=["target"])
         band = None

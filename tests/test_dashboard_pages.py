@@ -259,6 +259,15 @@ def test_api_scorecard_filters_by_unit_year_and_focus_area(client, demo_dir: Pat
         "Kyrksæterøra barnehage"
     }
     assert client.get("/api/scorecard.csv?year=i%20fjor").status_code == 400
+    # a unit and a focus area as people write them; an unknown one is refused, never an empty file
+    answer = client.get("/api/scorecard.csv?unit=e21&year=2025&focus_area=ansatte")
+    assert answer.headers["Content-Type"] == "text/csv; charset=utf-8" and len(rows_of(answer)) == expected
+    same = rows_of(client.get("/api/indicator_values.csv?unit=kommune&focus_area=interne-prosesser"))
+    assert same == rows_of(client.get("/api/indicator_values.csv?unit=kommune&focus_area=Interne%20prosesser"))
+    assert same
+    for odd, said in (("unit=E99", "Fant ingen enhet med koden «E99»"), ("focus_area=penger", "Ukjent fokusområde")):
+        answer = client.get(f"/api/scorecard.csv?{odd}")
+        assert answer.status_code == 400 and said in answer.get_data(as_text=True), odd
     for odd in ("%C2%B2", "%D9%A3"):  # «²» and Arabic-Indic «٣» count as digits to str.isdigit
         answer = client.get(f"/api/scorecard.csv?year={odd}")
         assert answer.status_code == 400 and "er ikke et årstall" in answer.get_data(as_text=True)
@@ -272,6 +281,19 @@ def test_api_never_gives_a_held_back_survey_value(client, demo_dir: Path) -> Non
     names = dict(query(demo_dir, "SELECT unit_id, name FROM units"))
     for iid, unit, period in held:
         assert (iid, names[unit], format_period(period, "year")) not in given
+
+
+def test_an_indicators_download_says_why_a_held_back_period_has_no_figure(client, demo_dir: Path) -> None:
+    held = query(
+        demo_dir,
+        "SELECT indicator_id, scope_code, period, period_type, reason FROM held_back WHERE scope = 'enhet' "
+        "ORDER BY ALL LIMIT 1",
+    )
+    assert held
+    indicator, unit, period, period_type, reason = held[0]
+    rows = rows_of(client.get(f"/eksport/indikator.csv?id={indicator}&enhet={unit}"))
+    row = next(r for r in rows if r["Periode"] == format_period(period, period_type))
+    assert row["Verdi"] == "" and row["Status"] == "Grå" and row["Merknad"] == reason
 
 
 def test_downloads_and_api_ask_access_and_answer_403(client, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -423,6 +445,23 @@ def test_every_page_table_downloads_as_csv_and_excel(client, table: str, query_s
     excel = client.get(f"/eksport/{table}.xlsx?{query_string}")
     assert excel.status_code == 200
     assert load_workbook(io.BytesIO(excel.data)).active.max_row >= 4
+
+
+def test_an_indicator_the_catalogue_does_not_measure_for_a_unit_says_so_not_that_figures_are_late(
+    demo_dir: Path,
+) -> None:
+    app = create_app(demo_dir)
+    pages = {p["module"].rsplit(".", 1)[-1]: p["layout"] for p in dash.page_registry.values()}
+    ((other,),) = query(  # a unit the nursing-home survey is not measured for, and one it is
+        demo_dir,
+        "SELECT min(unit_id) FROM units WHERE unit_id NOT IN "
+        "(SELECT unit_id FROM indicator_units WHERE indicator_id = 'tilfredshet_sykehjem')",
+    )
+    ((own,),) = query(demo_dir, "SELECT min(unit_id) FROM indicator_units WHERE indicator_id = 'tilfredshet_sykehjem'")
+    with app.server.test_request_context("/"):
+        assert indicator_view.NOT_MEASURED in text(pages["indicator"](indicator_id="tilfredshet_sykehjem", enhet=other))
+        page = text(pages["indicator"](indicator_id="tilfredshet_sykehjem", enhet=own))
+        assert indicator_view.NOT_MEASURED not in page and "ennå" not in page.split("Utvikling")[1][:200]
 
 
 def test_with_only_the_catalogue_loaded_pages_say_what_is_missing(data_dir: Path) -> None:

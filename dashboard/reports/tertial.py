@@ -128,14 +128,19 @@ def economy_section(reader: Reader, who: Subject, year: int, tertial: int, loade
     )
 
 
+def _deviations_as_of(reader: Reader) -> dt.date | None:
+    """The day of the avvik register's extract (None when no avvik are loaded)."""
+    known = reader.df("SELECT as_of FROM deviations_as_of")
+    if known.empty or pd.isna(known["as_of"].iloc[0]):
+        return None
+    return pd.Timestamp(known["as_of"].iloc[0]).date()
+
+
 def deviations_section(reader: Reader, who: Subject, year: int, tertial: int, loaded: pd.DataFrame) -> Section | None:
     """Avvik per unit: reported in the tertial, closed, open at its end and overdue; up to the day of the
     register's extract where that comes before the tertial's end (what came after is not known, never 0)."""
     start, end = pd.Timestamp(year, 4 * tertial - 3, 1).date(), queries.period_end(year, tertial)
-    known = reader.df("SELECT as_of FROM deviations_as_of")
-    as_of = (
-        pd.Timestamp(known["as_of"].iloc[0]).date() if not known.empty and pd.notna(known["as_of"].iloc[0]) else None
-    )
+    as_of = _deviations_as_of(reader)
     if as_of is None:
         return None
     label = f"{tertial}. tertial {year}"

@@ -1394,7 +1394,7 @@ def _bridge_accounting(acc, arg, unit, y, sub):
 
 def _bridge_sick_leave(sick, arg, unit, y, m):
     d = scope_of(sick, unit)
-    d = d[(d.year == y) & (d.month == m)]
+    d = d[(d.year == y) & ((d.month == m) if m is not None else True)]  # no month: the whole year
     lost = {"total": d.egen.sum() + d.lege.sum(), "self": d.egen.sum(), "doctor": d.lege.sum()}[arg]
     return lost / d.mulige.sum() * 100, lost, d.mulige.sum(), None
 
@@ -1462,7 +1462,10 @@ def _bridge_kostra(kostra, ref, unit, y, _):
 
 def periods(freq, kilde):
     if freq == "måned":
-        return [(y, m, f"{y}-{m:02d}") for y in YEARS for m in range(1, 13)]
+        months = [(y, m, f"{y}-{m:02d}") for y in YEARS for m in range(1, 13)]
+        # sick leave's whole years too (the warehouse sums a year's twelve months); the ledger's months are
+        # year to date already
+        return months + ([(y, None, str(y)) for y in YEARS] if kilde == "sykefravær" else [])
     if freq == "tertial":
         return [(y, t, f"{y}T{t}") for y in YEARS for t in (1, 2, 3)]
     return [(y, None, str(y)) for y in (TIFAKTOR_YEARS if kilde == "medarbeiderundersøkelse" else YEARS)]

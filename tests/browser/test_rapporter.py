@@ -52,7 +52,7 @@ def test_the_page_downloads_the_same_report_as_the_cli(page: Page, dash_url: str
         == 0
     )
     assert tables(from_page) == tables(from_cli)
-    assert len(tables(from_page)) == 6
+    assert len(tables(from_page)) == 10  # «Om rapporten», each focus area and its trend's numbers, KOSTRA
 
 
 def test_a_report_for_an_area_without_data_says_so_and_shows_no_trace(page: Page, dash_url: str):
