@@ -205,11 +205,12 @@ def to_csv(frame: pd.DataFrame, columns: tuple[ExportColumn, ...]) -> bytes:
 
 def sheet_name(name: str, taken: set[str] | None = None) -> str:
     """A valid sheet name (≤ 31 characters, none of []:*?/\\ that Excel refuses), unique among `taken`."""
-    base = re.sub(r"[\[\]:*?/\\]", "-", name).strip("'")[:31] or "Ark"
+    base = re.sub(r"[\[\]:*?/\\]", "-", name)[:31].strip("'") or "Ark"  # no ' at either end, after the cut
     taken = set() if taken is None else taken
     candidate, i = base, 2
     while candidate.lower() in taken:
-        candidate = f"{base[:28]} {i}"
+        suffix = f" {i}"
+        candidate = base[: 31 - len(suffix)].rstrip("'") + suffix
         i += 1
     taken.add(candidate.lower())
     return candidate

@@ -440,3 +440,13 @@ def test_the_application_store_and_its_backup_are_for_the_owner_only(demo_copy: 
     copy = store.backup(tmp_path / "kopi.sqlite")
     for path in (store.path, copy):
         assert path.stat().st_mode & 0o777 == 0o600, path
+
+
+def test_a_leader_asking_the_api_for_an_unknown_unit_learns_no_more_than_no_access(app) -> None:
+    leader = signed_in_client(app, "test-leder-E21", "leder", ["E21"])
+    radmann = signed_in_client(app, "test-radmann", "radmann")
+    # the address rule (security._unit_in_address) answers before the API looks the code up
+    assert leader.get("/api/scorecard.csv?unit=E99").status_code == 403  # as for a unit that exists
+    assert leader.get("/api/scorecard.csv?unit=E22").status_code == 403
+    assert leader.get("/api/scorecard.csv?unit=e21").status_code == 200  # the own unit, as typed
+    assert radmann.get("/api/scorecard.csv?unit=E99").status_code == 400

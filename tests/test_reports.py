@@ -134,9 +134,17 @@ def test_a_years_report_states_the_years_sick_leave_and_a_tertials_no_figure_of_
         row = sick_leave_row(name)
         assert row[1] == str(YEAR) and row[2] == format_value(year_of_days(unit), "%", 1), name
     tertial = docx_tables(reports["tjeneste-t1.docx"])
-    periods = {r[1] for t in tertial[:4] for r in t[1:] if r[1]}
-    assert periods and str(YEAR) not in periods, "no figure of the whole year in a report up to 30 April"
-    assert sick_leave_row("tjeneste-t1.docx")[1] == f"april {YEAR}"
+    scorecards = [t for t in tertial if t[0][1] == "Periode"]
+    periods = {r[1] for t in scorecards for r in t[1:] if r[1] and r[1] != "–"}
+    assert len(scorecards) == 4 and periods and str(YEAR) not in periods, "no whole year in a report up to April"
+    april = sick_leave_row("tjeneste-t1.docx")
+    assert april[1] == f"april {YEAR}"
+    # the trend's column for the year holds what the scorecard holds: April's sick leave, no yearly figure
+    trends = {r[0]: r for t in tertial if t[0][1] == str(YEAR - 4) for r in t[1:]}
+    assert trends["Sykefravær totalt"][-1] == april[2]
+    yearly = [n for (n,) in query(demo_dir, "SELECT name FROM indicators WHERE frequency = 'år'")]
+    shown = [trends[n][-1] for n in yearly if n in trends]
+    assert shown and all(v == "–" for v in shown), shown
 
 
 def test_kostra_table_shows_rank_group_and_median_from_the_warehouse(reports, demo_dir):
@@ -428,6 +436,39 @@ def test_the_trend_charts_numbers_are_a_table_with_each_years_own_figure(reports
         )
     )
     assert row[1:] == [format_value(by_year.get(y), "%", 1) for y in range(YEAR - 4, YEAR + 1)]
+
+
+def test_a_tertials_sick_leave_takes_only_periods_inside_it_and_a_units_months_before_its_quarters(dd):
+    from dashboard.reports import ReportRequest, build_model, open_reader
+    from etl.settings import load_settings
+    from tests.helpers import load_ok, write_csv
+
+    header = ["periode", "enhet_id", "mulige_dagsverk", "tapte_dagsverk_egenmeldt", "tapte_dagsverk_legemeldt"]
+    rows = [header]
+    rows += [[f"2024-{m:02d}", "E21", 100, 5, 5] for m in range(1, 13)]  # by month: 10 %
+    rows += [["2024K1", "E31", 300, 30, 30], ["2024K2", "E31", 300, 60, 60]]  # by quarter: Q1 20 %, Q2 40 %
+    rows += [["2024K1", "E21", 300, 90, 90]]  # E21's quarter beside its months: not counted twice
+    write_csv(dd / "inbox" / "sykefravær.csv", rows)
+    load_ok(dd)
+    report = build_model(
+        open_reader(load_settings(dd).current), ReportRequest("tertialrapport", 2024, "xlsx", tertial=1)
+    )
+    table = next(t for s in report.sections if s.heading == "Sykefravær" for t in s.tables)
+    got = {row[0].text: row[1].value for row in table.rows}
+    names = dict(query(dd, "SELECT unit_id, name FROM units"))
+    assert got[names["E21"]] == pytest.approx(10.0)  # January–April, its months only
+    assert got[names["E31"]] == pytest.approx(20.0)  # Q1 only: Q2 runs past April
+    kommune = next(v for k, v in got.items() if k.endswith("i alt"))
+    assert kommune == pytest.approx((40 + 60) / (400 + 300) * 100)
+
+
+def test_a_sheet_name_is_one_excel_takes_even_when_cut_or_numbered():
+    from dashboard.export import sheet_name
+
+    assert sheet_name("a" * 30 + "'b") == "a" * 30  # cut to 31 characters, no ' left at its end
+    taken: set[str] = set()
+    names = [sheet_name("b" * 40, taken) for _ in range(120)]
+    assert len(set(names)) == 120 and max(map(len, names)) == 31 and names[-1].endswith(" 120")
 
 
 def test_decisions_report_groups_by_committee_with_overdue_first(reports, demo_dir):

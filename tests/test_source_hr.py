@@ -88,6 +88,8 @@ def test_a_whole_year_of_months_or_quarters_gets_the_years_figure_from_its_summe
     rows += [[f"2023K{q}", "E41", 300, q, 10] for q in range(1, 5)]  # four quarters: a year
     rows += [[f"2025-{m:02d}", "E41", 100, 1, 1] for m in range(1, 13)]  # and twelve months the year after
     rows += [[f"2025K{q}", "E41", 300, 3, 3] for q in range(1, 5)]  # and its quarters too: the months count
+    rows += [[f"2022-{m:02d}", "E21", 100, 5, 5] for m in range(1, 13)]  # 2022: one unit by month (10 %),
+    rows += [[f"2022K{q}", "E31", 300, 30, 30] for q in range(1, 5)]  # another by quarter (20 %)
     write_csv(dd / "inbox" / "sykefravær.csv", rows)
     run(dd)
     years = rounded(
@@ -99,16 +101,21 @@ def test_a_whole_year_of_months_or_quarters_gets_the_years_figure_from_its_summe
     )
     days = sum(range(1, 13))
     assert years == [
+        ("E21", 2022, 10.0, 120, 1200),
         ("E21", 2024, round(3 * days / (1200 + days) * 100, 6), 3 * days, 1200 + days),  # never a mean of months
+        ("E31", 2022, 20.0, 240, 1200),
         ("E41", 2023, round(50 / 1200 * 100, 6), 50, 1200),
         ("E41", 2025, 2.0, 24, 1200),
     ]
-    kommune = query(
-        dd,
-        "SELECT year(period) FROM indicator_values WHERE indicator_id = 'sykefravaer' AND scope = 'kommune' "
-        "AND period_type = 'year' ORDER BY 1",
+    kommune = rounded(
+        query(
+            dd,
+            "SELECT year(period), value FROM indicator_values WHERE indicator_id = 'sykefravaer' "
+            "AND scope = 'kommune' AND period_type = 'year' ORDER BY 1",
+        )
     )
-    assert kommune == [(2023,), (2024,), (2025,)]  # the kommune has every month of 2024 (E21's)
+    # 2022 sums the unit by month and the unit by quarter; 2024 has none: E31 has only eleven months
+    assert kommune == [(2022, 15.0), (2023, round(50 / 1200 * 100, 6)), (2025, 2.0)]
 
 
 def test_lost_days_beyond_possible_days_refuse_the_file(dd):

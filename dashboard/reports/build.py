@@ -86,7 +86,7 @@ def tjenesterapport(reader: Reader, request: ReportRequest, who: Subject) -> lis
         rows = scorecard.scorecards(reader, who, request.year, request.tertial)
         if rows.empty:
             return []
-        sections = scorecard.focus_sections(reader, who, rows, request.year, loaded)
+        sections = scorecard.focus_sections(reader, who, rows, request.year, loaded, request.tertial)
         comparison = scorecard.kostra_section(reader, who, request.year, kostra.result())
     return sections + ([comparison] if comparison else [])
 

@@ -41,9 +41,13 @@ def sick_leave(
     possible days (sums of days, never means of %). A row only where the year itself has days."""
     return reader.df(
         """
-        WITH rows AS (
-            SELECT year(period) AS year, unit_id, possible_days, lost_days_self, lost_days_doctor FROM sick_leave
-            WHERE year(period) IN ($year, $year - 1) AND month(period) BETWEEN $m1 AND $m2
+        WITH rows AS (  -- the periods within the months (a quarter only whole), a unit's months before its quarters
+            SELECT year(period) AS year, unit_id, possible_days, lost_days_self, lost_days_doctor FROM sick_leave s
+            WHERE year(period) IN ($year, $year - 1) AND month(period) >= $m1
+              AND period_after(period, period_type) <= make_date(year(period), $m2, 1) + INTERVAL 1 MONTH
+              AND NOT (period_type = 'quarter' AND EXISTS (
+                  SELECT 1 FROM sick_leave m WHERE m.period_type = 'month' AND m.unit_id IS NOT DISTINCT FROM s.unit_id
+                    AND year(m.period) = year(s.period) AND month(m.period) BETWEEN $m1 AND $m2))
         ),
         scoped AS (
             SELECT year, 'enhet' AS scope, unit_id, sum(possible_days) AS p, sum(lost_days_self) AS s,

@@ -82,20 +82,24 @@ def scorecard_for(reader: Reader, scope: str, code: str, year: int, tertial: int
     )
 
 
-def yearly_history(reader: Reader, scopes: list[tuple[str, str]], year: int) -> pd.DataFrame:
+def yearly_history(
+    reader: Reader, scopes: list[tuple[str, str]], year: int, tertial: int | None = None
+) -> pd.DataFrame:
     """Each indicator's value per scope and year over five years up to `year`: the year's own figure where
-    there is one, else its newest period stands for it."""
+    there is one, else its newest period stands for it; nothing that ends after the report's period (a
+    tertial's report shows the year so far, as its scorecard does)."""
     return reader.df(
         """
         SELECT indicator_id, scope_code, year(period) AS year, value, target
         FROM scorecard
         WHERE list_contains($keys, scope || '/' || scope_code) AND year(period) BETWEEN $year - 4 AND $year
+          AND period_after(period, period_type) <= $end
         QUALIFY row_number() OVER (
             PARTITION BY indicator_id, scope_code, year(period)
             ORDER BY period_after(period, period_type) DESC, period, period_type) = 1
         ORDER BY indicator_id, scope_code, year
         """,
-        {"keys": [f"{s}/{c}" for s, c in scopes], "year": year},
+        {"keys": [f"{s}/{c}" for s, c in scopes], "year": year, "end": period_end(year, tertial)},
     )
 
 

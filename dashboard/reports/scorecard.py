@@ -76,13 +76,13 @@ def draft(part: pd.DataFrame, subject: Subject, year: int, with_unit: bool) -> l
 
 
 def focus_sections(
-    reader: Reader, subject: Subject, rows: pd.DataFrame, year: int, loaded: pd.DataFrame
+    reader: Reader, subject: Subject, rows: pd.DataFrame, year: int, loaded: pd.DataFrame, tertial: int | None = None
 ) -> list[Section]:
     """One section per focus area: drafted paragraph, the table, the trend chart, room for vurderinger."""
     with_unit = len(subject.scopes) > 1
     columns = SCORE_COLUMNS[:1] + (["Enhet"] if with_unit else []) + SCORE_COLUMNS[1:]
     sections = []
-    history = queries.yearly_history(reader, [(scope, code) for scope, code, _ in subject.scopes], year)
+    history = queries.yearly_history(reader, [(scope, code) for scope, code, _ in subject.scopes], year, tertial)
     for area in FOCUS_AREAS:
         part = rows[rows["focus_area"] == area]
         if part.empty:

@@ -15,9 +15,11 @@ GROUP BY s.period, s.period_type, coalesce(s.unit_id, au.unit_id);
 -- Measures: sick_leave:total, sick_leave:self (egenmeldt), sick_leave:doctor (legemeldt) = lost days /
 -- possible days × 100, per unit and for the kommune, in the file's periods (month or quarter). The
 -- kommune sums the units' days: never a mean of percentages. The scorecard sets each value beside the
--- same period a year earlier (sick leave is seasonal: Q1 high, Q3 low). A year whose twelve months (or
--- four quarters) a scope has all of also gets the year's figure, its days summed, as a `year` row: a
--- year's report states the year, not its December (a file gives months or quarters, never a year).
+-- same period a year earlier (sick leave is seasonal: Q1 high, Q3 low). A unit with all twelve months of a
+-- year (or, without months, its four quarters) also gets the year's figure, its days summed, as a `year`
+-- row, and the kommune gets one when every unit with sick leave that year has one (their days summed,
+-- months and quarters alike): a year's report states the year, not its December (a file gives months or
+-- quarters, never a year).
 CREATE TABLE measures_sick_leave AS
 WITH scoped AS (
     SELECT 'enhet' AS scope, unit_id AS scope_code, period, period_type,
@@ -28,17 +30,36 @@ WITH scoped AS (
            sum(possible_days), sum(lost_days_self), sum(lost_days_doctor)
     FROM sick_leave GROUP BY period, period_type
 ),
+unit_years AS (  -- per unit and year: its months' and its quarters' days
+    SELECT unit_id, year(period) AS y,
+           count(*) FILTER (WHERE period_type = 'month') AS months,
+           count(*) FILTER (WHERE period_type = 'quarter') AS quarters,
+           sum(possible_days) FILTER (WHERE period_type = 'month') AS pm,
+           sum(lost_days_self) FILTER (WHERE period_type = 'month') AS sm,
+           sum(lost_days_doctor) FILTER (WHERE period_type = 'month') AS dm,
+           sum(possible_days) FILTER (WHERE period_type = 'quarter') AS pq,
+           sum(lost_days_self) FILTER (WHERE period_type = 'quarter') AS sq,
+           sum(lost_days_doctor) FILTER (WHERE period_type = 'quarter') AS dq
+    FROM sick_leave WHERE unit_id IS NOT NULL
+    GROUP BY unit_id, year(period)
+),
+whole_units AS (  -- a unit's whole year: its twelve months, or (no months) its four quarters
+    SELECT unit_id, y,
+           CASE WHEN months = 12 THEN pm ELSE pq END AS possible,
+           CASE WHEN months = 12 THEN sm ELSE sq END AS self,
+           CASE WHEN months = 12 THEN dm ELSE dq END AS doctor
+    FROM unit_years WHERE months = 12 OR (months = 0 AND quarters = 4)
+),
 whole_years AS (
-    SELECT scope, scope_code, make_date(y, 1, 1) AS period, 'year' AS period_type, possible, self, doctor
-    FROM (
-        SELECT scope, scope_code, year(period) AS y, period_type,
-               sum(possible) AS possible, sum(self) AS self, sum(doctor) AS doctor
-        FROM scoped
-        WHERE period_type IN ('month', 'quarter')
-        GROUP BY scope, scope_code, year(period), period_type
-        HAVING count(*) = CASE period_type WHEN 'month' THEN 12 ELSE 4 END
-    ) g
-    QUALIFY row_number() OVER (PARTITION BY scope, scope_code, y ORDER BY period_type) = 1  -- months first
+    SELECT 'enhet' AS scope, unit_id AS scope_code, make_date(y, 1, 1) AS period, 'year' AS period_type,
+           possible, self, doctor
+    FROM whole_units
+    UNION ALL  -- the kommune's year: only when every unit with sick leave that year has a whole year
+    SELECT 'kommune', kommune_code(), make_date(w.y, 1, 1), 'year', sum(possible), sum(self), sum(doctor)
+    FROM whole_units w
+    GROUP BY w.y
+    HAVING count(*) = (SELECT count(*) FROM unit_years u WHERE u.y = w.y)
+       AND NOT EXISTS (SELECT 1 FROM sick_leave s WHERE s.unit_id IS NULL AND year(s.period) = w.y)
 ),
 periods AS (
     SELECT * FROM scoped UNION ALL SELECT * FROM whole_years
