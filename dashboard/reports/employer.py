@@ -9,6 +9,7 @@ from dashboard.reports import charts, queries, text
 from dashboard.reports.model import Chart, Section, Table
 from dashboard.reports.queries import Reader
 from dashboard.reports.request import ReportRequest, Subject
+from etl.norsk import format_count
 
 FACTORS = {
     "oppgavemotivasjon": "Oppgavemotivasjon",
@@ -245,7 +246,7 @@ def tenfactor_section(reader: Reader, who: Subject, year: int, kommune: str, loa
     n_held = len({u for u, _ in held_keys if u in units})
     para = f"Tabellen viser snittet per faktor på skalaen 1–5 for {year}. Endringer på rundt ±0,1 er innenfor støyen. "
     para += (
-        f"{n_held} enheter har for få svar til at resultatet kan vises («for få svar»)."
+        f"{format_count(n_held, 'enhet', 'enheter')} har for få svar til at resultatet kan vises («for få svar»)."
         if n_held
         else "Alle enhetene har nok svar til at resultatet kan vises."
     )

@@ -43,15 +43,17 @@ def economy(reader: Reader, year: int, tertial: int) -> pd.DataFrame:
             SELECT max(period) AS month FROM measures_accounting
             WHERE source_ref = 'accounting:deviation_pct' AND year(period) = $y AND month(period) <= $m
         ),
-        ytd AS (
+        ytd AS (  -- each scope's newest year to date up to that month (a unit with no line that month too)
             SELECT m.scope, m.scope_code, m.numerator + m.denominator AS actual, m.denominator AS budget,
-                   m.numerator AS deviation, m.value AS deviation_pct, l.month AS last_month
-            FROM measures_accounting m JOIN last l ON m.period = l.month
+                   m.numerator AS deviation, m.value AS deviation_pct, l.month AS last_month, m.period
+            FROM measures_accounting m JOIN last l ON m.period <= l.month AND year(m.period) = $y
             WHERE m.source_ref = 'accounting:deviation_pct'
+            QUALIFY row_number() OVER (PARTITION BY m.scope, m.scope_code ORDER BY m.period DESC) = 1
         ),
         judged AS (
             SELECT s.scope, s.scope_code, any_value(s.status) AS status
-            FROM scorecard s JOIN indicators i USING (indicator_id) JOIN last l ON s.period = l.month
+            FROM scorecard s JOIN indicators i USING (indicator_id)
+            JOIN ytd y ON y.scope = s.scope AND y.scope_code = s.scope_code AND s.period = y.period
             WHERE lower(i.source_ref) = 'accounting:deviation_pct' GROUP BY s.scope, s.scope_code
         ),
         forecast AS (
