@@ -68,7 +68,7 @@ def test_the_brukere_page_draws_the_kommunes_survey_means(page: Page, dash_url: 
         "SELECT count(*) FROM user_survey s JOIN y ON y.service = s.service AND y.y = s.year WHERE unit_id IS NULL",
     )[0]
     page.goto(dash_url + "/fokus/brukere")
-    chart = page.locator("#fokus-brukere [role=img]")
+    chart = page.locator("#fokus-brukere div[role=img]")  # the chart, not the table's sort icons (svg role=img)
     expect(chart).to_have_attribute("aria-label", re.compile("snitt per tjeneste og dimensjon"), timeout=30_000)
     # one marker per dimension for the kommune, one for the national mean
     expect(chart.locator(".scatterlayer .trace").first.locator(".point")).to_have_count(dimensions)
