@@ -163,11 +163,16 @@ def provenance(reader: WarehouseReader, ind: dict[str, Any], scopes: list[tuple[
     refs = [str(r) for r in used["source_ref"].dropna()] if not used.empty else []
     manual = {r[len(MANUAL_REF) : -1] for r in refs if r.startswith(MANUAL_REF) and r.endswith(")")}
     computed = any(not r.startswith(MANUAL_REF) for r in refs)
-    files = reader.df("SELECT * FROM dashboard_source_files WHERE source = $s", {"s": ind["source"]})
-    kostra = reader.df("SELECT * FROM dashboard_kostra_sources WHERE indicator_id = $id", {"id": ind["indicator_id"]})
-    if not computed:
-        files, kostra = files.head(0), kostra.head(0)
-    elif not kostra.empty and not files.empty:  # only the SSB table this indicator is read from
+    # the catalogue source's files and SSB table only where a shown figure was computed from them
+    files = reader.df(
+        "SELECT * FROM dashboard_source_files WHERE $computed AND source = $s",
+        {"computed": computed, "s": ind["source"]},
+    )
+    kostra = reader.df(
+        "SELECT * FROM dashboard_kostra_sources WHERE $computed AND indicator_id = $id",
+        {"computed": computed, "id": ind["indicator_id"]},
+    )
+    if not kostra.empty and not files.empty:  # only the SSB table this indicator is read from
         files = files[files["file_name"].isin(set(kostra["file"]))]
     typed = reader.df(
         "SELECT 'manuell' AS source, file_name, kind, rows, loaded_at, origin FROM load_log "

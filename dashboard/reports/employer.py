@@ -77,17 +77,17 @@ def unit_rows(frame: pd.DataFrame, who: Subject, kommune: str) -> list[tuple[str
     """The subject's units in order, then its total: the kommune's row in a whole-kommune report, the units'
     row (`scope` units) in an area's report; the total last, as the drafted text reads it."""
     out = []
-    units = frame[frame["scope"] == "enhet"] if "scope" in frame else frame[frame["unit_id"].notna()]
+    units = frame[frame["scope"] == "enhet"]
     for unit_id in who.unit_ids:
         match = units[units["unit_id"] == unit_id]
         if not match.empty:
             out.append((who.unit_names[unit_id], match.iloc[0]))
     whole = who.dialogue_scope is not None and who.dialogue_scope[0] == "kommune"
     if whole:
-        total = frame[frame["scope"] == "kommune"] if "scope" in frame else frame[frame["unit_id"].isna()]
+        total = frame[frame["scope"] == "kommune"]
         if not total.empty:
             out.append((f"{kommune} i alt", total.iloc[0]))
-    elif len(who.unit_ids) > 1 and "scope" in frame:
+    elif len(who.unit_ids) > 1:
         together = frame[frame["scope"] == "units"]
         if not together.empty and len(out) > 1:
             out.append((f"{who.name} i alt", together.iloc[0]))
