@@ -6,9 +6,7 @@ from pathlib import Path
 
 from benchmarks.measure import bms, median_time
 from etl.settings import load_settings
-from etl.store.warehouse import WarehouseReader, build, published
-
-BUILD_FACTS = ("version", "built_at", "bms_version")
+from etl.store.warehouse import BUILD_FACTS, WarehouseReader, build, published
 
 
 def rebuild(folder: Path, repeat: int) -> float:

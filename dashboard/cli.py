@@ -19,12 +19,16 @@ Examples:
 from __future__ import annotations
 
 import argparse
+import atexit
+import contextlib
 import os
 import signal
 import socket
 import subprocess
 import sys
+import threading
 from pathlib import Path
+from typing import NoReturn
 
 from dashboard import admin
 from etl import cli
@@ -188,9 +192,29 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the `bms` console script."""
+    """Run `bms ARGV`; returns the exit code."""
     return cli.run(parser().parse_args(argv), COMMANDS)
 
 
+def console() -> NoReturn:
+    """Entry point of the `bms` console script: `main`, then the process ends (`exit_now`)."""
+    exit_now(main())
+
+
+def exit_now(code: int) -> NoReturn:
+    """End the process with `code`. What is registered to run at exit runs (logging's flush, temporary
+    folders, kaleido's browser) and the output is flushed, but the interpreter's teardown, freeing every
+    module's objects one by one, is left to the operating system: with pandas loaded it took 0,1 s, a tenth
+    of a small file's load. While a thread of the command still runs, the interpreter ends as usual (it
+    waits for that thread)."""
+    if threading.active_count() > 1:
+        sys.exit(code)
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):
+            stream.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    console()

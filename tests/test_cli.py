@@ -92,3 +92,27 @@ def test_help_lists_only_commands_that_work():
     out = bms("--help").stdout
     for command in ("init", "load", "demo", "serve", "status", "fetch", "report"):
         assert command in out
+
+
+def test_the_console_script_ends_with_what_runs_at_exit_run_and_the_output_flushed(tmp_path):
+    """`bms` leaves the interpreter's teardown to the operating system (dashboard.cli.exit_now), yet what is
+    registered to run at exit runs, the output written so far arrives, the exit code is the command's, and
+    a thread still running is waited for."""
+    script = tmp_path / "exit.py"
+    script.write_text(
+        "import atexit, sys, threading, time\n"
+        "from dashboard.cli import exit_now\n"
+        "atexit.register(lambda: print('ryddet', flush=True))\n"
+        "print('ferdig', end='')\n"
+        "sys.stderr.write('melding')\n"
+        "if sys.argv[1] == 'tråd':\n"
+        "    threading.Thread(target=lambda: (time.sleep(0.3), print(' tråden ble ferdig'))).start()\n"
+        "exit_now(4)\n",
+        encoding="utf-8",
+    )
+    for mode in ("alene", "tråd"):
+        done = subprocess.run([sys.executable, str(script), mode], capture_output=True, text=True, timeout=60)
+        assert done.returncode == 4
+        assert done.stdout.startswith("ferdig") and done.stdout.endswith("ryddet\n")
+        assert done.stderr == "melding"
+        assert ("tråden ble ferdig" in done.stdout) == (mode == "tråd")

@@ -21,6 +21,7 @@ from etl.cli import demo_files
 from etl.load import load
 from etl.rebuild import rebuild
 from etl.settings import load_settings
+from etl.store import per_indicator
 from etl.store.warehouse import BUILD_FACTS, build, connect_read_only, published
 
 # what differs between two builds of the same rows: load order, time and version
@@ -396,8 +397,126 @@ def test_what_reads_the_day_or_is_written_again_after_it_is_made_is_never_carrie
         encoding="utf-8",
     )
     monkeypatch.setattr(warehouse, "SQL_DIR", sql)
-    assert warehouse.clean_tables({"raw_manual_values"}) == {"a", "b", "e"}
-    assert warehouse.clean_tables({"raw_units"}) == {"b", "e"}
+    # the day counts as changed when the copied version was made on another day (`_day_changed`)
+    assert warehouse.clean_tables({"raw_manual_values", warehouse.TODAY}) == {"a", "b", "e"}
+    assert warehouse.clean_tables({"raw_units", warehouse.TODAY}) == {"b", "e"}
+    assert warehouse.clean_tables({"raw_manual_values"}) == {"a", "b", "c", "e"}
+
+
+def in_place(monkeypatch) -> dict[str, list[frozenset[str]]]:
+    """Spy on the tables a build makes again in place (per_indicator.Maker), and for which indicators."""
+    seen: dict[str, list[frozenset[str]]] = {}
+    update = per_indicator.Maker._update
+
+    def spy(self, name, st, ids):
+        seen.setdefault(name, []).append(ids)
+        return update(self, name, st, ids)
+
+    monkeypatch.setattr(per_indicator.Maker, "_update", spy)
+    return seen
+
+
+def manual_file(folder: Path, name: str, rows: str) -> Path:
+    path = folder / name
+    path.write_text("indikator_id;enhet;periode;verdi;antall_svar\n" + rows, encoding="utf-8")
+    return path
+
+
+def test_a_small_file_makes_the_scorecard_again_for_its_indicators_alone(stepwise, tmp_path, monkeypatch):
+    """A load of one indicator's figures makes the tables after the indicator values (`-- per indicator`)
+    again for that indicator only, and the result is what a build from scratch gives: a figure changed, a
+    unit's figure added, and then a figure for a KOSTRA indicator (its comparison with the other kommuner)."""
+    data_dir, _ = stepwise
+    settings = load_settings(data_dir)
+    seen = in_place(monkeypatch)
+    loads = [
+        manual_file(
+            tmp_path,
+            "trivsel.csv",
+            "trivsel_skole;;2025;4,1;\ntrivsel_skole;E21;2025;3,9;25\ntrivsel_skole;E22;2025;3,2;2\n",
+        ),
+        manual_file(tmp_path, "dekningsgrad.csv", "dekningsgrad_barnehage;;2026;95,5;\n"),  # a year SSB lacks
+    ]
+    for path, indicator in zip(loads, ("trivsel_skole", "dekningsgrad_barnehage"), strict=True):
+        seen.clear()
+        summary = load(settings, [path])
+        assert not summary.rejected, summary.rejected[0].message
+        assert seen["scorecard"] == [frozenset({indicator})]
+        assert seen["kostra_comparison"] == [frozenset({indicator})]
+        assert set(seen) >= {"scorecard_latest", "kostra_peer_values", "dashboard_kostra_group"}
+    stepped = published(settings.current)
+    with connect_read_only(stepped) as con:
+        assert con.execute(
+            "SELECT value FROM scorecard WHERE indicator_id = 'trivsel_skole' AND scope = 'kommune' "
+            "AND period = DATE '2025-01-01'"
+        ).fetchall() == [(4.1,)]
+        assert con.execute(
+            "SELECT scope_code, reason FROM held_back WHERE indicator_id = 'trivsel_skole' ORDER BY 1"
+        ).fetchall() == [("E21", "skjult av personvernhensyn"), ("E22", "for få svar")]
+        assert con.execute(
+            "SELECT value FROM kostra_comparison WHERE indicator_id = 'dekningsgrad_barnehage' AND scope = 'kommune' "
+            "AND year = 2026"
+        ).fetchall() == [(95.5,)]
+    incremental = relations(stepped)
+    monkeypatch.setattr(warehouse, "_copy", lambda *_: None)
+    rebuild(settings)
+    assert differences(incremental, relations(published(settings.current))) == []
+
+
+def test_a_copy_made_on_another_day_makes_what_reads_the_day_whole(stepwise, tmp_path, monkeypatch):
+    """Which units an indicator applies to depends on the day (a unit closed yesterday is no longer listed):
+    a copy made on another day gives its tables that read the day no say, so they are made whole."""
+    data_dir, _ = stepwise
+    settings = load_settings(data_dir)
+    version = published(settings.current)
+    with duckdb.connect(str(version)) as con:  # as if made yesterday
+        assert con.execute("SELECT value FROM meta WHERE key = 'day'").fetchone() == (str(dt.date.today()),)
+        con.execute("UPDATE meta SET value = ? WHERE key = 'day'", [str(dt.date.today() - dt.timedelta(days=1))])
+    seen = in_place(monkeypatch)
+    load(settings, [manual_file(tmp_path, "trivsel.csv", "trivsel_skole;;2025;4,1;\n")])
+    assert seen["scorecard"] == [frozenset({"trivsel_skole"})]  # reads no day
+    assert "scorecard_latest" not in seen and "kostra_comparison" not in seen  # read it through their views
+    incremental = relations(published(settings.current))
+    monkeypatch.setattr(warehouse, "_copy", lambda *_: None)
+    rebuild(settings)
+    assert differences(incremental, relations(published(settings.current))) == []
+
+
+def test_a_table_made_whole_says_which_indicators_changed(tmp_path):
+    """The comparison with the copied version's table: by indicator, any differing value, a row more or
+    less, and a differing row of no indicator (then all may have changed)."""
+    con = duckdb.connect()
+    con.execute("CREATE TABLE _prev_t AS SELECT * FROM (VALUES ('a', 1.0, [1]), ('b', 2.0, [2]), ('c', 3.0, [3])) "
+                "v(indicator_id, value, list)")  # fmt: skip
+    con.execute("CREATE TABLE t AS SELECT * FROM _prev_t")
+    maker = per_indicator.Maker(con, set(), [])
+    assert maker._compare("t") == frozenset()
+    con.execute("UPDATE t SET list = [2, 2] WHERE indicator_id = 'b'")
+    con.execute("INSERT INTO t VALUES ('d', 4.0, NULL)")
+    assert maker._compare("t") == frozenset({"b", "d"})
+    con.execute("INSERT INTO t SELECT * FROM t WHERE indicator_id = 'a'")  # the same row twice
+    assert maker._compare("t") == frozenset({"a", "b", "d"})
+    con.execute("INSERT INTO t VALUES (NULL, 5.0, NULL)")
+    assert maker._compare("t") is None
+    con.close()
+
+
+def test_a_statement_says_it_is_made_per_indicator_before_its_create(tmp_path, monkeypatch):
+    sql = tmp_path / "sql"
+    sql.mkdir()
+    (sql / "10_a.sql").write_text(
+        "-- The first table.\n-- per indicator: each indicator's rows from its own\nCREATE TABLE a AS\n"
+        "SELECT indicator_id FROM indicators;\n"
+        "-- not per indicator\nCREATE TABLE b AS SELECT 1 AS x;\n"
+        "CREATE TABLE c AS WITH w AS (SELECT 1 AS x) SELECT x AS indicator_id FROM w; -- per indicator\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setattr(warehouse, "SQL_DIR", sql)
+    found = {st.creates: (st.per_indicator, st.query) for st in warehouse.statements()}
+    assert found["a"] == (True, "SELECT indicator_id FROM indicators;")
+    assert found["b"] == (False, "SELECT 1 AS x;")
+    assert found["c"][0] is False  # a comment after a statement is not before it
+    assert (found["c"][1] or "").startswith("WITH w AS (SELECT 1 AS x) SELECT x AS indicator_id FROM w;")
 
 
 def test_the_cell_ssb_updated_last_is_in_force_whatever_was_loaded_last():

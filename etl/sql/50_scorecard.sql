@@ -4,6 +4,7 @@
 -- there is no value, too few answers or no target. Missing data is never red. The value is compared
 -- as shown (rounded to the indicator's decimals), so the colour agrees with the number on the card.
 
+-- per indicator
 CREATE TABLE scorecard AS
 WITH base AS (
     SELECT v.*, i.name, i.focus_area, i.direction, i.unit_of_measure, i.decimals, i.min_n,
@@ -88,6 +89,7 @@ FROM compared;
 -- with the reason (`for få svar`, `skjult av personvernhensyn`) and no value or n; the value before it
 -- is its previous value. A table, not a view: every page of the dashboard reads it (twice per callback),
 -- and as a view each read would recompute the newest value of every indicator and scope.
+-- per indicator
 CREATE TABLE scorecard_latest AS
 WITH expected AS (
     SELECT indicator_id, 'kommune' AS scope, kommune_code() AS scope_code

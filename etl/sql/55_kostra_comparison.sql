@@ -63,6 +63,7 @@ LEFT JOIN municipalities cur ON cur.code = r.code;
 
 -- A table, computed once per build: the dashboard's tables (60) and the peer values read it, each of them
 -- would otherwise compute it again.
+-- per indicator
 CREATE TABLE kostra_comparison AS
 WITH setting AS (
     SELECT kommune_code() AS kommune,

@@ -3,6 +3,7 @@
 
 -- kostra_comparison once per build: the view takes seconds, and the cards and indicator pages read it on
 -- every request.
+-- per indicator
 CREATE TABLE dashboard_kostra_comparison AS
 SELECT * FROM kostra_comparison;
 
@@ -12,6 +13,7 @@ CREATE TABLE dashboard_region_names AS
 SELECT code, name FROM municipalities;
 
 -- The KOSTRA group's value for the year of each newest scorecard value (the group from Klass, per year).
+-- per indicator
 CREATE TABLE dashboard_kostra_group AS
 SELECT s.indicator_id, s.scope, s.scope_code, c.year, c.group_code, c.group_name, c.group_value,
        c.group_status_symbol
@@ -60,6 +62,7 @@ ORDER BY s.source, l.loaded_at DESC, l.file_name;
 
 -- Per KOSTRA indicator: the SSB table, the content code and what was asked for (regions, years), with
 -- the vintage and the file it was read from.
+-- per indicator
 CREATE TABLE dashboard_kostra_sources AS
 SELECT i.indicator_id, k.table_id, k.contents_code, any_value(k.contents_label) AS contents_label,
        list(DISTINCT k.region_code ORDER BY k.region_code) AS regions, min(k.year) AS first_year,

@@ -36,13 +36,14 @@ from etl import __version__
 from etl.checks.anonymity import cells_sql
 from etl.errors import BmsError
 from etl.spec import SPEC_DIR, Spec, stored_specs
+from etl.store import per_indicator
 
 SQL_DIR = Path(__file__).resolve().parent.parent / "sql"  # etl/sql: one file per derived relation
 # DuckDB's memory for building a version: a national KOSTRA load would otherwise peak near 600 MB, where 192 MB
 # and a little disk for what spills load as fast (about 380 MB in all, the new rows' frames let go before the
 # relations are made); a full rebuild takes ~40 % longer (benchmarks: load_peak_mb).
 BUILD_MEMORY_LIMIT = "192MB"
-BUILD_FACTS = ("version", "built_at", "bms_version")  # meta keys that differ between any two builds
+BUILD_FACTS = ("version", "built_at", "bms_version", "day")  # meta keys that differ between any two builds
 T = TypeVar("T")
 _VERSION = re.compile(r"^bms-(\d{6})\.duckdb$")
 DUCKDB_CONFIG: dict[str, str | bool | int | float | list[str]] = {
@@ -75,9 +76,16 @@ class NewRows:
 
 
 def schema_fingerprint() -> str:
-    """A hash of the specs and SQL this code builds with: a published warehouse made by other code is rebuilt."""
+    """A hash of the specs and SQL this code builds with: a published warehouse made by other code is rebuilt.
+    Worked out once per process while no file changes (a load asks twice; each took 0,03 s)."""
+    paths = sorted([*SPEC_DIR.rglob("*.toml"), *SQL_DIR.glob("*.sql")])
+    return _fingerprint(tuple((p, p.stat().st_mtime_ns, p.stat().st_size) for p in paths))
+
+
+@functools.lru_cache(maxsize=4)
+def _fingerprint(files: tuple[tuple[Path, int, int], ...]) -> str:
     h = hashlib.sha256()
-    for path in sorted([*SPEC_DIR.rglob("*.toml"), *SQL_DIR.glob("*.sql")]):
+    for path, _, _ in files:
         h.update(path.name.encode())
         h.update(path.read_bytes())
     for name, query in sorted(declared_views().items()):  # made from the specs by this code
@@ -327,14 +335,17 @@ def _store(
 ) -> tuple[set[str] | None, set[str]]:
     """Write version `number`'s raw store to `tmp` (from a copy of `base` where it allows, else from
     `previous`'s raw rows) with the new rows, the load log and the build facts. Returns the tables of the copy
-    that need not be made again (`clean_tables`; None: none was copied) and the raw tables given new rows."""
+    that need not be made again (`clean_tables`; None: none was copied) and what changed: the raw tables given
+    new rows, `meta` if the copy was built with other settings and `TODAY` if on another day."""
     _remove_build(tmp)  # a try that ran out of memory starts over
     kept: set[str] | None = None
+    settings: set[str] = set()
     copy = _copy(base, tmp, meta, memory_limit)
     con = copy or _connect_build(tmp, memory_limit)
     try:
         if copy is not None:
             kept = _reusable(con, new, meta) | _definitions(con)
+            settings = ({"meta"} if _settings_changed(con, meta) else set()) | _day_changed(con)
             con.execute("DELETE FROM meta")
         else:
             create_store(con)
@@ -345,19 +356,31 @@ def _store(
         _write_facts(con, number, log_rows, meta)
     finally:
         con.close()
-    return kept, {rows.spec.raw_table for rows in new}
+    return kept, {rows.spec.raw_table for rows in new} | settings
 
 
 def _derive(tmp: Path, kept: set[str] | None, touched: set[str], memory_limit: str | None) -> None:
     """Make the relations of `sql/*.sql` in `tmp` from its raw store, all but `kept`, once the raw rows a
-    newer file replaced are gone. Run again after running out of memory, it starts from the raw store."""
+    newer file replaced are gone; a copy's tables that a `-- per indicator` statement makes or reads are
+    first kept aside, to be made again for the indicators whose rows changed (`per_indicator.py`). Run again
+    after running out of memory (no limit), it starts from the raw store and makes every table whole."""
     con = _connect_build(tmp, memory_limit)
     try:
-        _drop_derived(con, kept or set())
+        in_place = kept is not None and memory_limit is not None
+        spare = (
+            per_indicator.keep_previous(con, per_indicator.wanted(statements()) - (kept or set()))
+            if in_place
+            else set()
+        )
+        _drop_derived(con, kept or set(), spare)
         write_kinds(con)
         # a copy's raw tables are in force already: only those with new rows can hold replaced ones
         _keep_in_force(con, None if kept is None else touched)
-        run_sql(con, kept or set())
+        day = con.execute("SELECT current_date::VARCHAR").fetchone()
+        run_sql(con, kept or set(), dirty_relations(touched | {"load_log"}) if in_place else None)
+        con.execute("DELETE FROM meta WHERE key = 'day'")
+        if con.execute("SELECT current_date::VARCHAR").fetchone() == day:  # made on one day (`_day_changed`)
+            con.execute("INSERT INTO meta VALUES ('day', ?)", day)
         con.execute("CHECKPOINT")
     finally:
         con.close()
@@ -371,7 +394,7 @@ def _write_facts(con: duckdb.DuckDBPyConnection, number: int, log_rows: list[dic
         con.execute("INSERT INTO load_log BY NAME SELECT * FROM new_log")
         con.unregister("new_log")
     built = {
-        **meta,
+        **{k: v for k, v in meta.items() if k not in BUILD_FACTS},
         "version": str(number),
         "built_at": dt.datetime.now().isoformat(timespec="seconds"),
         "bms_version": __version__,
@@ -414,11 +437,22 @@ def _reusable(con: duckdb.DuckDBPyConnection, new: list[NewRows], meta: dict[str
     """The tables of the copied version that a build from scratch would make the same: those whose SQL reads,
     directly or through other relations, none of the raw tables getting new rows nor the load log, while the
     settings they read (the kommune, `min_n` …: all of meta but the build facts) are unchanged."""
-    before = dict(con.execute("SELECT key, value FROM meta").fetchall())
-    if any(before.get(k) != v for k, v in meta.items() if k not in BUILD_FACTS):
+    if _settings_changed(con, meta):
         return set()
     existing = {n for (n,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE NOT internal").fetchall()}
-    return clean_tables({rows.spec.raw_table for rows in new} | {"load_log"}) & existing
+    return clean_tables({rows.spec.raw_table for rows in new} | {"load_log"} | _day_changed(con)) & existing
+
+
+def _day_changed(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """{TODAY} unless the copied version's relations were all made on the day it is now (its fact `day`)."""
+    row = con.execute("SELECT current_date::VARCHAR = (SELECT value FROM meta WHERE key = 'day')").fetchone()
+    return set() if row is not None and row[0] else {TODAY}
+
+
+def _settings_changed(con: duckdb.DuckDBPyConnection, meta: dict[str, str]) -> bool:
+    """Whether the copied version was built with other settings (meta but the build facts) than `meta`."""
+    before = dict(con.execute("SELECT key, value FROM meta").fetchall())
+    return any(before.get(k) != v for k, v in meta.items() if k not in BUILD_FACTS)
 
 
 _MAIN = "WHERE database_name = current_database() AND schema_name = 'main' AND NOT internal"
@@ -436,9 +470,12 @@ def _definitions(con: duckdb.DuckDBPyConnection) -> set[str]:
     return {name for (name,) in views + macros if once[name] == 1}
 
 
-def _drop_derived(con: duckdb.DuckDBPyConnection, kept: set[str]) -> None:
-    """Drop every relation and macro `sql/*.sql` made in the copied version but the raw store and `kept`."""
-    store = {s.raw_table for s in stored_specs().values()} | {"load_log", "meta"} | kept
+def _drop_derived(
+    con: duckdb.DuckDBPyConnection, kept: set[str], spare: frozenset[str] | set[str] = frozenset()
+) -> None:
+    """Drop every relation and macro `sql/*.sql` made in the copied version but the raw store, `kept` and the
+    tables kept aside in `spare`."""
+    store = {s.raw_table for s in stored_specs().values()} | {"load_log", "meta"} | kept | spare
     for (name,) in con.execute(f"SELECT view_name FROM duckdb_views() {_MAIN}").fetchall():
         if name not in kept:
             con.execute(f'DROP VIEW "{name}"')
@@ -553,17 +590,26 @@ def _insert(con: duckdb.DuckDBPyConnection, rows: NewRows, seq: int) -> None:
 GATHER = re.compile(r"^-- gather (\w+) from (\w+)\*$", re.MULTILINE)
 
 
-def run_sql(con: duckdb.DuckDBPyConnection, kept: set[str] | frozenset[str] = frozenset()) -> None:
+def run_sql(
+    con: duckdb.DuckDBPyConnection, kept: set[str] | frozenset[str] = frozenset(), dirty: set[str] | None = None
+) -> None:
     """Create the clean and derived relations of `sql/*.sql`, statement by statement in file-name order; what
     the build carried over from the copied version is not made again: the tables in `kept` (`clean_tables`)
-    and its views and macros (`_definitions`). A temporary table is always made."""
+    and its views and macros (`_definitions`). A temporary table is always made. With `dirty` (the relations
+    whose rows may differ from the copy's), a table kept aside is made for the indicators that changed
+    (`per_indicator.Maker`)."""
+    maker = per_indicator.Maker(con, dirty, statements()) if dirty is not None else None
     for st in statements():
         if st.kind != "temp" and st.creates in kept:
             continue
         if st.gather is not None:
             _gather(con, st.creates or "", st.gather)
+        elif maker is not None and st.kind == "table":
+            maker.make(st)
         else:
             con.execute(st.sql)
+    if maker is not None:
+        maker.finish()
 
 
 @dataclass(frozen=True)
@@ -575,6 +621,8 @@ class Statement:
     kind: str | None  # table, temp, view, macro (None: a statement that creates nothing)
     reads: frozenset[str]
     gather: tuple[str, ...] | None = None  # a `-- gather` line: the relations it unites (made before it)
+    per_indicator: bool = False  # `-- per indicator` before a CREATE TABLE … AS (etl/store/per_indicator.py)
+    query: str | None = None  # a CREATE TABLE … AS statement's query (and its `;`, and a comment after it)
 
 
 CREATES = re.compile(
@@ -583,11 +631,17 @@ CREATES = re.compile(
     re.I,
 )
 COMMENT_OR_TEXT = re.compile(r"--[^\n]*|'(?:[^']|'')*'")
+# A CREATE TABLE … AS statement with the comments before it: what makes the table is the query after it.
+TABLE_AS = re.compile(r'^((?:\s+|--[^\n]*(?:\n|$))*)CREATE\s+TABLE\s+"?\w+"?\s+AS\s', re.I)
+PER_INDICATOR = re.compile(r"^\s*-- per indicator\b", re.M)
 NAME = re.compile(r"[a-z_]\w*")
-# What a statement can read without naming a relation: the day, the catalogue, a table named in a string.
-# A statement using any of these is never carried over.
-VOLATILE = re.compile(r"\b(current_date|current_timestamp|now|today|information_schema|duckdb_\w+|query_table)\b")
+# What a statement can read without naming a relation: the clock, the catalogue, a table named in a string.
+# A statement using any of these is never carried over; one reading the day only when the day has changed
+# since the copied version was built (`TODAY`, the meta fact `day`).
+VOLATILE = re.compile(r"\b(current_timestamp|now|information_schema|duckdb_\w+|query_table)\b")
+DAY = re.compile(r"\b(current_date|today)\b")
 ALWAYS_CHANGED = "(volatile)"
+TODAY = "(today)"
 # What the SQL makes that a load does not change for what was loaded before, though it reads the load log:
 # `first_loaded(sha)`, the day a file was first loaded. The log only grows, and a file's first `loaded`
 # line is never changed, so a relation that asks it for the files of its own rows changes with those rows.
@@ -633,7 +687,17 @@ def _statements(
             made.append(view)
         for query, m in file:
             kind = None if m is None else ("temp" if m.group(1) else m.group(2).lower())
-            found.append(Statement(query, m and m.group(3).lower(), kind, _reads(query, names)))
+            made_as = TABLE_AS.match(query) if kind == "table" else None
+            found.append(
+                Statement(
+                    query,
+                    m and m.group(3).lower(),
+                    kind,
+                    _reads(query, names),
+                    per_indicator=made_as is not None and PER_INDICATOR.search(made_as.group(1)) is not None,
+                    query=made_as and query[made_as.end() :].strip(),
+                )
+            )
             made += [m.group(3).lower()] if m else []
     return found
 
@@ -642,7 +706,8 @@ def _reads(query: str, names: set[str]) -> frozenset[str]:
     body = COMMENT_OR_TEXT.sub(" ", query).lower()
     created = CREATES.match(body)
     found = set(NAME.findall(body)) & names - ({created.group(3)} if created else set())
-    return frozenset(found | ({ALWAYS_CHANGED} if VOLATILE.search(body) else set()))
+    found |= {ALWAYS_CHANGED} if VOLATILE.search(body) else set()
+    return frozenset(found | ({TODAY} if DAY.search(body) else set()))
 
 
 def _store_tables() -> set[str]:
@@ -653,18 +718,26 @@ def clean_tables(changed: set[str]) -> set[str]:
     """The tables the SQL makes that read none of the `changed` relations, directly or through others, nor
     the day or the catalogue; never one made twice or named by a statement that makes nothing (an INSERT
     or UPDATE run again on a carried-over table would apply twice)."""
-    dirty, clean, made = set(changed) | {ALWAYS_CHANGED}, set(), Counter[str]()
+    dirty, clean, made = dirty_relations(changed), set(), Counter[str]()
     touched: set[str] = set()
     for st in statements():
         if st.creates is None:
             touched |= st.reads
             continue
         made[st.creates] += 1
-        if st.reads & dirty and st.creates not in SETTLED:
-            dirty.add(st.creates)
-        elif st.kind == "table":
+        if st.kind == "table" and st.creates not in dirty:
             clean.add(st.creates)
     return {t for t in clean if made[t] == 1} - touched - dirty
+
+
+def dirty_relations(changed: set[str]) -> set[str]:
+    """The `changed` relations and every relation the SQL makes from them, directly or through others, or
+    from the clock or the catalogue (and from the day where `changed` has `TODAY`)."""
+    dirty = set(changed) | {ALWAYS_CHANGED}
+    for st in statements():
+        if st.creates is not None and st.reads & dirty and st.creates not in SETTLED:
+            dirty.add(st.creates)
+    return dirty
 
 
 def _gather(con: duckdb.DuckDBPyConnection, view: str, names: tuple[str, ...]) -> None:

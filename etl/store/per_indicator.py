@@ -1,0 +1,162 @@
+"""Making a table again for the indicators whose rows changed, not for all of them.
+
+A load of one small file changes the figures of a few indicators, yet the tables after the indicator values
+(the scorecard, the KOSTRA comparison, the peer values) hold every indicator's rows, mostly other
+municipalities' KOSTRA figures: made whole, they took most of such a load's time. A `CREATE TABLE … AS`
+whose comment before it has the line `-- per indicator` declares that each row of an indicator is made from
+that indicator's rows only of every relation it reads that has an `indicator_id` column (and from all of the
+others). Such a table is then kept from the copied version, when every relation it reads that the load changes
+says which indicators changed, and made again in place for those alone:
+
+    DELETE their rows; INSERT what the statement's query gives for them, every relation it reads with an
+    `indicator_id` column seen through a temporary view of those indicators' rows (a temporary view hides
+    the table of its name).
+
+A table made whole (its SQL reads what changed everywhere, e.g. the temporary candidate values) says which
+indicators changed by comparing its rows with the copied version's. `tests/test_incremental.py` holds every
+way of building to what a build from scratch gives.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import duckdb
+
+if TYPE_CHECKING:
+    from etl.store.warehouse import Statement
+
+PREVIOUS = "_prev_"  # the copied version's table, kept under this prefix while its statement runs
+MADE = "temp.main._made_per_indicator"  # what a statement's query gives for the indicators that changed
+Ids = frozenset[str] | None  # the indicators whose rows a build made anew; None: any of them
+
+
+def keep_previous(con: duckdb.DuckDBPyConnection, names: set[str]) -> set[str]:
+    """Keep aside the copied version's tables of `names` that have an `indicator_id` column, as
+    `_prev_<name>`, where the build would otherwise drop them; returns their new names."""
+    tables = {
+        n
+        for (n,) in con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = 'main'"
+        ).fetchall()
+    }
+    kept = set()
+    for name in sorted(names & tables & _keyed(con)):
+        con.execute(f'ALTER TABLE "{name}" RENAME TO "{PREVIOUS}{name}"')
+        kept.add(f"{PREVIOUS}{name}")
+    return kept
+
+
+def wanted(statements: list[Statement]) -> set[str]:
+    """The tables worth keeping from the copied version: those a `-- per indicator` statement makes or reads."""
+    return {n for st in statements if st.per_indicator and st.creates for n in st.reads | {st.creates}}
+
+
+class Maker:
+    """Makes the tables of one build, each for the indicators whose rows changed where its statement allows."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, dirty: set[str], statements: list[Statement]):
+        self.con = con
+        self.dirty = dirty  # every relation whose rows may differ from the copied version's
+        # a table a statement changes after making it (an INSERT) would get those rows twice if kept
+        self.touched = {n for st in statements if st.creates is None for n in st.reads}
+        self.ids: dict[str, frozenset[str]] = {}  # of those, the tables made anew for these indicators only
+        self.previous = {
+            n[len(PREVIOUS) :]
+            for (n,) in con.execute(
+                "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() "
+                f"AND schema_name = 'main' AND starts_with(table_name, '{PREVIOUS}')"
+            ).fetchall()
+        }
+        # the relations with an `indicator_id` column: those of the copy now, and each table as it is made
+        self.keyed = {n.removeprefix(PREVIOUS) for n in _keyed(con)}
+        (self.db,) = con.execute("SELECT current_database()").fetchone() or ("",)
+
+    def make(self, st: Statement) -> None:
+        """Make `st`'s table: in place for the indicators that changed, or whole (then compared with the
+        copied version's, to say which indicators changed)."""
+        name = st.creates or ""
+        changed = self.changed(st)
+        if st.per_indicator and st.query and name in self.previous - self.touched and changed is not None:
+            self.con.execute(f'ALTER TABLE "{PREVIOUS}{name}" RENAME TO "{name}"')
+            self.previous.discard(name)
+            if changed:
+                self._update(name, st, changed)
+            self.ids[name] = changed
+            return
+        self.con.execute(st.sql)
+        columns = self.con.execute(f'SELECT * FROM "{name}" LIMIT 0').description or []
+        if any(c[0] == "indicator_id" for c in columns):
+            self.keyed.add(name)
+        else:
+            self.keyed.discard(name)
+        if name in self.previous:
+            found = self._compare(name)
+            if found is not None:
+                self.ids[name] = found
+            self.con.execute(f'DROP TABLE "{PREVIOUS}{name}"')
+            self.previous.discard(name)
+
+    def changed(self, st: Statement) -> Ids:
+        """The indicators whose rows of what `st` reads may have changed (None: any)."""
+        found: set[str] = set()
+        for name in st.reads & self.dirty:
+            if name not in self.ids:
+                return None
+            found |= self.ids[name]
+        return frozenset(found)
+
+    def finish(self) -> None:
+        """Drop what is left of the copied version's tables (a table the SQL no longer makes)."""
+        for name in sorted(self.previous):
+            self.con.execute(f'DROP TABLE "{PREVIOUS}{name}"')
+        self.previous.clear()
+
+    def _update(self, name: str, st: Statement, ids: frozenset[str]) -> None:
+        listed = ", ".join("'" + i.replace("'", "''") + "'" for i in sorted(ids))
+        seen = sorted(st.reads & self.keyed)
+        table = f'"{self.db}".main."{name}"'
+        self.con.execute("BEGIN")
+        try:
+            for r in seen:
+                self.con.execute(
+                    f'CREATE TEMP VIEW "{r}" AS SELECT * FROM "{self.db}".main."{r}" WHERE indicator_id IN ({listed})'
+                )
+            self.con.execute(f"DELETE FROM {table} WHERE indicator_id IN ({listed})")
+            self.con.execute(f"CREATE TEMP TABLE {MADE} AS {st.query}")  # the query's text as it stands
+            self.con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM {MADE} WHERE indicator_id IN ({listed})")
+            self.con.execute(f"DROP TABLE {MADE}")
+            for r in seen:
+                self.con.execute(f'DROP VIEW temp.main."{r}"')
+            self.con.execute("COMMIT")
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+
+    def _compare(self, name: str) -> Ids:
+        """The indicators whose rows differ between the table and the copied version's (None: a differing row
+        belongs to no indicator). Rows are compared by a 64-bit hash of each, summed per indicator, with
+        their count: cheaper than comparing the rows, and two sets of rows of one indicator that differ give
+        the same sum with a chance of about 2⁻⁶⁴."""
+        if name not in self.keyed:
+            return None
+        rows = self.con.execute(
+            f"""WITH new AS ({_SUMMED.format(f'"{name}"')}), old AS ({_SUMMED.format(f'"{PREVIOUS}{name}"')})
+            SELECT indicator_id FROM new FULL JOIN old USING (indicator_id)
+            WHERE new.n IS DISTINCT FROM old.n OR new.h IS DISTINCT FROM old.h"""
+        ).fetchall()
+        if any(i is None for (i,) in rows):
+            return None
+        return frozenset(i for (i,) in rows)
+
+
+_SUMMED = "SELECT indicator_id, count(*) AS n, sum(hash(*COLUMNS(*))::HUGEINT) AS h FROM {} GROUP BY indicator_id"
+
+
+def _keyed(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """The relations in the build's file (not temporary ones) with an `indicator_id` column."""
+    rows = con.execute(
+        "SELECT DISTINCT table_name FROM duckdb_columns() WHERE database_name = current_database() "
+        "AND schema_name = 'main' AND column_name = 'indicator_id'"
+    ).fetchall()
+    return {n for (n,) in rows}
