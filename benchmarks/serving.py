@@ -99,6 +99,14 @@ def session(url: str) -> requests.Session:
     return s
 
 
+def signed_in(url: str, users: int) -> list[requests.Session]:
+    """A session for each of `users` clients, signed in one after the other before they start: the
+    dashboard counts an attempt as failed until its password is checked, so several clients signing in to
+    one account at the same instant are slowed and refused as guesses would be (and a client thread that
+    failed to sign in would end without a word, leaving fewer clients than the figure says)."""
+    return [session(url) for _ in range(users)]
+
+
 def _send_csrf(s: requests.Session, url: str) -> None:
     """Send the session's CSRF token as a header on every POST, as the Dash renderer does (it copies the
     `_csrf_token` cookie into `X-CSRFToken`); without it every callback is refused with 403."""
@@ -175,9 +183,10 @@ def load_users(url: str, bodies: list[dict], users: int, per_user: int) -> list[
     """`users` clients at once, each making `per_user` callbacks in turn over the targets."""
     results: list[tuple[float, bool]] = []
     lock = threading.Lock()
+    sessions = signed_in(url, users)
 
     def user(k: int) -> None:
-        s = session(url)
+        s = sessions[k]
         for i in range(per_user):
             r = call(s, url, bodies[(i + k) % len(bodies)])
             with lock:
@@ -243,8 +252,10 @@ def refresh(url: str, folder: Path, small: Path, unit: str, rebuilds: int = 5, u
     results: list[tuple[float, bool]] = []
     lock = threading.Lock()
 
+    sessions = signed_in(url, users)
+
     def user(k: int) -> None:
-        s, i = session(url), k
+        s, i = sessions[k], k
         while not done.is_set():
             r = call(s, url, bodies[i % len(bodies)])
             i += 1

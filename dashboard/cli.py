@@ -205,15 +205,26 @@ def exit_now(code: int) -> NoReturn:
     """End the process with `code`. What is registered to run at exit runs (logging's flush, temporary
     folders, kaleido's browser) and the output is flushed, but the interpreter's teardown, freeing every
     module's objects one by one, is left to the operating system: with pandas loaded it took 0,1 s, a tenth
-    of a small file's load. While a thread of the command still runs, the interpreter ends as usual (it
-    waits for that thread)."""
+    of a small file's load. Output that could not be written makes a success exit 120, as Python's own exit
+    does. While a thread of the command still runs, the interpreter ends as usual (it waits for that
+    thread)."""
     if threading.active_count() > 1:
         sys.exit(code)
     atexit._run_exitfuncs()
+    lost = False
     for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(OSError, ValueError):
-            stream.flush()
-    os._exit(code)
+        try:
+            if stream is not None:
+                stream.flush()
+        except BrokenPipeError:  # read by `head`, which stopped early: not an error (as in etl.cli.run)
+            pass
+        except (OSError, ValueError) as e:  # a full disk: what was written did not all arrive
+            lost = True
+            with contextlib.suppress(OSError):
+                os.write(
+                    2, f"Feil: utdataene ble ikke skrevet ferdig ({getattr(e, 'strerror', None) or e}).\n".encode()
+                )
+    os._exit(120 if lost and code == 0 else code)
 
 
 if __name__ == "__main__":

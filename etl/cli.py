@@ -365,7 +365,7 @@ def run(args: argparse.Namespace, commands: Mapping[str, Command] = COMMANDS) ->
 
 
 def main(argv: list[str] | None = None) -> int:
-    """The ETL's commands alone (`python -m etl.cli`); the `bms` console script is dashboard.cli.main."""
+    """The ETL's commands alone (`python -m etl.cli`); the `bms` console script is dashboard.cli.console."""
     return run(parser().parse_args(argv))
 
 

@@ -110,9 +110,20 @@ def test_the_console_script_ends_with_what_runs_at_exit_run_and_the_output_flush
         "exit_now(4)\n",
         encoding="utf-8",
     )
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}  # output waits in its buffer
     for mode in ("alene", "tråd"):
-        done = subprocess.run([sys.executable, str(script), mode], capture_output=True, text=True, timeout=60)
+        done = subprocess.run([sys.executable, str(script), mode], capture_output=True, text=True, timeout=60, env=env)
         assert done.returncode == 4
         assert done.stdout.startswith("ferdig") and done.stdout.endswith("ryddet\n")
         assert done.stderr == "melding"
         assert ("tråden ble ferdig" in done.stdout) == (mode == "tråd")
+    # output that cannot be written (a full disk) is an error, not a success
+    full = subprocess.run(
+        [sys.executable, "-c", "from dashboard.cli import exit_now\nprint('x' * 100)\nexit_now(0)"],
+        stdout=open("/dev/full", "w"),  # noqa: SIM115
+        stderr=subprocess.PIPE,
+        text=True,
+        timeout=60,
+        env=env,
+    )
+    assert full.returncode == 120 and "ble ikke skrevet ferdig" in full.stderr

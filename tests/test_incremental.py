@@ -315,6 +315,13 @@ def test_a_new_catalogue_or_setting_builds_the_kostra_tables_again(stepwise, mon
     assert seen == [(True, set())]  # min_n is read by the catalogue, and so by nearly everything
     with duckdb.connect(str(published(settings.current)), read_only=True) as con:
         assert con.execute("SELECT value FROM meta WHERE key = 'min_n'").fetchone() == ("7",)
+    # what the version built with the new setting holds is what a build of its raw store from scratch gives
+    # (`bms rebuild` would read the files again, holding back more survey cells with the higher minimum)
+    before = published(settings.current)
+    with connect_read_only(before) as con:
+        meta = {k: v for k, v in con.execute("SELECT key, value FROM meta").fetchall() if k not in BUILD_FACTS}
+    build(settings.warehouse_dir, settings.current, [], [], meta, previous=before, reuse=False)
+    assert differences(relations(before), relations(published(settings.current))) == []
 
 
 def test_only_a_whole_version_of_the_same_specs_and_sql_is_copied(data_dir):
@@ -496,9 +503,97 @@ def test_a_table_made_whole_says_which_indicators_changed(tmp_path):
     assert maker._compare("t") == frozenset({"b", "d"})
     con.execute("INSERT INTO t SELECT * FROM t WHERE indicator_id = 'a'")  # the same row twice
     assert maker._compare("t") == frozenset({"a", "b", "d"})
+    con.execute("INSERT INTO _prev_t VALUES (NULL, 5.0, NULL)")  # rows of no indicator, unchanged
     con.execute("INSERT INTO t VALUES (NULL, 5.0, NULL)")
+    assert maker._compare("t") == frozenset({"a", "b", "d"})
+    con.execute("UPDATE t SET value = 6.0 WHERE indicator_id IS NULL")
     assert maker._compare("t") is None
     con.close()
+
+
+def test_a_failed_update_in_place_leaves_the_table_as_it_was_and_says_why(tmp_path, monkeypatch):
+    """The in-place update is one transaction: a failure (here the query's; in a build, running out of memory,
+    which `_with_memory` must see to try again without the limit) raises that error, not another."""
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t AS SELECT * FROM (VALUES ('a', 1), ('b', 2)) v(indicator_id, x)")
+    st = warehouse.Statement("", "t", "table", frozenset(), per_indicator=True, query="SELECT * FROM missing;")
+    maker = per_indicator.Maker(con, set(), [])
+    with pytest.raises(duckdb.CatalogException, match="missing"):
+        maker._update("t", st, frozenset({"a"}))
+    assert con.execute("SELECT * FROM t ORDER BY 1").fetchall() == [("a", 1), ("b", 2)]
+    con.execute("BEGIN")  # no transaction left open
+    con.execute("ROLLBACK")
+
+    class FailingCommit:  # the connection, but another writer commits the same key first: the COMMIT fails
+        def execute(self, sql, *args):
+            if sql == "COMMIT":
+                other = con.cursor()
+                other.execute("INSERT INTO k VALUES ('a')")
+                other.close()
+            return con.execute(sql, *args)
+
+    con.execute("CREATE TABLE k (indicator_id VARCHAR PRIMARY KEY)")
+    st = warehouse.Statement("", "k", "table", frozenset(), per_indicator=True, query="SELECT 'a' AS indicator_id;")
+    maker.con = FailingCommit()  # type: ignore[assignment]
+    with pytest.raises(duckdb.TransactionException, match="Failed to commit"):  # not «cannot rollback»
+        maker._update("k", st, frozenset({"a"}))
+    con.close()
+
+
+def test_every_table_marked_per_indicator_is_made_per_indicator(stepwise):
+    """What `-- per indicator` declares, on the demo: each marked table made again in place for a few
+    indicators (some with KOSTRA figures, some without) has exactly the rows the whole table had for them."""
+    data_dir, _ = stepwise
+    version = published(load_settings(data_dir).current)
+    con = duckdb.connect(str(version))  # a throwaway: the test's own data folder
+    statements = warehouse.statements()
+    maker = per_indicator.Maker(con, set(), statements)
+    picks = [
+        frozenset({"dekningsgrad_barnehage"}),
+        frozenset({"trivsel_skole", "netto_driftsresultat", "sykefravaer"}),
+        frozenset(i for (i,) in con.execute("SELECT indicator_id FROM indicators").fetchall()[::3]),
+    ]
+    marked = [st for st in statements if st.per_indicator]
+    assert {st.creates for st in marked} >= {"scorecard", "scorecard_latest", "kostra_comparison"}
+    for st in marked:
+        for ids in picks:
+            listed = ", ".join(f"'{i}'" for i in ids)
+            whole = f"SELECT * FROM {st.creates} WHERE indicator_id IN ({listed})"
+            before = sorted(map(repr, map(exact, con.execute(whole).fetchall())))
+            assert before or st.creates.startswith(("kostra", "dashboard_kostra")), st.creates
+            maker._update(st.creates or "", st, ids)
+            assert sorted(map(repr, map(exact, con.execute(whole).fetchall()))) == before, (st.creates, ids)
+    con.close()
+
+
+def test_only_tables_the_sql_makes_are_kept_aside(tmp_path, monkeypatch):
+    assert not per_indicator.wanted(warehouse.statements()) & warehouse._store_tables()
+    sql = tmp_path / "sql"
+    sql.mkdir()
+    (sql / "10_a.sql").write_text(
+        "CREATE TABLE a AS SELECT indicator_id FROM raw_targets;\n"
+        "-- per indicator\nCREATE TABLE b AS SELECT t.indicator_id FROM raw_targets t JOIN a USING (indicator_id);\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setattr(warehouse, "SQL_DIR", sql)
+    assert per_indicator.wanted(warehouse.statements()) == {"a", "b"}  # never the raw table it reads
+
+
+def test_a_version_made_across_midnight_does_not_say_its_day(data_dir, monkeypatch):
+    """The day a version's tables that read the day were made on (`day`) is written only when the load ran on
+    one day, the day it judged what to carry over by: else the next load makes them all again."""
+    settings = load_settings(data_dir)
+    load(settings, [])
+    derive = warehouse._derive
+    monkeypatch.setattr(warehouse, "_derive", lambda tmp, kept, touched, day, limit: derive(
+        tmp, kept, touched, "2000-01-01", limit))  # fmt: skip
+    load(settings, [manual_file(data_dir, "trivsel.csv", "trivsel_skole;;2025;4,1;\n")])
+    with connect_read_only(published(settings.current)) as con:
+        assert con.execute("SELECT count(*) FROM meta WHERE key = 'day'").fetchone() == (0,)
+    monkeypatch.setattr(warehouse, "_derive", derive)
+    seen = in_place(monkeypatch)
+    load(settings, [manual_file(data_dir, "trivsel2.csv", "trivsel_skole;;2025;4,2;\n")])
+    assert "scorecard_latest" not in seen  # reads the day, which this version does not vouch for
 
 
 def test_a_statement_says_it_is_made_per_indicator_before_its_create(tmp_path, monkeypatch):
@@ -508,14 +603,16 @@ def test_a_statement_says_it_is_made_per_indicator_before_its_create(tmp_path, m
         "-- The first table.\n-- per indicator: each indicator's rows from its own\nCREATE TABLE a AS\n"
         "SELECT indicator_id FROM indicators;\n"
         "-- not per indicator\nCREATE TABLE b AS SELECT 1 AS x;\n"
-        "CREATE TABLE c AS WITH w AS (SELECT 1 AS x) SELECT x AS indicator_id FROM w; -- per indicator\n",
+        "CREATE TABLE c AS WITH w AS (SELECT 1 AS x) SELECT x AS indicator_id FROM w; -- per indicator\n"
+        "CREATE TABLE d AS SELECT 2 AS indicator_id; -- per indicator\n",
         encoding="utf-8",
     )
     monkeypatch.setattr(warehouse, "SQL_DIR", sql)
     found = {st.creates: (st.per_indicator, st.query) for st in warehouse.statements()}
     assert found["a"] == (True, "SELECT indicator_id FROM indicators;")
     assert found["b"] == (False, "SELECT 1 AS x;")
-    assert found["c"][0] is False  # a comment after a statement is not before it
+    assert found["c"][0] is False  # a comment after a statement is not before it (nor before the next)
+    assert found["d"][0] is False
     assert (found["c"][1] or "").startswith("WITH w AS (SELECT 1 AS x) SELECT x AS indicator_id FROM w;")
 
 

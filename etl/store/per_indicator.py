@@ -10,7 +10,7 @@ says which indicators changed, and made again in place for those alone:
 
     DELETE their rows; INSERT what the statement's query gives for them, every relation it reads with an
     `indicator_id` column seen through a temporary view of those indicators' rows (a temporary view hides
-    the table of its name).
+    the table of its name, also from the views and macros the query reads: the declaration covers them).
 
 A table made whole (its SQL reads what changed everywhere, e.g. the temporary candidate values) says which
 indicators changed by comparing its rows with the copied version's. `tests/test_incremental.py` holds every
@@ -19,6 +19,7 @@ way of building to what a build from scratch gives.
 
 from __future__ import annotations
 
+import contextlib
 from typing import TYPE_CHECKING
 
 import duckdb
@@ -48,8 +49,10 @@ def keep_previous(con: duckdb.DuckDBPyConnection, names: set[str]) -> set[str]:
 
 
 def wanted(statements: list[Statement]) -> set[str]:
-    """The tables worth keeping from the copied version: those a `-- per indicator` statement makes or reads."""
-    return {n for st in statements if st.per_indicator and st.creates for n in st.reads | {st.creates}}
+    """The tables worth keeping from the copied version: those the SQL makes (never the raw store) that a
+    `-- per indicator` statement makes or reads."""
+    made = {st.creates for st in statements if st.kind == "table" and st.creates}
+    return made & {n for st in statements if st.per_indicator and st.creates for n in st.reads | {st.creates}}
 
 
 class Maker:
@@ -117,7 +120,7 @@ class Maker:
         seen = sorted(st.reads & self.keyed)
         table = f'"{self.db}".main."{name}"'
         self.con.execute("BEGIN")
-        try:
+        try:  # one transaction: a failure leaves the table as the copy had it
             for r in seen:
                 self.con.execute(
                     f'CREATE TEMP VIEW "{r}" AS SELECT * FROM "{self.db}".main."{r}" WHERE indicator_id IN ({listed})'
@@ -130,19 +133,22 @@ class Maker:
                 self.con.execute(f'DROP VIEW temp.main."{r}"')
             self.con.execute("COMMIT")
         except BaseException:
-            self.con.execute("ROLLBACK")
+            with contextlib.suppress(duckdb.Error):  # a failed COMMIT has ended the transaction already
+                self.con.execute("ROLLBACK")
             raise
 
     def _compare(self, name: str) -> Ids:
         """The indicators whose rows differ between the table and the copied version's (None: a differing row
         belongs to no indicator). Rows are compared by a 64-bit hash of each, summed per indicator, with
-        their count: cheaper than comparing the rows, and two sets of rows of one indicator that differ give
-        the same sum with a chance of about 2⁻⁶⁴."""
+        their count: a sixth of the time comparing the rows took (0,13 s for the national indicator values).
+        Two sets of rows of one indicator that differ give the same sum with a chance of about 2⁻⁶⁴, and
+        DuckDB's hash does not tell -0,0 from 0,0 nor an empty list from none, changes no source makes."""
         if name not in self.keyed:
             return None
         rows = self.con.execute(
             f"""WITH new AS ({_SUMMED.format(f'"{name}"')}), old AS ({_SUMMED.format(f'"{PREVIOUS}{name}"')})
-            SELECT indicator_id FROM new FULL JOIN old USING (indicator_id)
+            SELECT CASE WHEN new.n IS NOT NULL THEN new.indicator_id ELSE old.indicator_id END
+            FROM new FULL JOIN old ON new.indicator_id IS NOT DISTINCT FROM old.indicator_id
             WHERE new.n IS DISTINCT FROM old.n OR new.h IS DISTINCT FROM old.h"""
         ).fetchall()
         if any(i is None for (i,) in rows):

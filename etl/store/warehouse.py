@@ -274,9 +274,9 @@ def build(
     tmp = warehouse_dir / f"{final.name}.tmp"
     base = previous if reuse else None
     try:
-        kept, touched = _with_memory(lambda limit: _store(tmp, base, new, log_rows, meta, previous, number, limit))
+        kept, touched, day = _with_memory(lambda limit: _store(tmp, base, new, log_rows, meta, previous, number, limit))
         new.clear()  # the rows are in the raw store: their frames go before the relations are built
-        _with_memory(lambda limit: _derive(tmp, kept, touched, limit))
+        _with_memory(lambda limit: _derive(tmp, kept, touched, day, limit))
     except BaseException:
         _remove_build(tmp)
         raise
@@ -332,17 +332,19 @@ def _store(
     previous: Path | None,
     number: int,
     memory_limit: str | None,
-) -> tuple[set[str] | None, set[str]]:
+) -> tuple[set[str] | None, set[str], str]:
     """Write version `number`'s raw store to `tmp` (from a copy of `base` where it allows, else from
     `previous`'s raw rows) with the new rows, the load log and the build facts. Returns the tables of the copy
-    that need not be made again (`clean_tables`; None: none was copied) and what changed: the raw tables given
-    new rows, `meta` if the copy was built with other settings and `TODAY` if on another day."""
+    that need not be made again (`clean_tables`; None: none was copied), what changed (the raw tables given
+    new rows, `meta` if the copy was built with other settings and `TODAY` if on another day) and the day it
+    was judged on."""
     _remove_build(tmp)  # a try that ran out of memory starts over
     kept: set[str] | None = None
     settings: set[str] = set()
     copy = _copy(base, tmp, meta, memory_limit)
     con = copy or _connect_build(tmp, memory_limit)
     try:
+        (day,) = con.execute("SELECT current_date::VARCHAR").fetchone() or ("",)
         if copy is not None:
             kept = _reusable(con, new, meta) | _definitions(con)
             settings = ({"meta"} if _settings_changed(con, meta) else set()) | _day_changed(con)
@@ -356,14 +358,17 @@ def _store(
         _write_facts(con, number, log_rows, meta)
     finally:
         con.close()
-    return kept, {rows.spec.raw_table for rows in new} | settings
+    return kept, {rows.spec.raw_table for rows in new} | settings, day
 
 
-def _derive(tmp: Path, kept: set[str] | None, touched: set[str], memory_limit: str | None) -> None:
+def _derive(tmp: Path, kept: set[str] | None, touched: set[str], day: str, memory_limit: str | None) -> None:
     """Make the relations of `sql/*.sql` in `tmp` from its raw store, all but `kept`, once the raw rows a
     newer file replaced are gone; a copy's tables that a `-- per indicator` statement makes or reads are
     first kept aside, to be made again for the indicators whose rows changed (`per_indicator.py`). Run again
-    after running out of memory (no limit), it starts from the raw store and makes every table whole."""
+    after running out of memory (no limit), it starts from the raw store and makes every table whole.
+    The version says it was made on `day` (the day `_store` judged what to carry over by) only if the day
+    has not changed since: a build that passes midnight leaves the next load to make again all that reads
+    the day."""
     con = _connect_build(tmp, memory_limit)
     try:
         in_place = kept is not None and memory_limit is not None
@@ -376,11 +381,10 @@ def _derive(tmp: Path, kept: set[str] | None, touched: set[str], memory_limit: s
         write_kinds(con)
         # a copy's raw tables are in force already: only those with new rows can hold replaced ones
         _keep_in_force(con, None if kept is None else touched)
-        day = con.execute("SELECT current_date::VARCHAR").fetchone()
         run_sql(con, kept or set(), dirty_relations(touched | {"load_log"}) if in_place else None)
         con.execute("DELETE FROM meta WHERE key = 'day'")
-        if con.execute("SELECT current_date::VARCHAR").fetchone() == day:  # made on one day (`_day_changed`)
-            con.execute("INSERT INTO meta VALUES ('day', ?)", day)
+        if con.execute("SELECT current_date::VARCHAR").fetchone() == (day,):  # made on one day (`_day_changed`)
+            con.execute("INSERT INTO meta VALUES ('day', ?)", [day])
         con.execute("CHECKPOINT")
     finally:
         con.close()
@@ -632,8 +636,8 @@ CREATES = re.compile(
 )
 COMMENT_OR_TEXT = re.compile(r"--[^\n]*|'(?:[^']|'')*'")
 # A CREATE TABLE … AS statement with the comments before it: what makes the table is the query after it.
-TABLE_AS = re.compile(r'^((?:\s+|--[^\n]*(?:\n|$))*)CREATE\s+TABLE\s+"?\w+"?\s+AS\s', re.I)
-PER_INDICATOR = re.compile(r"^\s*-- per indicator\b", re.M)
+TABLE_AS = re.compile(r'^((?:\s|--[^\n]*)*)CREATE\s+TABLE\s+"?\w+"?\s+AS\s', re.I)
+PER_INDICATOR = re.compile(r"^-- per indicator\b")
 NAME = re.compile(r"[a-z_]\w*")
 # What a statement can read without naming a relation: the clock, the catalogue, a table named in a string.
 # A statement using any of these is never carried over; one reading the day only when the day has changed
@@ -685,7 +689,7 @@ def _statements(
             gathered = tuple(sorted({n for n in made if n.startswith(prefix) and n != view}))
             found.append(Statement("", view, "view", frozenset(gathered), gather=gathered))
             made.append(view)
-        for query, m in file:
+        for position, (query, m) in enumerate(file):
             kind = None if m is None else ("temp" if m.group(1) else m.group(2).lower())
             made_as = TABLE_AS.match(query) if kind == "table" else None
             found.append(
@@ -694,12 +698,25 @@ def _statements(
                     m and m.group(3).lower(),
                     kind,
                     _reads(query, names),
-                    per_indicator=made_as is not None and PER_INDICATOR.search(made_as.group(1)) is not None,
+                    per_indicator=made_as is not None and _marked(made_as.group(1), first=position == 0),
                     query=made_as and query[made_as.end() :].strip(),
                 )
             )
             made += [m.group(3).lower()] if m else []
     return found
+
+
+def _marked(leading: str, first: bool) -> bool:
+    """Whether the comment lines just above a statement's CREATE (no blank line between) have the line
+    `-- per indicator`. A statement's text starts where the one before it ended, so unless it is its file's
+    first, the text up to its first line break is that statement's line (`…; -- a comment on it`)."""
+    lines = leading.split("\n")[0 if first else 1 :]
+    block = []
+    for line in reversed(lines[:-1]):  # the last is what stands before CREATE on its own line
+        if not line.strip().startswith("--"):
+            break
+        block.append(line.strip())
+    return any(PER_INDICATOR.match(line) for line in block)
 
 
 def _reads(query: str, names: set[str]) -> frozenset[str]:
