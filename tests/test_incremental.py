@@ -391,19 +391,25 @@ def test_a_relation_gathered_or_declared_by_a_spec_counts_as_read():
     assert "indicator_values" not in warehouse.clean_tables({"raw_sick_leave"})  # through all_measures
 
 
-def test_what_reads_the_day_or_is_written_again_after_it_is_made_is_never_carried_over(tmp_path, monkeypatch):
+def sql_file(tmp_path: Path, monkeypatch, text: str) -> None:
+    """The build's SQL is this one file (a test's own)."""
     sql = tmp_path / "sql"
     sql.mkdir()
-    (sql / "10_a.sql").write_text(
+    (sql / "10_a.sql").write_text(text, encoding="utf-8")
+    monkeypatch.setattr(warehouse, "SQL_DIR", sql)
+
+
+def test_what_reads_the_day_or_is_written_again_after_it_is_made_is_never_carried_over(tmp_path, monkeypatch):
+    sql_file(
+        tmp_path,
+        monkeypatch,
         "CREATE TABLE a AS SELECT * FROM raw_units;\n"
         'CREATE TABLE IF NOT EXISTS main."B" AS SELECT 1 AS x;  -- FROM raw_manual_values (a comment)\n'
         "CREATE TABLE c AS SELECT current_date AS d;\n"
         "CREATE TABLE d AS SELECT 1 AS x;\n"
         "INSERT INTO d SELECT 2;\n"
         "CREATE TABLE e AS SELECT x, 'raw_units' AS said FROM b;\n",
-        encoding="utf-8",
     )
-    monkeypatch.setattr(warehouse, "SQL_DIR", sql)
     # the day counts as changed when the copied version was made on another day (`_day_changed`)
     assert warehouse.clean_tables({"raw_manual_values", warehouse.TODAY}) == {"a", "b", "e"}
     assert warehouse.clean_tables({"raw_units", warehouse.TODAY}) == {"b", "e"}
@@ -568,14 +574,12 @@ def test_every_table_marked_per_indicator_is_made_per_indicator(stepwise):
 
 def test_only_tables_the_sql_makes_are_kept_aside(tmp_path, monkeypatch):
     assert not per_indicator.wanted(warehouse.statements()) & warehouse._store_tables()
-    sql = tmp_path / "sql"
-    sql.mkdir()
-    (sql / "10_a.sql").write_text(
+    sql_file(
+        tmp_path,
+        monkeypatch,
         "CREATE TABLE a AS SELECT indicator_id FROM raw_targets;\n"
         "-- per indicator\nCREATE TABLE b AS SELECT t.indicator_id FROM raw_targets t JOIN a USING (indicator_id);\n",
-        encoding="utf-8",
     )
-    monkeypatch.setattr(warehouse, "SQL_DIR", sql)
     assert per_indicator.wanted(warehouse.statements()) == {"a", "b"}  # never the raw table it reads
 
 
@@ -597,17 +601,15 @@ def test_a_version_made_across_midnight_does_not_say_its_day(data_dir, monkeypat
 
 
 def test_a_statement_says_it_is_made_per_indicator_before_its_create(tmp_path, monkeypatch):
-    sql = tmp_path / "sql"
-    sql.mkdir()
-    (sql / "10_a.sql").write_text(
+    sql_file(
+        tmp_path,
+        monkeypatch,
         "-- The first table.\n-- per indicator: each indicator's rows from its own\nCREATE TABLE a AS\n"
         "SELECT indicator_id FROM indicators;\n"
         "-- not per indicator\nCREATE TABLE b AS SELECT 1 AS x;\n"
         "CREATE TABLE c AS WITH w AS (SELECT 1 AS x) SELECT x AS indicator_id FROM w; -- per indicator\n"
         "CREATE TABLE d AS SELECT 2 AS indicator_id; -- per indicator\n",
-        encoding="utf-8",
     )
-    monkeypatch.setattr(warehouse, "SQL_DIR", sql)
     found = {st.creates: (st.per_indicator, st.query) for st in warehouse.statements()}
     assert found["a"] == (True, "SELECT indicator_id FROM indicators;")
     assert found["b"] == (False, "SELECT 1 AS x;")
