@@ -733,8 +733,8 @@ def _store_tables() -> set[str]:
 
 def clean_tables(changed: set[str]) -> set[str]:
     """The tables the SQL makes that read none of the `changed` relations, directly or through others, nor
-    the day or the catalogue; never one made twice or named by a statement that makes nothing (an INSERT
-    or UPDATE run again on a carried-over table would apply twice)."""
+    the clock or the catalogue (nor the day, where `changed` has `TODAY`); never one made twice or named by
+    a statement that makes nothing (an INSERT or UPDATE run again on a carried-over table would apply twice)."""
     dirty, clean, made = dirty_relations(changed), set(), Counter[str]()
     touched: set[str] = set()
     for st in statements():
