@@ -88,7 +88,7 @@ def table_bytes(table: Table, fmt: str) -> bytes:
     if fmt == "csv":
         return to_csv(frame, columns)
     if fmt == "xlsx":
-        return to_xlsx(frame, columns, table.title[:31], table.title)
+        return to_xlsx(frame, columns, table.title, table.title)
     raise BmsError(f"Ukjent format «{fmt}». Bruk csv eller xlsx.")
 
 

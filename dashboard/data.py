@@ -31,7 +31,8 @@ FOCUS_PAGES = {
     "brukere": "Brukere",
     "interne-prosesser": "Interne prosesser",
 }
-# how a typed-in figure names its file in `indicator_values.source_ref` (40_indicator_values.sql)
+# how a typed-in figure names its file in `indicator_values.source_ref` (the macro manual_ref, 15_shared.sql),
+# for frames already read
 MANUAL_REF = "manuelt registrert ("
 
 # How far back the trend reaches, in months, per period type: 5 years, or the last 12 periods.

@@ -203,12 +203,12 @@ SECTIONS = {"okonomi": economy, "ansatte": staff, "brukere": users, "interne-pro
 
 def focus_layout(slug: str) -> html.Div:
     """A focus-area page: links to the four areas, then the area's sections (or a Norwegian explanation)."""
-    area = view.AREAS[slug]
+    area = data.FOCUS_PAGES[slug]
     nav = html.Nav(
         dbc.Nav(
             [
                 dbc.NavItem(dbc.NavLink(name, href=f"/fokus/{key}", active=key == slug))
-                for key, name in view.AREAS.items()
+                for key, name in data.FOCUS_PAGES.items()
             ],
             pills=True,
         ),

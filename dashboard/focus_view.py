@@ -15,12 +15,10 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard.analysis_tables import Table
-from dashboard.data import FOCUS_PAGES
 from etl.norsk import MONTH_NAMES
 from etl.store.warehouse import WarehouseReader
 
 HELD_BACK = "for få svar"
-AREAS = FOCUS_PAGES  # each focus area's page address (/fokus/<slug>) and name
 
 
 def _units(ids: Iterable[str]) -> list[str]:

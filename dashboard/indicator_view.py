@@ -3,6 +3,7 @@ functions of their results: definition, history, units, KOSTRA peers and where e
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
@@ -10,7 +11,6 @@ from dash import dcc, html
 
 from dashboard.anonymity import hide_small_n
 from dashboard.components import DIRECTION_TEXT, present
-from dashboard.data import MANUAL_REF
 from dashboard.export import ExportColumn
 from dashboard.indicator_figures import history_figure, peers_figure
 from dashboard.tables import data_table
@@ -156,13 +156,13 @@ def provenance(reader: WarehouseReader, ind: dict[str, Any], scopes: list[tuple[
     the catalogue source and, for KOSTRA, the SSB table queried, when a figure was computed from them; and the
     `indikatorverdier` files whose typed-in figures are shown (a manual figure names its file)."""
     used = reader.df(
-        "SELECT DISTINCT source_ref FROM indicator_values WHERE indicator_id = $id "
+        "SELECT DISTINCT manual_file(source_ref) AS manual, manual_file(source_ref) IS NULL AS computed "
+        "FROM indicator_values WHERE indicator_id = $id AND source_ref IS NOT NULL "
         "AND list_contains($keys, scope || '/' || scope_code)",
         {"id": ind["indicator_id"], "keys": [f"{s}/{c}" for s, c in scopes]},
     )
-    refs = [str(r) for r in used["source_ref"].dropna()] if not used.empty else []
-    manual = {r[len(MANUAL_REF) : -1] for r in refs if r.startswith(MANUAL_REF) and r.endswith(")")}
-    computed = any(not r.startswith(MANUAL_REF) for r in refs)
+    manual = {str(f) for f in used["manual"].dropna()}
+    computed = bool(used["computed"].any())
     # the catalogue source's files and SSB table only where a shown figure was computed from them
     files = reader.df(
         "SELECT * FROM dashboard_source_files WHERE $computed AND source = $s",
@@ -218,24 +218,29 @@ def definition_list(ind: dict[str, Any], targets: pd.DataFrame) -> html.Dl:
     return html.Dl(children, className="bms-definition", id="indicator-definition")
 
 
-def applies(reader: WarehouseReader, indicator_id: str, scope: str, code: str) -> bool:
-    """True when the catalogue measures the indicator for the scope (its `nivå` and `gjelder`)."""
-    sql = (
-        "SELECT count(*) AS n FROM indicator_units WHERE indicator_id = $id AND unit_id = $code"
-        if scope == "enhet"
-        else "SELECT count(*) AS n FROM indicators WHERE indicator_id = $id AND level IN ('kommune', 'begge')"
+def applies(reader: WarehouseReader, ind: dict[str, Any], scope: str, code: str) -> bool:
+    """True when the catalogue measures the indicator (its entry, `definition`) for the scope (`nivå` and
+    `gjelder`)."""
+    if scope != "enhet":
+        return ind.get("level") in ("kommune", "begge")
+    found = reader.df(
+        "SELECT count(*) AS n FROM indicator_units WHERE indicator_id = $id AND unit_id = $code",
+        {"id": ind["indicator_id"], "code": code},
     )
-    params = {"id": indicator_id, "code": code} if scope == "enhet" else {"id": indicator_id}
-    return int(reader.df(sql, params)["n"].iloc[0]) > 0
+    return int(found["n"].iloc[0]) > 0
 
 
 def history_section(
-    frame: pd.DataFrame, ind: dict[str, Any], params: dict[str, str | None], applies: bool = True
+    frame: pd.DataFrame,
+    ind: dict[str, Any],
+    params: dict[str, str | None],
+    applies: Callable[[], bool] = lambda: True,
 ) -> html.Div:
     """The chart (with target, bands and intervals) and the same numbers as a table; where the catalogue does
-    not measure the indicator for the scope and nothing came anyway, it says so (no figure is not late)."""
+    not measure the indicator for the scope (`applies`, asked only then) and nothing came anyway, it says so
+    (no figure is not late)."""
     if frame.empty or frame["value"].isna().all():
-        missing = "Ingen tall for denne indikatoren her ennå." if applies else NOT_MEASURED
+        missing = "Ingen tall for denne indikatoren her ennå." if applies() else NOT_MEASURED
         chart: Any = html.P(missing, className="bms-empty")
     else:
         known = frame.dropna(subset=["target"])

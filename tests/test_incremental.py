@@ -100,8 +100,8 @@ def load_in_steps(data_dir: Path, monkeypatch, days_apart: bool) -> list[tuple[b
     seen: list[tuple[bool, set[str]]] = []
     reusable = warehouse._reusable
 
-    def spy(con, new, meta):
-        kept = reusable(con, new, meta)
+    def spy(con, changed):
+        kept = reusable(con, changed)
         seen.append((True, kept))
         return kept
 
@@ -410,7 +410,7 @@ def test_what_reads_the_day_or_is_written_again_after_it_is_made_is_never_carrie
         "INSERT INTO d SELECT 2;\n"
         "CREATE TABLE e AS SELECT x, 'raw_units' AS said FROM b;\n",
     )
-    # the day counts as changed when the copied version was made on another day (`_day_changed`)
+    # the day counts as changed when the copied version was made on another day (`_copy_changed`)
     assert warehouse.clean_tables({"raw_manual_values", warehouse.TODAY}) == {"a", "b", "e"}
     assert warehouse.clean_tables({"raw_units", warehouse.TODAY}) == {"b", "e"}
     assert warehouse.clean_tables({"raw_manual_values"}) == {"a", "b", "c", "e"}

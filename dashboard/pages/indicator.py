@@ -50,9 +50,7 @@ def layout(indicator_id: str | None = None, enhet: str | None = None, **_query: 
         html.H2("Definisjon", className="h4"),
         indicator_view.definition_list(ind, history),
         html.H2("Utvikling", className="h4"),
-        indicator_view.history_section(
-            history, ind, params, indicator_view.applies(reader, ind["indicator_id"], scope, code)
-        ),
+        indicator_view.history_section(history, ind, params, lambda: indicator_view.applies(reader, ind, scope, code)),
     ]
     if scope == "enhet":  # the leader's vurdering of the newest result, as on the card
         sections += [html.H2("Vurdering", className="h4 mt-4"), unit_vurdering(reader, ind["indicator_id"], code)]

@@ -82,12 +82,11 @@ def unit_rows(frame: pd.DataFrame, who: Subject, kommune: str) -> list[tuple[str
         match = units[units["unit_id"] == unit_id]
         if not match.empty:
             out.append((who.unit_names[unit_id], match.iloc[0]))
-    whole = who.dialogue_scope is not None and who.dialogue_scope[0] == "kommune"
-    if whole:
+    if who.whole_kommune:
         total = frame[frame["scope"] == "kommune"]
         if not total.empty:
             out.append((f"{kommune} i alt", total.iloc[0]))
-    elif len(who.unit_ids) > 1:
+    else:  # the units listed together, where there are two or more
         together = frame[frame["scope"] == "units"]
         if not together.empty and len(out) > 1:
             out.append((f"{who.name} i alt", together.iloc[0]))
@@ -236,7 +235,7 @@ def tenfactor_section(reader: Reader, who: Subject, year: int, kommune: str, loa
         for u in who.unit_ids
         if (not values.empty and u in set(values["unit_id"])) or (not held.empty and u in set(held["unit_id"]))
     ]
-    show_total = who.dialogue_scope is not None and who.dialogue_scope[0] == "kommune"
+    show_total = who.whole_kommune
     held_keys = {
         (None if u is None or u != u else u, r)
         for u, r in zip(held.get("unit_id", []), held.get("factor", []), strict=True)

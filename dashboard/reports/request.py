@@ -58,6 +58,11 @@ class Subject:
     dialogue_scope: tuple[str, str] | None
     indicator_filter: set[str] | None = None
 
+    @property
+    def whole_kommune(self) -> bool:
+        """Whether the report is the whole kommune's (not an area's or a unit's)."""
+        return self.dialogue_scope is not None and self.dialogue_scope[0] == "kommune"
+
 
 def check(request: ReportRequest) -> None:
     """Refuse an unknown kind, format or tertial in Norwegian."""

@@ -87,6 +87,7 @@ def focus_sections(
         part = rows[rows["focus_area"] == area]
         if part.empty:
             continue
+        source = text.sources_line(part, loaded)
         section = Section(
             heading=area,
             paragraphs=draft(part, subject, year, with_unit),
@@ -95,7 +96,7 @@ def focus_sections(
                     f"{area}: målekort {year}",
                     columns,
                     [score_row(r, with_unit) for _, r in part.iterrows()],
-                    text.sources_line(part, loaded),
+                    source,
                     sheet=area,
                 )
             ],
@@ -113,49 +114,42 @@ def focus_sections(
             year=year,
             names={**subject.unit_names, **dict(zip(part["indicator_id"], part["name"], strict=True))},
         )
-        chart = trend_chart(history, subject, part, year, area, loaded)
-        if chart is not None:
-            section.charts.append(chart)
-            numbers = trend_table(history, subject, part, year, area, loaded)
-            if numbers is not None:
-                section.tables.append(numbers)
+        trends = _trends(history, part)
+        if trends:  # the chart, and its numbers as a table
+            section.charts.append(trend_chart(trends, subject, year, area, source))
+            section.tables.append(trend_table(trends, subject, year, area, source))
         sections.append(section)
     return sections
 
 
-def trend_chart(
-    history: pd.DataFrame, subject: Subject, part: pd.DataFrame, year: int, area: str, loaded: pd.DataFrame
-) -> Chart | None:
-    """The five-year trend of the focus area's indicators: one line per scope (the kommune, or each unit of
-    an area), the target dotted where there is one line."""
+def trend_chart(trends: list[Trend], subject: Subject, year: int, area: str, source: str) -> Chart:
+    """The five-year trend of the focus area's indicators (`_trends`): one line per scope (the kommune, or each
+    unit of an area), the target dotted where there is one line."""
     single = len(subject.scopes) == 1
-    series = [(name, lines, target if single else None) for name, lines, target, _unit, _dec in _trends(history, part)]
-    if not series:
-        return None
+    series = [(name, lines, target if single else None) for name, lines, target, _unit, _dec in trends]
     title = f"{area}: utvikling {year - 4}–{year} for {subject.name}" + (" (mål stiplet)" if single else "")
-    return Chart(title, charts.trend_grid(series), text.sources_line(part, loaded))
+    return Chart(title, charts.trend_grid(series), source)
 
 
-def trend_table(
-    history: pd.DataFrame, subject: Subject, part: pd.DataFrame, year: int, area: str, loaded: pd.DataFrame
-) -> Table | None:
+def trend_table(trends: list[Trend], subject: Subject, year: int, area: str, source: str) -> Table:
     """The trend chart's numbers as a table: each indicator (and unit) per year, as the chart draws them."""
     years = list(range(year - 4, year + 1))
     with_unit = len(subject.scopes) > 1
     rows = []
-    for name, lines, _target, unit, dec in _trends(history, part):
+    for name, lines, _target, unit, dec in trends:
         for scope_name, xs, ys in lines:
             by_year = dict(zip(xs, ys, strict=True))
             cells = [text.text_cell(name)] + ([text.text_cell(scope_name)] if with_unit else [])
             rows.append(cells + [text.value_cell(by_year.get(y), unit, dec) for y in years])
-    if not rows:
-        return None
     columns = ["Indikator"] + (["Enhet"] if with_unit else []) + [str(y) for y in years]
-    sheet = f"{area} utvikling"
-    return Table(f"{area}: utvikling {years[0]}–{year}", columns, rows, text.sources_line(part, loaded), sheet=sheet)
+    return Table(f"{area}: utvikling {years[0]}–{year}", columns, rows, source, sheet=f"{area} utvikling")
 
 
-def _trends(history: pd.DataFrame, part: pd.DataFrame) -> list[tuple[str, list, float | None, str, int]]:
+# An indicator's trend: its name, a line (scope name, years, values) per scope, its target, unit and decimals.
+Trend = tuple[str, list, float | None, str, int]
+
+
+def _trends(history: pd.DataFrame, part: pd.DataFrame) -> list[Trend]:
     """Per indicator with two years or more: its name, a line (scope name, years, values) per scope, its
     target, unit of measure and decimals."""
     out = []

@@ -101,7 +101,7 @@ def economy_section(reader: Reader, who: Subject, year: int, tertial: int, loade
     areas = areas.reindex(areas["deviation"].abs().sort_values(ascending=False).index)
     area_rows = [row(r["service_area"], "", r)[:1] + row(r["service_area"], "", r)[2:] for _, r in areas.iterrows()]
     kommune = every[every["scope"] == "kommune"]
-    whole = who.dialogue_scope is not None and who.dialogue_scope[0] == "kommune" and not kommune.empty
+    whole = who.whole_kommune and not kommune.empty
     total_dev = float(kommune["deviation"].iloc[0]) if whole else float(frame["deviation"].sum())
     total_budget = float(kommune["budget"].iloc[0]) if whole else float(frame["budget"].sum())
     last = pd.Timestamp(frame["last_month"].iloc[0])
@@ -251,7 +251,7 @@ def vedtaksrapport(reader: Reader, request: ReportRequest, who: Subject) -> list
         return []
     # a unit's or an area's report: its units' vedtak; the whole kommune's: the vedtak of no unit and of the units
     # the reader may see, as the dashboard's vedtak table shows them
-    whole = who.dialogue_scope is not None and who.dialogue_scope[0] == "kommune"
+    whole = who.whole_kommune
     frame = frame[(frame["unit_id"].isna() & whole) | frame["unit_id"].isin(who.unit_ids)]
     source = text.internal_source(["vedtak"], queries.source_files(reader, request.year))
     as_of = frame["as_of"].dropna()
@@ -294,5 +294,5 @@ def _committee_section(committee: str, part: pd.DataFrame, source: str, as_of: p
     return Section(
         heading=committee,
         paragraphs=[para],
-        tables=[Table(f"Vedtak i {committee}", list(DECISION_COLUMNS), rows, source, sheet=committee[:31])],
+        tables=[Table(f"Vedtak i {committee}", list(DECISION_COLUMNS), rows, source, sheet=committee)],
     )

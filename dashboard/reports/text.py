@@ -194,11 +194,11 @@ def sources_line(frame: pd.DataFrame, files: pd.DataFrame) -> str:
         return ""
     # a figure typed in (its source_ref names its file) is the manual file's, whatever the catalogue's source
     typed = frame["source_ref"].fillna("").astype(str).str.startswith(MANUAL_REF)
-    kostra = frame[(frame["source"] == "KOSTRA") & ~typed]
+    kostra = frame[(frame["source"] == "KOSTRA") & ~typed & frame["source_ref"].notna()]  # the rows with a figure
     lines = []
-    if not kostra.empty and kostra["source_ref"].notna().any():
-        ids = [str(a[0]) for a in kostra[kostra["source_ref"].notna()]["ref_args"]]  # the rows with a figure
-        lines.append(kostra_source(ids, kostra[kostra["source_ref"].notna()]["vintage"].dropna().astype(str)))
+    if not kostra.empty:
+        ids = [str(a[0]) for a in kostra["ref_args"]]
+        lines.append(kostra_source(ids, kostra["vintage"].dropna().astype(str)))
     internal = frame[((frame["source"] != "KOSTRA") | typed) & frame["value"].notna()]
     keys = [
         source_key("manuell" if m else str(s), r, i)

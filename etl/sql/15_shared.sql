@@ -1,5 +1,5 @@
--- Helpers the source files (20–39) share: the kommune's number, the tertial calendar, when each file was
--- loaded, and the confidence interval of a survey mean.
+-- Helpers the source files (20–39) share: the kommune's number, the tertial calendar, how a typed-in figure
+-- names its file, when each file was loaded, and the confidence interval of a survey mean.
 
 -- The kommune this warehouse is for (settings.toml, kept in meta by the load): its four-digit number.
 CREATE MACRO kommune_code() AS (SELECT value FROM meta WHERE key = 'kommune_code');
@@ -13,6 +13,13 @@ CREATE MACRO tertial_end(d) AS (tertial_start(d) + INTERVAL 4 MONTH - INTERVAL 1
 CREATE MACRO period_after(period, period_type) AS (period + CASE period_type
     WHEN 'year' THEN INTERVAL 1 YEAR WHEN 'tertial' THEN INTERVAL 4 MONTH WHEN 'quarter' THEN INTERVAL 3 MONTH
     ELSE INTERVAL 1 MONTH END)::DATE;
+
+-- A figure typed in (an `indikatorverdier` file) names its file as its source: «manuelt registrert (<file>)».
+-- `manual_file` gives that file back, or NULL for a figure computed from a source.
+CREATE MACRO manual_ref(file) AS 'manuelt registrert (' || file || ')';
+CREATE MACRO manual_file(source_ref) AS CASE
+    WHEN starts_with(source_ref, 'manuelt registrert (') AND ends_with(source_ref, ')') THEN source_ref[21:-2]
+END;
 
 -- The day a loaded file (by content hash) was first loaded: the vintage of the figures it gave. Fixed once the
 -- file is loaded, since the load log only grows: a relation that reads it for its own files' hashes changes

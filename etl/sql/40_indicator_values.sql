@@ -26,7 +26,7 @@ manual AS (
            coalesce(m.unit_id, (SELECT code FROM kommune)) AS scope_code,
            m.period, m.period_type, m.value, m.numerator, m.denominator, m.n,
            NULL::VARCHAR AS status_symbol,
-           'manuelt registrert (' || m._file || ')' AS source_ref,
+           manual_ref(m._file) AS source_ref,
            'registrert ' || strftime(first_loaded(m._sha), '%d.%m.%Y') AS vintage,
            m.comment,
            2 AS priority

@@ -40,7 +40,7 @@ WITH expected AS (
 ),
 covered AS (  -- by where each figure came from: a figure typed in (40_indicator_values.sql names its file) is manual
     SELECT v.scope, v.scope_code,
-           CASE WHEN v.source_ref LIKE 'manuelt registrert (%' THEN 'manuell' ELSE i.source END AS source,
+           CASE WHEN manual_file(v.source_ref) IS NOT NULL THEN 'manuell' ELSE i.source END AS source,
            min(v.period) AS first_period, max(v.period) AS last_period,
            arg_max(v.period_type, v.period) AS period_type, count(DISTINCT v.indicator_id) AS indicators
     FROM indicator_values v JOIN indicators i USING (indicator_id)

@@ -340,14 +340,14 @@ def _store(
     was judged on."""
     _remove_build(tmp)  # a try that ran out of memory starts over
     kept: set[str] | None = None
-    settings: set[str] = set()
+    changed = {rows.spec.raw_table for rows in new}
     copy = _copy(base, tmp, meta, memory_limit)
     con = copy or _connect_build(tmp, memory_limit)
     try:
         (day,) = con.execute("SELECT current_date::VARCHAR").fetchone() or ("",)
         if copy is not None:
-            kept = _reusable(con, new, meta) | _definitions(con)
-            settings = ({"meta"} if _settings_changed(con, meta) else set()) | _day_changed(con)
+            changed |= _copy_changed(con, meta, day)
+            kept = _reusable(con, changed) | _definitions(con)
             con.execute("DELETE FROM meta")
         else:
             create_store(con)
@@ -358,7 +358,7 @@ def _store(
         _write_facts(con, number, log_rows, meta)
     finally:
         con.close()
-    return kept, {rows.spec.raw_table for rows in new} | settings, day
+    return kept, changed, day
 
 
 def _derive(tmp: Path, kept: set[str] | None, touched: set[str], day: str, memory_limit: str | None) -> None:
@@ -383,7 +383,7 @@ def _derive(tmp: Path, kept: set[str] | None, touched: set[str], day: str, memor
         _keep_in_force(con, None if kept is None else touched)
         run_sql(con, kept or set(), dirty_relations(touched | {"load_log"}) if in_place else None)
         con.execute("DELETE FROM meta WHERE key = 'day'")
-        if con.execute("SELECT current_date::VARCHAR").fetchone() == (day,):  # made on one day (`_day_changed`)
+        if con.execute("SELECT current_date::VARCHAR").fetchone() == (day,):  # made on one day (`_copy_changed`)
             con.execute("INSERT INTO meta VALUES ('day', ?)", [day])
         con.execute("CHECKPOINT")
     finally:
@@ -437,26 +437,24 @@ def _copy(
     return None
 
 
-def _reusable(con: duckdb.DuckDBPyConnection, new: list[NewRows], meta: dict[str, str]) -> set[str]:
+def _reusable(con: duckdb.DuckDBPyConnection, changed: set[str]) -> set[str]:
     """The tables of the copied version that a build from scratch would make the same: those whose SQL reads,
-    directly or through other relations, none of the raw tables getting new rows nor the load log, while the
-    settings they read (the kommune, `min_n` …: all of meta but the build facts) are unchanged."""
-    if _settings_changed(con, meta):
+    directly or through other relations, none of the `changed` relations (the raw tables getting new rows,
+    the day where it changed) nor the load log, while the settings they read (the kommune, `min_n` …: all of
+    meta but the build facts) are unchanged."""
+    if "meta" in changed:
         return set()
     existing = {n for (n,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE NOT internal").fetchall()}
-    return clean_tables({rows.spec.raw_table for rows in new} | {"load_log"} | _day_changed(con)) & existing
+    return clean_tables(changed | {"load_log"}) & existing
 
 
-def _day_changed(con: duckdb.DuckDBPyConnection) -> set[str]:
-    """{TODAY} unless the copied version's relations were all made on the day it is now (its fact `day`)."""
-    row = con.execute("SELECT current_date::VARCHAR = (SELECT value FROM meta WHERE key = 'day')").fetchone()
-    return set() if row is not None and row[0] else {TODAY}
-
-
-def _settings_changed(con: duckdb.DuckDBPyConnection, meta: dict[str, str]) -> bool:
-    """Whether the copied version was built with other settings (meta but the build facts) than `meta`."""
+def _copy_changed(con: duckdb.DuckDBPyConnection, meta: dict[str, str], today: str) -> set[str]:
+    """What changed since the copied version was built besides the raw rows: `meta` when it was built with
+    other settings (meta but the build facts) than `meta`, `TODAY` unless its relations were all made on
+    `today` (its fact `day`)."""
     before = dict(con.execute("SELECT key, value FROM meta").fetchall())
-    return any(before.get(k) != v for k, v in meta.items() if k not in BUILD_FACTS)
+    settings = any(before.get(k) != v for k, v in meta.items() if k not in BUILD_FACTS)
+    return ({"meta"} if settings else set()) | ({TODAY} if before.get("day") != today else set())
 
 
 _MAIN = "WHERE database_name = current_database() AND schema_name = 'main' AND NOT internal"
@@ -636,8 +634,12 @@ CREATES = re.compile(
 )
 COMMENT_OR_TEXT = re.compile(r"--[^\n]*|'(?:[^']|'')*'")
 # A CREATE TABLE … AS statement with the comments before it: what makes the table is the query after it.
-TABLE_AS = re.compile(r'^((?:\s|--[^\n]*)*)CREATE\s+TABLE\s+"?\w+"?\s+AS\s', re.I)
-PER_INDICATOR = re.compile(r"^-- per indicator\b")
+TABLE_AS = re.compile(r'^(?:\s|--[^\n]*)*CREATE\s+TABLE\s+"?\w+"?\s+AS\s', re.I)
+# `-- per indicator` on a comment line just above a table's CREATE (other comment lines between, no blank line):
+# each indicator's rows are made from that indicator's rows of what it reads (etl/store/per_indicator.py).
+PER_INDICATOR = re.compile(
+    r'^[ \t]*-- per indicator\b[^\n]*\n(?:[ \t]*--[^\n]*\n)*[ \t]*CREATE\s+TABLE\s+"?(\w+)', re.M | re.I
+)
 NAME = re.compile(r"[a-z_]\w*")
 # What a statement can read without naming a relation: the clock, the catalogue, a table named in a string.
 # A statement using any of these is never carried over; one reading the day only when the day has changed
@@ -676,6 +678,7 @@ def _statements(
         parser.close()
     parsed = [[(q, CREATES.match(COMMENT_OR_TEXT.sub(" ", q))) for q in file] for file in split]
     gathered_views = {view for t in texts for view, _ in GATHER.findall(t)}
+    marked = {name.lower() for t in texts for name in PER_INDICATOR.findall(t)}
     names = {m.group(3).lower() for file in parsed for _, m in file if m} | set(declared) | gathered_views | store
     found: list[Statement] = []
     made: list[str] = []  # in build order: what a gather line may unite
@@ -689,7 +692,7 @@ def _statements(
             gathered = tuple(sorted({n for n in made if n.startswith(prefix) and n != view}))
             found.append(Statement("", view, "view", frozenset(gathered), gather=gathered))
             made.append(view)
-        for position, (query, m) in enumerate(file):
+        for query, m in file:
             kind = None if m is None else ("temp" if m.group(1) else m.group(2).lower())
             made_as = TABLE_AS.match(query) if kind == "table" else None
             found.append(
@@ -698,25 +701,12 @@ def _statements(
                     m and m.group(3).lower(),
                     kind,
                     _reads(query, names),
-                    per_indicator=made_as is not None and _marked(made_as.group(1), first=position == 0),
+                    per_indicator=made_as is not None and m is not None and m.group(3).lower() in marked,
                     query=made_as and query[made_as.end() :].strip(),
                 )
             )
             made += [m.group(3).lower()] if m else []
     return found
-
-
-def _marked(leading: str, first: bool) -> bool:
-    """Whether the comment lines just above a statement's CREATE (no blank line between) have the line
-    `-- per indicator`. A statement's text starts where the one before it ended, so unless it is its file's
-    first, the text up to its first line break is that statement's line (`…; -- a comment on it`)."""
-    lines = leading.split("\n")[0 if first else 1 :]
-    block = []
-    for line in reversed(lines[:-1]):  # the last is what stands before CREATE on its own line
-        if not line.strip().startswith("--"):
-            break
-        block.append(line.strip())
-    return any(PER_INDICATOR.match(line) for line in block)
 
 
 def _reads(query: str, names: set[str]) -> frozenset[str]:
@@ -744,7 +734,7 @@ def clean_tables(changed: set[str]) -> set[str]:
         made[st.creates] += 1
         if st.kind == "table" and st.creates not in dirty:
             clean.add(st.creates)
-    return {t for t in clean if made[t] == 1} - touched - dirty
+    return {t for t in clean if made[t] == 1} - touched
 
 
 def dirty_relations(changed: set[str]) -> set[str]:
