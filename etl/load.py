@@ -50,7 +50,7 @@ from etl.store.warehouse import (
     damage_mark,
     is_damage,
     mark_if_damaged,
-    readable,
+    open_readable,
     schema_fingerprint,
 )
 
@@ -157,10 +157,9 @@ def load(
         whole = {Path(p).absolute() for p in replace_whole}
         tried: set[Path] = set()
         while True:
-            published_now = readable(settings.current)  # the version this try reads, found once
-            target = published_now[0]
+            target, damage, con = open_readable(settings.current)  # the version this try reads, found once
             try:
-                return _load(settings, paths, origin, progress, whole, at, first_loaded or {}, published_now)
+                return _load(settings, paths, origin, progress, whole, at, first_loaded or {}, (target, damage), con)
             except duckdb.Error as e:
                 # a block of the published version not as written (its copy is read too): once reading the
                 # version itself finds it, the version is marked damaged and the load made again on the newest
@@ -178,6 +177,9 @@ def load(
                         "Frigjør plass på disken og kjør «bms rebuild»; ingenting er lastet."
                     ) from e
                 tried.add(target)
+            finally:
+                if con is not None:
+                    con.close()  # `_known` closes it once read
 
 
 def _signature(path: Path) -> tuple[int, int] | None:
@@ -381,10 +383,11 @@ def _load(
     at: dt.datetime | None,
     first_loaded: Mapping[str, dt.datetime],
     published_now: tuple[Path | None, str | None],
+    con: duckdb.DuckDBPyConnection | None,
 ) -> LoadSummary:
     for folder in (settings.inbox, settings.archive, settings.rejected, settings.warehouse_dir):
         folder.mkdir(parents=True, exist_ok=True)
-    known = _known(settings, *published_now)
+    known = _known(settings, *published_now, con)
     if known.damage and known.target is None and any(settings.archive.iterdir()):
         # never a warehouse of only this load's files while the archive holds what a rebuild would bring back
         raise NoReadableWarehouse(f"{known.damage} Ingenting er lastet; filene i innboksen venter til da.")
@@ -417,9 +420,9 @@ def _load(
         c.outcome.stored_as = _destination(settings, c, stamp)
     if settings_changed or any(c.outcome.status == "loaded" for c in todo):
         progress("bygger nytt datavarehus")
-        version, final = _build(settings, todo, meta, {c.sha: first_loaded.get(c.sha, now) for c in todo}, known.target)
+        at_times = {c.sha: first_loaded.get(c.sha, now) for c in todo}
+        version, notes, peers = _build(settings, todo, meta, at_times, known.target, known.held)
         progress(f"publisert versjon {version}")
-        notes, peers = _published_notes(todo, final, known.held)
     for c in todo:
         if c.outcome.status == "unchanged" and not c.move:
             continue  # a named file or the catalogue whose content was archived when first loaded
@@ -428,10 +431,16 @@ def _load(
 
 
 def _build(
-    settings: Settings, todo: list[_Candidate], meta: dict[str, str], at: dict[str, dt.datetime], base: Path | None
-) -> tuple[int, Path]:
+    settings: Settings,
+    todo: list[_Candidate],
+    meta: dict[str, str],
+    at: dict[str, dt.datetime],
+    base: Path | None,
+    held_before: set[tuple],
+) -> tuple[int, list[str], list[str]]:
     """Build and publish the next version with the accepted rows and the load log (each file loaded `at` the
-    time given for its hash); its number and file."""
+    time given for its hash); its number and the notes on it (`_published_notes`, read on the build's own
+    connection as it ends; `held_before`: the cells the version before held back)."""
     new_rows = [
         NewRows(t.spec, f, c.path.name, c.sha)
         for c in todo
@@ -455,18 +464,29 @@ def _build(
     ]
     for c in todo:  # the build frees each frame once its rows are stored (`build`): hold no other reference
         c.tables, c.frames = [], []
-    return build(settings.warehouse_dir, settings.current, new_rows, log, meta, settings.keep_versions, previous=base)
+    said: list[tuple[list[str], list[str]]] = []
+    version, _ = build(
+        settings.warehouse_dir,
+        settings.current,
+        new_rows,
+        log,
+        meta,
+        settings.keep_versions,
+        previous=base,
+        after=lambda con: said.append(_published_notes(todo, con, held_before)),
+    )
+    return version, *said[0]
 
 
-def _published_notes(todo: list[_Candidate], final: Path, held_before: set[tuple]) -> tuple[list[str], list[str]]:
-    """The notes on figures newly held back in the version just built that no file's own note names, and what
-    is odd about its configured peers: read as the build ends, in one open."""
+def _published_notes(
+    todo: list[_Candidate], con: duckdb.DuckDBPyConnection, held_before: set[tuple]
+) -> tuple[list[str], list[str]]:
+    """The notes on figures newly held back in the version just built (`con`) that no file's own note names,
+    and what is odd about its configured peers."""
     said = [n for c in todo for n in c.outcome.notes]
     shas = [c.sha for c in todo if c.outcome.status == "loaded"]
-    with connect_read_only(final) as con:
-        held, from_these = held_back(con, shas)
-        peers = peer_notes(con)
-    return held_notes((held - held_before) | from_these, said), peers
+    held, from_these = held_back(con, shas)
+    return held_notes((held - held_before) | from_these, said), peer_notes(con)
 
 
 @dataclass
@@ -485,13 +505,15 @@ class _Known:
     damage: str | None = None
 
 
-def _known(settings: Settings, target: Path | None, damage: str | None) -> _Known:
-    """What the published version `target` (`readable`'s, with its note `damage`) knows."""
+def _known(
+    settings: Settings, target: Path | None, damage: str | None, con: duckdb.DuckDBPyConnection | None
+) -> _Known:
+    """What the published version `target` (`open_readable`'s, with its note `damage` and connection `con`,
+    closed here once read) knows."""
     ctx = Context(default_min_n=settings.min_n, kommune_name=settings.kommune_name)
     known = _Known(ctx, target=target, damage=damage)
-    if target is None:
+    if target is None or con is None:
         return known
-    con = connect_read_only(target)
     try:
         ctx.units = dict(con.execute("SELECT unit_id, name FROM units").fetchall())
         ctx.ansvar = dict(con.execute("SELECT unnest(ansvar_codes), unit_id FROM units ORDER BY unit_id").fetchall())

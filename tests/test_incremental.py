@@ -6,6 +6,7 @@ row by row, with `bms rebuild` of the same archive built without any copy or car
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 import shutil
@@ -478,7 +479,8 @@ def test_a_small_file_makes_the_scorecard_again_for_its_indicators_alone(stepwis
 
 def test_a_copy_made_on_another_day_makes_what_reads_the_day_whole(stepwise, tmp_path, monkeypatch):
     """Which units an indicator applies to depends on the day (a unit closed yesterday is no longer listed):
-    a copy made on another day gives its tables that read the day no say, so they are made whole."""
+    a copy made on another day gives its tables that read the day no say, so they are made whole, and so is
+    what reads them, unless a table made again is found unchanged (the configured peers)."""
     data_dir, _ = stepwise
     settings = load_settings(data_dir)
     version = published(settings.current)
@@ -488,7 +490,8 @@ def test_a_copy_made_on_another_day_makes_what_reads_the_day_whole(stepwise, tmp
     seen = in_place(monkeypatch)
     load(settings, [manual_file(tmp_path, "trivsel.csv", "trivsel_skole;;2025;4,1;\n")])
     assert seen["scorecard"] == [frozenset({"trivsel_skole"})]  # reads no day
-    assert "scorecard_latest" not in seen and "kostra_comparison" not in seen  # read it through their views
+    assert "scorecard_latest" not in seen  # reads the day through a view (indicator_units)
+    assert seen["kostra_comparison"] == [frozenset({"trivsel_skole"})]  # comparison_peers: made again, the same
     incremental = relations(published(settings.current))
     monkeypatch.setattr(warehouse, "_copy", lambda *_: None)
     rebuild(settings)
@@ -503,17 +506,76 @@ def test_a_table_made_whole_says_which_indicators_changed(tmp_path):
                 "v(indicator_id, value, list)")  # fmt: skip
     con.execute("CREATE TABLE t AS SELECT * FROM _prev_t")
     maker = per_indicator.Maker(con, set(), [])
-    assert maker._compare("t") == frozenset()
+    assert maker._compare("t", "_prev_t") == frozenset()
     con.execute("UPDATE t SET list = [2, 2] WHERE indicator_id = 'b'")
     con.execute("INSERT INTO t VALUES ('d', 4.0, NULL)")
-    assert maker._compare("t") == frozenset({"b", "d"})
+    assert maker._compare("t", "_prev_t") == frozenset({"b", "d"})
     con.execute("INSERT INTO t SELECT * FROM t WHERE indicator_id = 'a'")  # the same row twice
-    assert maker._compare("t") == frozenset({"a", "b", "d"})
+    assert maker._compare("t", "_prev_t") == frozenset({"a", "b", "d"})
     con.execute("INSERT INTO _prev_t VALUES (NULL, 5.0, NULL)")  # rows of no indicator, unchanged
     con.execute("INSERT INTO t VALUES (NULL, 5.0, NULL)")
-    assert maker._compare("t") == frozenset({"a", "b", "d"})
+    assert maker._compare("t", "_prev_t") == frozenset({"a", "b", "d"})
     con.execute("UPDATE t SET value = 6.0 WHERE indicator_id IS NULL")
-    assert maker._compare("t") is None
+    assert maker._compare("t", "_prev_t") is None
+    con.close()
+
+
+def test_a_table_made_whole_beside_the_copys_changes_only_the_indicators_whose_rows_differ():
+    """A table kept aside from the copy and made whole again (the indicator values) ends as its query gives
+    it, with only the changed indicators' rows written anew, and says which those are; a changed row of no
+    indicator makes it whole, saying nothing."""
+    con = duckdb.connect()
+    con.execute("CREATE TABLE src AS SELECT * FROM (VALUES ('a', 1), ('b', 2), (NULL, 3)) v(indicator_id, x)")
+    con.execute("CREATE TABLE t AS SELECT * FROM src")
+    st = warehouse.Statement("", "t", "table", frozenset({"src"}), query="SELECT * FROM src;")
+
+    def make(change: str) -> per_indicator.Maker:
+        con.execute("ALTER TABLE t RENAME TO _prev_t")  # as `keep_previous` sets the copy's aside
+        con.execute(change)
+        maker = per_indicator.Maker(con, {"src"}, [st])
+        maker.make(st)
+        assert sorted(con.execute("SELECT * FROM t").fetchall(), key=str) == sorted(
+            con.execute("SELECT * FROM src").fetchall(), key=str
+        )
+        assert con.execute("SELECT table_name FROM duckdb_tables() WHERE table_name <> 'src'").fetchall() == [("t",)]
+        return maker
+
+    assert make("UPDATE src SET x = 12 WHERE indicator_id = 'b'; INSERT INTO src VALUES ('c', 4)").ids == {
+        "t": frozenset({"b", "c"})
+    }
+    assert make("UPDATE src SET x = 30 WHERE indicator_id IS NULL").ids == {}
+    con.close()
+
+
+def test_what_reads_only_tables_found_unchanged_is_kept_from_the_copy():
+    """A table made whole again and found unchanged (no indicators: the whole table compared) lets what
+    reads it, directly or through a view, be kept as the copy had it; one found changed makes that whole."""
+    con = duckdb.connect()
+    con.execute("CREATE TABLE src AS SELECT 1 AS x")
+    statements = [
+        warehouse.Statement("CREATE TABLE u AS SELECT x FROM src;", "u", "table", frozenset({"src"})),
+        warehouse.Statement("CREATE VIEW v AS SELECT x FROM u;", "v", "view", frozenset({"u"})),
+        warehouse.Statement("CREATE TABLE w AS SELECT x, random() AS r FROM v;", "w", "table", frozenset({"v"})),
+    ]
+    for st in statements:
+        con.execute(st.sql)
+
+    def build() -> float:
+        for name in ("u", "w"):
+            con.execute(f"ALTER TABLE {name} RENAME TO _prev_{name}")  # as `keep_previous` sets them aside
+        maker = per_indicator.Maker(con, {"src", "u", "v", "w"}, statements)
+        maker.make(statements[0])
+        maker.follow(statements[1])
+        maker.make(statements[2])
+        maker.finish()
+        assert con.execute("SELECT x FROM w").fetchall() == con.execute("SELECT x FROM src").fetchall()
+        (r,) = con.execute("SELECT r FROM w").fetchone() or (None,)
+        return r
+
+    before = con.execute("SELECT r FROM w").fetchone()
+    assert (build(),) == before  # u the same: w kept
+    con.execute("UPDATE src SET x = 2")
+    assert (build(),) != before  # u changed: w made again
     con.close()
 
 
@@ -589,8 +651,8 @@ def test_a_version_made_across_midnight_does_not_say_its_day(data_dir, monkeypat
     settings = load_settings(data_dir)
     load(settings, [])
     derive = warehouse._derive
-    monkeypatch.setattr(warehouse, "_derive", lambda tmp, kept, touched, day, limit: derive(
-        tmp, kept, touched, "2000-01-01", limit))  # fmt: skip
+    monkeypatch.setattr(warehouse, "_derive", lambda tmp, stored, limit, **given: derive(
+        tmp, dataclasses.replace(stored, day="2000-01-01"), limit, **given))  # fmt: skip
     load(settings, [manual_file(data_dir, "trivsel.csv", "trivsel_skole;;2025;4,1;\n")])
     with connect_read_only(published(settings.current)) as con:
         assert con.execute("SELECT count(*) FROM meta WHERE key = 'day'").fetchone() == (0,)

@@ -16,7 +16,7 @@ import pytest
 
 from etl.load import load
 from etl.settings import load_settings
-from etl.store.warehouse import WarehouseReader, versions
+from etl.store.warehouse import SQL_DIR, WarehouseReader, split_statements, versions
 from tests.helpers import catalogue_size, snapshot, units_file, write_csv, write_xlsx
 
 HEADER = ["indikator_id", "enhet_id", "periode", "verdi"]
@@ -24,6 +24,24 @@ HEADER = ["indikator_id", "enhet_id", "periode", "verdi"]
 
 def drop_values(data_dir: Path, name: str, year: int, value: float = 40.0) -> Path:
     return write_xlsx(data_dir / "inbox" / name, {"Ark1": [HEADER, ["grunnskolepoeng", "", year, value]]})
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        *(p.read_text(encoding="utf-8") for p in sorted(SQL_DIR.glob("*.sql"))),
+        "-- before\nCREATE TABLE x AS SELECT 1; -- after it\n-- before the next\nCREATE VIEW y AS SELECT 2;\n\n",
+        "SELECT 'it''s; here' AS \"a;\"\"b\"; SELECT $$x;y$$; SELECT $t$;$t$ -- c;\n; SELECT 1 /* ; */",
+        "SELECT 1; /* only a comment ; */ \n-- and another;\n",
+        "SELECT 1",
+        "",
+    ],
+)
+def test_the_sql_files_split_into_statements_as_duckdb_splits_them(text):
+    """The build splits its SQL by hand (not starting DuckDB for it): every file, and what could trip it, a
+    `;` in a comment, a text, a quoted name or a dollar-quoted text, gives DuckDB's own statements."""
+    with duckdb.connect() as con:
+        assert split_statements(text) == [st.query for st in con.extract_statements(text)]
 
 
 def test_each_load_publishes_a_new_version_and_prunes_old_ones(data_dir):
@@ -157,10 +175,10 @@ def test_the_new_rows_frames_are_freed_before_the_relations_are_built(data_dir, 
         frames.append(weakref.ref(rows.frame))
         return insert(con, rows, seq)
 
-    def spy_derive(*args):
+    def spy_derive(*args, **kwargs):
         gc.collect()
         alive_at_derive.append(sum(ref() is not None for ref in frames))
-        return derive(*args)
+        return derive(*args, **kwargs)
 
     monkeypatch.setattr(warehouse, "_insert", spy_insert)
     monkeypatch.setattr(warehouse, "_derive", spy_derive)
@@ -185,9 +203,9 @@ def test_a_build_that_outgrows_its_memory_limit_is_made_again_without_one(data_d
     def spy(name):
         step = getattr(warehouse, name)
 
-        def run(*args):
+        def run(*args, **kwargs):
             steps.append((name, args[-1]))  # the step and its memory limit
-            return step(*args)
+            return step(*args, **kwargs)
 
         return run
 

@@ -7,7 +7,8 @@
 -- group of the statement covering it that started last (then the newest answer), and neighbouring pieces
 -- with the same group are joined. So the same span repeated by every yearly answer is one span, and an
 -- answer fetched before a change does not outlast the change.
-CREATE VIEW kostra_group_membership AS
+-- A table (made again only when Klass's answers change): the KOSTRA comparison's statements read it often.
+CREATE TABLE kostra_group_membership AS
 WITH said AS (
     SELECT source_code AS code, target_code AS kostra_group, target_name AS kostra_group_name, as_of, _seq,
            coalesce(valid_from, CASE WHEN as_of > min(as_of) OVER (PARTITION BY source_code) THEN as_of END)

@@ -68,10 +68,16 @@ computed AS (
        OR (m.scope = 'kommune' AND i.level IN ('kommune', 'begge'))
        OR (m.scope = 'enhet' AND i.level IN ('enhet', 'begge'))
 ),
+-- a manual figure only where no computed source gives one (an anti-join: a window partitioned by every
+-- figure took 0,06 s of a small file's load)
 all_values AS (
     SELECT * FROM computed
     UNION ALL BY NAME
-    SELECT * FROM manual
+    SELECT * FROM manual m
+    WHERE NOT EXISTS (SELECT 1 FROM computed c
+                      WHERE c.indicator_id = m.indicator_id AND c.scope = m.scope
+                        AND c.scope_code IS NOT DISTINCT FROM m.scope_code AND c.period IS NOT DISTINCT FROM m.period
+                        AND c.period_type IS NOT DISTINCT FROM m.period_type)
 )
 SELECT v.indicator_id, v.scope, v.scope_code, v.period, v.period_type, v.value, v.numerator, v.denominator,
        v.n, v.status_symbol, v.source_ref, v.vintage, v.comment, v.ci_low, v.ci_high,
@@ -80,8 +86,7 @@ SELECT v.indicator_id, v.scope, v.scope_code, v.period, v.period_type, v.value, 
        -- anonymity, enforced again here: a unit result with fewer answers than the indicator's minimum
        v.scope = 'enhet' AND v.n IS NOT NULL AND v.n < i.min_n AS too_few
 FROM all_values v
-JOIN indicators i USING (indicator_id)
-QUALIFY priority = min(priority) OVER (PARTITION BY v.indicator_id, v.scope, v.scope_code, v.period, v.period_type);
+JOIN indicators i USING (indicator_id);
 
 -- The subtraction rule once more, over everything that would be published for an indicator × period,
 -- whatever source each figure came from: a survey's kommune figure beside a manual figure for one of its

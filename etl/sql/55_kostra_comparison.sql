@@ -30,8 +30,9 @@ CREATE MACRO kostra_judgement(direction, x, other, target, decimals) AS
 -- The configured peers as the comparison uses them. A peer given by an older number of a kommune that got
 -- a new one (Halden 3001 → 3101) counts under today's number, as its figures do (measures_kostra); a
 -- number Klass does not list as a kommune today is kept but said in `note`, which `bms status` and the
--- load summary show, so a peer never vanishes from the comparison unremarked.
-CREATE VIEW comparison_peers AS
+-- load summary show, so a peer never vanishes from the comparison unremarked. A table (made again when the
+-- settings, Klass's lists or the day change): every statement of the comparison reads it.
+CREATE TABLE comparison_peers AS
 WITH configured AS (
     SELECT DISTINCT trim(p) AS configured
     FROM (SELECT unnest(string_split(coalesce((SELECT value FROM meta WHERE key = 'peers'), ''), ',')) AS p)
