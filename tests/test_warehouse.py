@@ -33,13 +33,19 @@ def drop_values(data_dir: Path, name: str, year: int, value: float = 40.0) -> Pa
         "-- before\nCREATE TABLE x AS SELECT 1; -- after it\n-- before the next\nCREATE VIEW y AS SELECT 2;\n\n",
         "SELECT 'it''s; here' AS \"a;\"\"b\"; SELECT $$x;y$$; SELECT $t$;$t$ -- c;\n; SELECT 1 /* ; */",
         "SELECT 1; /* only a comment ; */ \n-- and another;\n",
+        "SELECT 1;; SELECT 2; ; -- c\n; SELECT 3",
+        "; -- nothing\n ; SELECT 1;",
+        "/* x; */ /* y; */SELECT 1/* z; */;",
+        "SELECT E'a\\'; b' AS x, e'\\\\'';' AS y; SELECT 'e\\'; SELECT 2;",
+        "SELECT 1 /* a /* b */ ; */; SELECT 2; /* c */ /* d ; */",
         "SELECT 1",
         "",
     ],
 )
 def test_the_sql_files_split_into_statements_as_duckdb_splits_them(text):
     """The build splits its SQL by hand (not starting DuckDB for it): every file, and what could trip it, a
-    `;` in a comment, a text, a quoted name or a dollar-quoted text, gives DuckDB's own statements."""
+    `;` in a comment (nested too), a text, an escape text, a quoted name or a dollar-quoted text, and empty
+    statements, gives DuckDB's own statements."""
     with duckdb.connect() as con:
         assert split_statements(text) == [st.query for st in con.extract_statements(text)]
 

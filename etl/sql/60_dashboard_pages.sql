@@ -42,7 +42,9 @@ covered AS (  -- by where each figure came from: a figure typed in (40_indicator
     SELECT v.scope, v.scope_code,
            CASE WHEN manual_file(v.source_ref) IS NOT NULL THEN 'manuell' ELSE i.source END AS source,
            min(v.period) AS first_period, max(v.period) AS last_period,
-           arg_max(v.period_type, v.period) AS period_type, count(DISTINCT v.indicator_id) AS indicators
+           -- the newest period's type; of two types on one date the later name, whatever order the rows are in
+           arg_max(v.period_type, row(v.period, v.period_type)) AS period_type,
+           count(DISTINCT v.indicator_id) AS indicators
     FROM indicator_values v JOIN indicators i USING (indicator_id)
     WHERE v.scope IN ('kommune', 'enhet')
     GROUP BY ALL
