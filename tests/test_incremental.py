@@ -635,14 +635,15 @@ def test_every_table_marked_per_indicator_is_made_per_indicator(stepwise):
 
 
 def test_only_tables_the_sql_makes_are_kept_aside(tmp_path, monkeypatch):
-    assert not per_indicator.wanted(warehouse.statements()) & warehouse._store_tables()
+    assert not per_indicator.wanted(warehouse.statements(), set()) & warehouse._store_tables()
     sql_file(
         tmp_path,
         monkeypatch,
         "CREATE TABLE a AS SELECT indicator_id FROM raw_targets;\n"
         "-- per indicator\nCREATE TABLE b AS SELECT t.indicator_id FROM raw_targets t JOIN a USING (indicator_id);\n",
     )
-    assert per_indicator.wanted(warehouse.statements()) == {"a", "b"}  # never the raw table it reads
+    assert per_indicator.wanted(warehouse.statements(), set()) == {"a", "b"}  # never the raw table it reads
+    assert per_indicator.wanted(warehouse.statements(), {"raw_targets"}) == set()  # made whole: they read it
 
 
 def test_a_version_made_across_midnight_does_not_say_its_day(data_dir, monkeypatch):

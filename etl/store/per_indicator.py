@@ -54,12 +54,16 @@ def keep_previous(con: duckdb.DuckDBPyConnection, names: set[str]) -> set[str]:
     return kept
 
 
-def wanted(statements: list[Statement]) -> set[str]:
+def wanted(statements: list[Statement], changed: set[str]) -> set[str]:
     """The tables worth keeping from the copied version: those the SQL makes once (never the raw store) and
-    no statement changes after making it (an INSERT would give a kept table its rows twice)."""
+    no statement changes after making it (an INSERT would give a kept table its rows twice), but not one that
+    reads itself any of `changed`, which never say which indicators changed (a raw table given rows, the load
+    log, the clock): it is made whole anyway, and comparing it with the copy's would be work for nothing (the
+    national KOSTRA values, 1,7 million rows)."""
     made = Counter(st.creates for st in statements if st.kind == "table" and st.creates)
     touched = {n for st in statements if st.creates is None for n in st.reads}
-    return {n for n, times in made.items() if times == 1} - touched
+    whole = {st.creates for st in statements if st.reads & changed}
+    return {n for n, times in made.items() if times == 1} - touched - whole
 
 
 class Maker:
