@@ -572,6 +572,14 @@ def test_what_reads_only_tables_found_unchanged_is_kept_from_the_copy():
         (r,) = con.execute("SELECT r FROM w").fetchone() or (None,)
         return r
 
+    maker = per_indicator.Maker(con, {"src", "u", "v"}, statements)
+    maker.follow(statements[1])
+    assert maker.ids == {}  # v reads u, which says nothing yet
+    maker.ids["u"] = frozenset()
+    maker.follow(statements[1])
+    assert maker.ids["v"] == frozenset()
+    maker.follow(warehouse.Statement("CREATE OR REPLACE VIEW v AS SELECT x FROM src;", "v", "view", frozenset({"src"})))
+    assert "v" not in maker.ids  # made again from what changed
     before = con.execute("SELECT r FROM w").fetchone()
     assert (build(),) == before  # u the same: w kept
     con.execute("UPDATE src SET x = 2")

@@ -120,6 +120,8 @@ class Maker:
         be kept. (Which indicators' rows of it may differ is not said: a view declares nothing.)"""
         if st.creates in self.dirty and self.changed(st) == frozenset():
             self.ids[st.creates] = frozenset()
+        elif st.creates in self.ids:  # made again from what changed (a view made twice)
+            del self.ids[st.creates]
 
     def changed(self, st: Statement) -> Ids:
         """The indicators whose rows of what `st` reads may have changed (None: any)."""
