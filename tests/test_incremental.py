@@ -506,17 +506,17 @@ def test_a_table_made_whole_says_which_indicators_changed(tmp_path):
                 "v(indicator_id, value, list)")  # fmt: skip
     con.execute("CREATE TABLE t AS SELECT * FROM _prev_t")
     maker = per_indicator.Maker(con, set(), [])
-    assert maker._compare("t", "_prev_t") == frozenset()
+    assert maker._compare("t", "_prev_t", True) == frozenset()
     con.execute("UPDATE t SET list = [2, 2] WHERE indicator_id = 'b'")
     con.execute("INSERT INTO t VALUES ('d', 4.0, NULL)")
-    assert maker._compare("t", "_prev_t") == frozenset({"b", "d"})
+    assert maker._compare("t", "_prev_t", True) == frozenset({"b", "d"})
     con.execute("INSERT INTO t SELECT * FROM t WHERE indicator_id = 'a'")  # the same row twice
-    assert maker._compare("t", "_prev_t") == frozenset({"a", "b", "d"})
+    assert maker._compare("t", "_prev_t", True) == frozenset({"a", "b", "d"})
     con.execute("INSERT INTO _prev_t VALUES (NULL, 5.0, NULL)")  # rows of no indicator, unchanged
     con.execute("INSERT INTO t VALUES (NULL, 5.0, NULL)")
-    assert maker._compare("t", "_prev_t") == frozenset({"a", "b", "d"})
+    assert maker._compare("t", "_prev_t", True) == frozenset({"a", "b", "d"})
     con.execute("UPDATE t SET value = 6.0 WHERE indicator_id IS NULL")
-    assert maker._compare("t", "_prev_t") is None
+    assert maker._compare("t", "_prev_t", True) is None
     con.close()
 
 

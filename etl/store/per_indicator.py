@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import contextlib
 from collections import Counter
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import duckdb
@@ -91,16 +92,13 @@ class Maker:
         copied version's, to say which indicators changed)."""
         name = st.creates or ""
         changed = self.changed(st)
-        if st.per_indicator and st.query and name in self.previous - self.touched and changed is not None:
+        # the copy's table, kept: made in place for the indicators that changed, or as it is where nothing it
+        # reads changed
+        if changed is not None and name in self.previous - self.touched and (st.per_indicator or not changed):
             self.con.execute(f'ALTER TABLE "{PREVIOUS}{name}" RENAME TO "{name}"')
             self.previous.discard(name)
             if changed:
                 self._update(name, st, changed)
-            self.ids[name] = changed
-            return
-        if changed == frozenset() and name in self.previous - self.touched:  # nothing it reads changed
-            self.con.execute(f'ALTER TABLE "{PREVIOUS}{name}" RENAME TO "{name}"')
-            self.previous.discard(name)
             self.ids[name] = changed
             return
         if name in self.previous & self.keyed and st.query and name not in self.touched:
@@ -109,7 +107,7 @@ class Maker:
         self.con.execute(st.sql)
         self._note_key(name, f'"{name}"')
         if name in self.previous:
-            found = self._compare(f'"{name}"', f'"{PREVIOUS}{name}"')
+            found = self._compare(f'"{name}"', f'"{PREVIOUS}{name}"', name in self.keyed)
             if found is not None:
                 self.ids[name] = found
             self.con.execute(f'DROP TABLE "{PREVIOUS}{name}"')
@@ -120,8 +118,8 @@ class Maker:
         be kept. (Which indicators' rows of it may differ is not said: a view declares nothing.)"""
         if st.creates in self.dirty and self.changed(st) == frozenset():
             self.ids[st.creates] = frozenset()
-        elif st.creates in self.ids:  # made again from what changed (a view made twice)
-            del self.ids[st.creates]
+        else:  # (a view made twice, again from what changed)
+            self.ids.pop(st.creates or "", None)
 
     def changed(self, st: Statement) -> Ids:
         """The indicators whose rows of what `st` reads may have changed (None: any)."""
@@ -152,24 +150,18 @@ class Maker:
         self.con.execute(f"CREATE TEMP TABLE {WHOLE} AS {query}")
         self._note_key(name, WHOLE)
         previous = f'"{PREVIOUS}{name}"'
-        found = self._compare(WHOLE, previous)
+        found = self._compare(WHOLE, previous, name in self.keyed)
         if found is None:
             self.con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM {WHOLE}')
             self.con.execute(f"DROP TABLE {previous}")
         else:
             if found:
                 listed = _listed(found)
-                self.con.execute("BEGIN")
-                try:
+                with _transaction(self.con):
                     self.con.execute(f"DELETE FROM {previous} WHERE indicator_id IN ({listed})")
                     self.con.execute(
                         f"INSERT INTO {previous} BY NAME SELECT * FROM {WHOLE} WHERE indicator_id IN ({listed})"
                     )
-                    self.con.execute("COMMIT")
-                except BaseException:
-                    with contextlib.suppress(duckdb.Error):  # a failed COMMIT has ended the transaction already
-                        self.con.execute("ROLLBACK")
-                    raise
             self.con.execute(f'ALTER TABLE {previous} RENAME TO "{name}"')
             self.ids[name] = found
         self.con.execute(f"DROP TABLE {WHOLE}")
@@ -179,8 +171,7 @@ class Maker:
         listed = _listed(ids)
         seen = sorted(st.reads & self.keyed)
         table = f'"{self.db}".main."{name}"'
-        self.con.execute("BEGIN")
-        try:  # one transaction: a failure leaves the table as the copy had it
+        with _transaction(self.con):  # a failure leaves the table as the copy had it
             for r in seen:
                 self.con.execute(
                     f'CREATE TEMP VIEW "{r}" AS SELECT * FROM "{self.db}".main."{r}" WHERE indicator_id IN ({listed})'
@@ -191,22 +182,16 @@ class Maker:
             self.con.execute(f"DROP TABLE {MADE}")
             for r in seen:
                 self.con.execute(f'DROP VIEW temp.main."{r}"')
-            self.con.execute("COMMIT")
-        except BaseException:
-            with contextlib.suppress(duckdb.Error):  # a failed COMMIT has ended the transaction already
-                self.con.execute("ROLLBACK")
-            raise
 
-    def _compare(self, new: str, old: str) -> Ids:
+    def _compare(self, new: str, old: str, keyed: bool) -> Ids:
         """The indicators whose rows differ between the tables `new` and `old` (the copied version's; None: a
-        differing row belongs to no indicator, or any row differs where `new` has no indicators). Rows are
+        differing row belongs to no indicator, or any row differs where they have no `indicator_id`). Rows are
         compared by a 64-bit hash of each, summed per indicator, with their count: a sixth of the time
         comparing the rows took (0,13 s for the national indicator values).
         Two sets of rows of one indicator that differ give the same sum with a chance of about 2⁻⁶⁴, and
         DuckDB's hash does not tell -0,0 from 0,0 nor an empty list from none, changes no source makes."""
-        columns = self.con.execute(f"SELECT * FROM {new} LIMIT 0").description or []
-        if not any(c[0] == "indicator_id" for c in columns):  # unchanged, or any of them may have changed
-            whole = "SELECT count(*), sum(hash(*COLUMNS(*))::HUGEINT) FROM {}"
+        if not keyed:  # unchanged, or any of them may have changed
+            whole = f"SELECT {_HASHED} FROM {{}}"
             same = self.con.execute(whole.format(new)).fetchone() == self.con.execute(whole.format(old)).fetchone()
             return frozenset() if same else None
         rows = self.con.execute(
@@ -224,7 +209,21 @@ def _listed(ids: frozenset[str]) -> str:
     return ", ".join("'" + i.replace("'", "''") + "'" for i in sorted(ids))
 
 
-_SUMMED = "SELECT indicator_id, count(*) AS n, sum(hash(*COLUMNS(*))::HUGEINT) AS h FROM {} GROUP BY indicator_id"
+_HASHED = "count(*) AS n, sum(hash(*COLUMNS(*))::HUGEINT) AS h"  # rows, by a 64-bit hash of each, summed
+_SUMMED = f"SELECT indicator_id, {_HASHED} FROM {{}} GROUP BY indicator_id"
+
+
+@contextlib.contextmanager
+def _transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """One transaction: a failure leaves the tables as they were and raises its own error."""
+    con.execute("BEGIN")
+    try:
+        yield
+        con.execute("COMMIT")
+    except BaseException:
+        with contextlib.suppress(duckdb.Error):  # a failed COMMIT has ended the transaction already
+            con.execute("ROLLBACK")
+        raise
 
 
 def _keyed(con: duckdb.DuckDBPyConnection) -> set[str]:

@@ -165,7 +165,7 @@ def mark_if_damaged(version: Path) -> str | None:
 
 def verify(version: Path) -> str | None:
     """Read every column of every table of `version` (0,13 s for the national benchmark's warehouse): the
-    error of the first block that is not as DuckDB wrote it, or None. `_opens` reads only what opening needs."""
+    error of the first block that is not as DuckDB wrote it, or None. `_open_whole` reads only what opening needs."""
     try:
         con = connect_read_only(version)
     except (duckdb.Error, OSError) as e:  # gone meanwhile (pruned), locked, out of file handles: not damage
@@ -202,14 +202,6 @@ def _open_whole(path: Path) -> duckdb.DuckDBPyConnection | None:
         raise
     con.close()
     return None
-
-
-def _opens(path: Path) -> bool:
-    con = _open_whole(path)
-    if con is None:
-        return False
-    con.close()
-    return True
 
 
 def readable(current: Path) -> tuple[Path | None, str | None]:
@@ -912,15 +904,14 @@ class WarehouseReader:
                 self._checked = now
                 target = published(self.current)
                 marked = target is not None and damage_mark(target).exists()  # found damaged while open here
-                if target is not None and (target != self._target or marked) and not _opens(target):
-                    target = readable(self.current)[0]  # damaged: the newest version that opens
-                if target is not None and target != self._target:
-                    try:
-                        self._con = connect_read_only(target)
-                        self._target = target
-                    except duckdb.Error:
-                        if self._con is None:  # pruned between readlink and open: try next time
-                            return None
+                if target is not None and (target != self._target or marked):
+                    fresh = _open_whole(target)  # the connection that checked it is the one kept (one open)
+                    if fresh is None:  # damaged, or pruned since: the newest version that opens
+                        target, _, fresh = open_readable(self.current)
+                    if fresh is not None and target != self._target:
+                        self._con, self._target = fresh, target
+                    elif fresh is not None:
+                        fresh.close()
             return self._con.cursor() if self._con is not None else None
 
     @property
