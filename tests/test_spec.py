@@ -16,7 +16,7 @@ SPECS = list(load_specs().values())
 def test_headers_and_aliases_name_one_column_each(spec):
     seen: dict[str, str] = {}
     for col in spec.columns:
-        for key in col.header_keys():
+        for key in col.header_keys:
             assert key not in seen, f"«{key}» names both {seen[key]} and {col.name} in {spec.kind}"
             seen[key] = col.name
 

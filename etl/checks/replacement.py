@@ -5,6 +5,7 @@ is refused if that removes published units' figures it does not carry."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 import duckdb
 import pandas as pd
@@ -39,13 +40,13 @@ def replaced(con: duckdb.DuckDBPyConnection, spec: Spec, frame: pd.DataFrame, ct
     sql = f"SELECT period, period_type, who, count(*) FROM ({current}) GROUP BY ALL"
     before = {(pd.Timestamp(p), t, w): n for p, t, w, n in con.execute(sql).fetchall()}
     said: dict[tuple, list[str]] = {}
-    for (period, ptype, name), rows in frame.assign(_who=names.fillna(frame["ansvar"])).groupby(
-        ["period", "period_type", "_who"]
-    ):
+    now = frame.assign(_who=names.fillna(frame["ansvar"])).groupby(["period", "period_type", "_who"]).size()
+    for key, rows in now.items():
+        period, ptype, name = cast(tuple, key)
         old = before.get((pd.Timestamp(str(period)), ptype, name))
         if old:
             label = name if scope_names(spec) == "unit" else f"ansvar {name}"
-            said.setdefault((period, ptype), []).append(f"{label} ({_rows(old)} før → {_rows(len(rows))} nå)")
+            said.setdefault((period, ptype), []).append(f"{label} ({_rows(old)} før → {_rows(int(rows))} nå)")
     return [
         f"erstatter {format_period(period.date(), str(ptype))} for {_listed(parts)}"
         for (period, ptype), parts in sorted(said.items(), key=lambda item: item[0][0])

@@ -7,6 +7,7 @@ import datetime as dt
 import operator
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -40,6 +41,7 @@ class _Body:
     raw: dict[int, list[object]]  # sheet column -> its cell in each data row
     blank: dict[int, np.ndarray]  # sheet column -> whether that cell is empty
     special: dict[int, dict[int, int]]  # sheet column -> {position in `rows`: sheet row} of formula or error cells
+    distinct: dict[int, tuple[np.ndarray, np.ndarray]]  # a text column read as columns -> (codes, distinct texts)
 
 
 def read_cells(sheet: Sheet, spec: Spec, header_row: int, mapping: dict[int, Column], unread: list[int]) -> Cells:
@@ -55,11 +57,16 @@ def read_cells(sheet: Sheet, spec: Spec, header_row: int, mapping: dict[int, Col
     data: dict[str, Sequence[object]] = {c.field: [] for c in spec.columns}
     data |= {f"{c.field}_type": [] for c in spec.columns if c.type == "period"}
     cells = Cells({**data, "_row": np.array(body.rows, dtype=np.int64) + 1})  # type: ignore[dict-item]
-    if unread:
+    if unread and sheet.body is None:
         for i in body.rows:
             row = sheet.rows[i]
             cells.unread_cells[i + 1] = tuple(_plain(row[j]) if j < len(row) else None for j in unread)
+    elif unread and sheet.body is not None:  # read as columns: the same cells, taken from their columns
+        columns = [sheet.body.column(j)[0] for j in unread]
+        for i in body.rows:
+            cells.unread_cells[i + 1] = tuple(_plain(c[i - header_row - 1]) for c in columns)
     del sheet.rows[header_row + 1 :]
+    sheet.body = None
     by_field = {col.field: j for j, col in mapping.items()}
     found: list[tuple[int, int, Problem]] = []  # (sheet row, column in the spec, problem)
     formulas: list[tuple[int, int, str]] = []  # (sheet row, column in the spec, field) of each formula cell
@@ -67,8 +74,7 @@ def read_cells(sheet: Sheet, spec: Spec, header_row: int, mapping: dict[int, Col
         where = _Where(sheet, k, label.get(col.field), found, formulas)
         values = _column(body, col, by_field.get(col.field), where)
         if col.type == "period":
-            cells.data[col.field] = [v[0] if isinstance(v, tuple) else None for v in values]
-            cells.data[f"{col.field}_type"] = [v[1] if isinstance(v, tuple) else None for v in values]
+            cells.data[col.field], cells.data[f"{col.field}_type"] = _periods(values)
         else:
             cells.data[col.field] = values
     for i, _, field_name in sorted(formulas):
@@ -77,6 +83,16 @@ def read_cells(sheet: Sheet, spec: Spec, header_row: int, mapping: dict[int, Col
         cells.problems.append(problem)
         cells.bad_rows.add(i + 1)
     return cells
+
+
+def _periods(values: Sequence[object]) -> tuple[list[object], list[object]]:
+    """A period column's (start, type) pairs as two columns (None where the cell was empty or unreadable)."""
+    if set(map(type, values)) <= {tuple}:  # every cell read: each part taken out in C
+        pairs = cast(Sequence[tuple], values)
+        return list(map(operator.itemgetter(0), pairs)), list(map(operator.itemgetter(1), pairs))
+    return [v[0] if isinstance(v, tuple) else None for v in values], [
+        v[1] if isinstance(v, tuple) else None for v in values
+    ]
 
 
 @dataclass
@@ -100,35 +116,49 @@ class _Where:
 def _dot(raw: Sequence[object], col: Column) -> str:
     """How a number column uses the dot, decided from all of its cells: `1.200` is 1,2 or 1 200. (Rows with
     nothing in them have no text that could decide it.)"""
-    return dot_use(raw) if TYPES[col.type].dots else "decimal"
+    if not TYPES[col.type].dots:
+        return "decimal"
+    if pd.api.types.infer_dtype(raw, skipna=False) == "floating":  # Excel numbers only: no text to decide
+        return dot_use(())
+    return dot_use(raw)
 
 
 def _body(sheet: Sheet, header_row: int, mapping: dict[int, Column]) -> _Body:
     """The rows below the header that hold data: a formula that shows nothing (`=IF(…;"";…)`) is an empty
     cell; one without a saved value, or an error value, is not."""
-    below = sheet.rows[header_row + 1 :]
-    raw = _columns(below, list(mapping))
-    blank = {j: _blanks(cells) for j, cells in raw.items()}
-    filled = np.zeros(len(below), dtype=bool)
+    distinct: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    if sheet.body is None:
+        below = sheet.rows[header_row + 1 :]
+        height = len(below)
+        raw = _columns(below, list(mapping))
+        blank = {j: _blanks(cells) for j, cells in raw.items()}
+    else:  # read as columns (columnar.py), blanks and distinct texts found with them
+        height = sheet.body.height
+        raw, blank = {}, {}
+        for j in mapping:
+            raw[j], blank[j] = sheet.body.column(j)
+        distinct = {j: sheet.body.distinct[j] for j in mapping if j in sheet.body.distinct}
+    filled = np.zeros(height, dtype=bool)
     for flags in blank.values():
         filled |= ~flags
     special: dict[int, set[int]] = {j: set() for j in mapping}
     for (i, j), f in sheet.formulas.items():
-        if j in special and header_row < i <= header_row + len(below):
+        if j in special and header_row < i <= header_row + height:
             special[j].add(i)
             filled[i - header_row - 1] |= not f.cached
     for i, j in sheet.facts.errors:
-        if j in special and header_row < i <= header_row + len(below):
+        if j in special and header_row < i <= header_row + height:
             special[j].add(i)
             filled[i - header_row - 1] = True
     keep = np.flatnonzero(filled)
     rows = (keep + header_row + 1).tolist()
-    if len(keep) < len(below):
+    if len(keep) < height:
         raw = {j: [cells[t] for t in keep.tolist()] for j, cells in raw.items()}
         blank = {j: flags[keep] for j, flags in blank.items()}
-    position = {i: t for t, i in enumerate(rows)}
+        distinct = {j: (codes[keep], texts) for j, (codes, texts) in distinct.items()}
+    position = {i: t for t, i in enumerate(rows)} if any(special.values()) else {}
     at = {j: {position[i]: i for i in sorted(cells) if i in position} for j, cells in special.items()}
-    return _Body(rows, raw, blank, at)
+    return _Body(rows, raw, blank, at, distinct)
 
 
 def _columns(rows: list[list[object]], which: list[int]) -> dict[int, list[object]]:
@@ -176,7 +206,10 @@ def _column(body: _Body, col: Column, j: int | None, where: _Where) -> Sequence[
     skip = body.blank[j].copy()
     skip[list(special)] = True
     todo: Sequence[int] = range(n) if not skip.any() else np.flatnonzero(~skip).tolist()
-    parsed, failed = parse_column(col, raw if len(todo) == n else [raw[t] for t in todo], dot)
+    known = body.distinct.pop(j, None)
+    if known is not None and len(todo) < n:
+        known = (known[0][np.asarray(todo, dtype=np.int64)], known[1])
+    parsed, failed = parse_column(col, raw if len(todo) == n else [raw[t] for t in todo], dot, known)
     values = parsed if len(todo) == n else _placed(col, n, todo, parsed)
     for at, e in failed.items():
         i = body.rows[todo[at]]

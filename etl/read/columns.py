@@ -21,11 +21,16 @@ from etl.spec.types import TYPES, parse_cell
 _PLAIN_NUMBER = re.compile(r"[+-]?[0-9]+(?:,[0-9]+)?")
 
 
-def parse_column(col: Column, values: Sequence[object], dot: str) -> tuple[Sequence[object], dict[int, ParseError]]:
+def parse_column(
+    col: Column, values: Sequence[object], dot: str, distinct: tuple[np.ndarray, np.ndarray] | None = None
+) -> tuple[Sequence[object], dict[int, ParseError]]:
     """Every value (none of them empty) parsed as `parse_cell` would (a number column as a float array, NaN
-    where unreadable); the positions that could not be read."""
+    where unreadable); the positions that could not be read. `distinct`: the values of a column of texts as
+    (codes, distinct texts), when the reader has found them already."""
     if TYPES[col.type].dots:
         return _numbers(col, values, dot)  # type: ignore[return-value]
+    if distinct is not None and col.type != "codelist":
+        return _distinct_texts(col, values, dot, distinct)
     return _distinct(col, values, dot)
 
 
@@ -61,9 +66,11 @@ def _distinct(col: Column, values: Sequence[object], dot: str) -> tuple[list[obj
     return parsed, failed
 
 
-def _distinct_texts(col: Column, values: Sequence[object], dot: str) -> tuple[list[object], dict[int, ParseError]]:
+def _distinct_texts(
+    col: Column, values: Sequence[object], dot: str, distinct: tuple[np.ndarray, np.ndarray] | None = None
+) -> tuple[list[object], dict[int, ParseError]]:
     """A column of texts only (the common case): the distinct texts found in one pass, each parsed once."""
-    codes, uniques = pd.factorize(np.asarray(values, dtype=object), use_na_sentinel=False)
+    codes, uniques = distinct or pd.factorize(np.asarray(values, dtype=object), use_na_sentinel=False)
     outcomes = [_outcome(col, text, dot) for text in uniques.tolist()]
     results = np.empty(len(outcomes), dtype=object)  # filled one by one: a parsed period is a tuple
     for u, (result, _) in enumerate(outcomes):

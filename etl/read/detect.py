@@ -6,11 +6,14 @@ two rows (merged cells over sub-headers), the commonest reason a column seems to
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 from etl.errors import Problem
 from etl.norsk import normalise_header
-from etl.read.files import Sheet
 from etl.spec import Column, Spec, load_specs
+
+if TYPE_CHECKING:  # files.py asks `detect` whether a sheet read as columns has its header where it was read
+    from etl.read.files import Sheet
 
 HEADER_SEARCH_ROWS = 15
 TEMPLATE_HINT = "Last ned malen for filtypen fra dashbordet (Data → Maler) og bruk kolonnenavnene der."
@@ -44,7 +47,7 @@ def is_empty(value: object) -> bool:
 
 def match(row: list[object], spec: Spec) -> dict[int, Column]:
     """The spec's columns a row names, by position."""
-    keys = {k: c for c in spec.columns for k in c.header_keys()}
+    keys = {k: c for c in spec.columns for k in c.header_keys}
     mapping: dict[int, Column] = {}
     for j, cell in enumerate(row):
         col = keys.get(normalise_header(cell)) if isinstance(cell, str) else None

@@ -117,14 +117,19 @@ def _percent_cell(text: bytes, percent: re.Pattern[bytes]) -> bool:
     return any(m.start() > 0 and text[m.start() - 1] in _SPACE for m in percent.finditer(text))
 
 
-def cell_facts(z: zipfile.ZipFile, part: str, styles: set[int]) -> CellFacts:
-    """The percent cells, error values, hidden rows and merged ranges of one sheet's XML part (parsed only when
-    `scan` found any)."""
-    facts = CellFacts()
+def no_dtd(z: zipfile.ZipFile, part: str) -> None:
+    """Refuse (ValueError) a sheet part that declares a DTD, before it is parsed: OOXML parts never do."""
     with z.open(part) as f:
         head = f.read(4096)
     if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
         raise ValueError(f"{part} declares a DTD")
+
+
+def cell_facts(z: zipfile.ZipFile, part: str, styles: set[int]) -> CellFacts:
+    """The percent cells, error values, hidden rows and merged ranges of one sheet's XML part (parsed only when
+    `scan` found any)."""
+    facts = CellFacts()
+    no_dtd(z, part)
     row = 0
     data = None
     with z.open(part) as f:
@@ -157,6 +162,46 @@ def cell_facts(z: zipfile.ZipFile, part: str, styles: set[int]) -> CellFacts:
                     raise ValueError(f"{part} merges a whole row or column")
                 facts.merged.append((lo_r - 1, lo_c - 1, hi_r - 1, hi_c - 1))
     return facts
+
+
+@dataclass(frozen=True)
+class FirstRow:
+    """The first row of a sheet that holds a value: its place (0-based) and which columns (0-based) hold text."""
+
+    row: int
+    text: frozenset[int]
+    other: bool  # a cell in it holds a number, date, truth value or error, not text
+
+
+_TEXT = {"s", "inlineStr"}  # a shared or inline text; `str` is a formula's text, found by `scan` as a formula
+
+
+def first_row(z: zipfile.ZipFile, part: str) -> FirstRow | None:
+    """The first row of a sheet's XML with a cell that holds a value, parsed up to the end of that row only
+    (the header of an ordinary export; a few kilobytes of a 40 MB sheet). None when no cell holds a value."""
+    no_dtd(z, part)
+    row, column = 0, 0
+    text: set[int] = set()
+    other = False
+    with z.open(part) as f:
+        for event, el in ElementTree.iterparse(f, events=("start", "end")):
+            tag = _local(el.tag)
+            if event == "start":
+                if tag == "row":
+                    row, column = int(el.get("r") or row + 1), 0
+                continue
+            if tag == "c":
+                ref = el.get("r")
+                column = cell_position(ref)[1] if ref else column + 1
+                if any(_local(v.tag) in ("v", "is") for v in el):
+                    if el.get("t") in _TEXT:
+                        text.add(column - 1)
+                    else:
+                        other = True
+                el.clear()
+            elif tag == "row" and (text or other):
+                return FirstRow(row - 1, frozenset(text), other)
+    return None
 
 
 # ---------------------------------------------------------------- what the reader does with them
@@ -210,16 +255,24 @@ def _filled(value: object) -> bool:
 def drop_examples(rows: list[list[object]], search: int = 15) -> list[int]:
     """Empty the template's example rows (marked in its `Eksempelrad` column) and the marker column itself,
     keeping row numbers; the example rows' numbers (1-based), for the load report."""
+    found = example_cell(rows, search)
+    if found is None:
+        return []
+    i, j = found
+    marked = [k for k in range(i + 1, len(rows)) if j < len(rows[k]) and _filled(rows[k][j])]
+    for k in marked:
+        rows[k] = [None] * len(rows[k])
+    for r in rows:
+        if j < len(r):
+            r[j] = None
+    return [k + 1 for k in marked]
+
+
+def example_cell(rows: list[list[object]], search: int = 15) -> tuple[int, int] | None:
+    """(row, column), 0-based, of the template's `Eksempelrad` header among the first `search` rows."""
     key = normalise_header(EXAMPLE_COLUMN)
     for i, row in enumerate(rows[:search]):
         j = next((j for j, v in enumerate(row) if isinstance(v, str) and normalise_header(v) == key), None)
-        if j is None:
-            continue
-        marked = [k for k in range(i + 1, len(rows)) if j < len(rows[k]) and _filled(rows[k][j])]
-        for k in marked:
-            rows[k] = [None] * len(rows[k])
-        for r in rows:
-            if j < len(r):
-                r[j] = None
-        return [k + 1 for k in marked]
-    return []
+        if j is not None:
+            return i, j
+    return None

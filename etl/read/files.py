@@ -23,7 +23,9 @@ from xml.etree import ElementTree
 import python_calamine
 
 from etl.errors import FileRejected, Problem
-from etl.read.excel_facts import CellFacts, cell_facts, cell_position, percent_styles, scan
+from etl.read.columnar import Columns, read_columns
+from etl.read.detect import HEADER_SEARCH_ROWS, SheetProblems, detect
+from etl.read.excel_facts import CellFacts, cell_facts, cell_position, example_cell, no_dtd, percent_styles, scan
 from etl.ssb.jsonstat import decode
 
 EXCEL_SUFFIXES = {".xlsx", ".xlsm"}
@@ -55,6 +57,7 @@ class Sheet:
     state: str = "visible"  # Excel's sheet state: visible, hidden or veryhidden (never shown by Excel)
     text_file: bool = False  # a CSV or text file: every row should have as many cells as the header
     examples: list[int] = field(default_factory=list)  # template example rows left out (1-based)
+    body: Columns | None = None  # read as columns: `rows` ends at the header, the cells below it are here
 
 
 @dataclass
@@ -130,36 +133,67 @@ def _rows(sheet: python_calamine.CalamineSheet) -> list[list[object]]:
 def _excel(path: Path, head: bytes, max_unzipped: int) -> list[Sheet]:
     """A workbook's sheets, refused whole when it is not a readable .xlsx: by its first bytes, size, then content.
 
-    The sheets' XML is scanned for what calamine does not give in a second thread while calamine reads the
-    cells: calamine lets go of the interpreter while it parses, so the scan (0,7 s of a 500 000-line ledger's
-    8 s load) costs no time of its own."""
+    The sheets' XML is scanned for what calamine does not give in a second thread while the cells are read:
+    fastexcel and calamine let go of the interpreter while they parse, so the scan (0,7 s of a 500 000-line
+    ledger) costs no time of its own. A sheet is read as columns (`columnar.py`) when it can be and the scan
+    finds nothing in it that only its rows can carry (formulas, percent cells, error values, hidden rows,
+    merges); otherwise row by row."""
     _check_signature(path, head)
     _check_size(path, max_unzipped)
     wb = _workbook(path)
-    names = [m.name for m in wb.sheets_metadata]
+    metas = wb.sheets_metadata
+    parts = _parts(path, [m.name for m in metas])
     with ThreadPoolExecutor(max_workers=1) as pool:
-        xml = pool.submit(_from_xml, path, names)
+        xml = pool.submit(_from_xml, path, parts)
         try:
-            sheets = _calamine_sheets(path, wb)
+            fast = read_columns(path, [(i, metas[i].name, part) for i, part in parts])
         finally:
             failed = xml.exception()  # waits for the scan either way: no thread outlives the read
     if failed is not None:
         if not isinstance(failed, (KeyError, ValueError, zipfile.BadZipFile, ElementTree.ParseError)):
             raise failed
-        raise _refuse(
-            path,
-            "Excel-fila er skadet og kan ikke leses (formlene i arkene kan ikke tolkes)",
-            "Åpne fila i Excel og lagre den på nytt, eller eksporter den på nytt.",
-        ) from None
-    for i, (facts, formulas) in xml.result().items():
-        sheet = sheets[i]
+        raise _damaged(path)
+    found = xml.result()
+    sheets = []
+    for i, meta in enumerate(metas):
+        facts, formulas = found.get(i, (None, {}))
+        plain = facts is None and not formulas
+        sheet = _columnar(meta.name, fast[i]) if plain and i in fast else None
+        sheet = sheet or Sheet(meta.name, _calamine_rows(path, wb, meta.name))
+        sheet.state = _state(meta.visible)
         sheet.facts = facts or sheet.facts
         if formulas:
             sheet.formulas = formulas
             # calamine leaves out trailing rows of formulas without a value: keep them in view
             last = max((r for r, _ in formulas), default=-1)
             sheet.rows.extend([] for _ in range(last + 1 - len(sheet.rows)))
+        sheets.append(sheet)
     return sheets
+
+
+def _columnar(name: str, columns: Columns) -> Sheet | None:
+    """A sheet read as columns, when the reader would find its header where it was read and no template
+    example column; None when it must be read row by row."""
+    rows: list[list[object]] = [[""] * len(columns.header) for _ in range(columns.header_row)]
+    rows.append(columns.header)
+    below = range(min(columns.height, HEADER_SEARCH_ROWS - len(rows)))
+    head = Sheet(name, rows + [columns.row(t, len(columns.header)) for t in below])
+    if example_cell(head.rows) is not None:
+        return None
+    try:
+        if detect(head)[1] != columns.header_row:
+            return None
+    except SheetProblems:
+        return None
+    return Sheet(name, rows, body=columns)
+
+
+def _damaged(path: Path) -> FileRejected:
+    return _refuse(
+        path,
+        "Excel-fila er skadet og kan ikke leses (formlene i arkene kan ikke tolkes)",
+        "Åpne fila i Excel og lagre den på nytt, eller eksporter den på nytt.",
+    )
 
 
 def _check_signature(path: Path, head: bytes) -> None:
@@ -211,10 +245,10 @@ def _workbook(path: Path) -> python_calamine.CalamineWorkbook:
         raise _calamine_refusal(path, e) from None
 
 
-def _calamine_sheets(path: Path, wb: python_calamine.CalamineWorkbook) -> list[Sheet]:
-    """Every sheet's cells as calamine reads them, or the file refused as password-protected or damaged."""
+def _calamine_rows(path: Path, wb: python_calamine.CalamineWorkbook, name: str) -> list[list[object]]:
+    """A sheet's cells as calamine reads them, or the file refused as password-protected or damaged."""
     try:
-        return [Sheet(m.name, _rows(wb.get_sheet_by_name(m.name)), state=_state(m.visible)) for m in wb.sheets_metadata]
+        return _rows(wb.get_sheet_by_name(name))
     except Exception as e:
         raise _calamine_refusal(path, e) from None
 
@@ -229,13 +263,24 @@ def _calamine_refusal(path: Path, e: Exception) -> FileRejected:
     )
 
 
-def _from_xml(path: Path, names: list[str]) -> dict[int, tuple[CellFacts | None, dict[tuple[int, int], Formula]]]:
-    """What calamine does not give, from the sheets' XML, by the sheet's place in `names`: its facts (percent
-    formats, error values, hidden rows, merges; None when it has none) and its formula cells."""
+def _parts(path: Path, names: list[str]) -> list[tuple[int, str]]:
+    """(place in `names`, XML part) of each worksheet, or the file refused as damaged."""
+    try:
+        with zipfile.ZipFile(path) as z:
+            return _worksheet_parts(z, list(names))
+    except (KeyError, ValueError, zipfile.BadZipFile, ElementTree.ParseError):
+        raise _damaged(path) from None
+
+
+def _from_xml(
+    path: Path, parts: list[tuple[int, str]]
+) -> dict[int, tuple[CellFacts | None, dict[tuple[int, int], Formula]]]:
+    """What calamine does not give, from the sheets' XML, by the sheet's place: its facts (percent formats,
+    error values, hidden rows, merges; None when it has none) and its formula cells."""
     found: dict[int, tuple[CellFacts | None, dict[tuple[int, int], Formula]]] = {}
     with zipfile.ZipFile(path) as z:
         styles = percent_styles(z)
-        for i, part in _worksheet_parts(z, list(names)):
+        for i, part in parts:
             has_facts, has_formulas = scan(z, part, styles)
             found[i] = (cell_facts(z, part, styles) if has_facts else None, _formulas(z, part) if has_formulas else {})
     return found
@@ -291,10 +336,7 @@ def _worksheet_parts(z: zipfile.ZipFile, names: list[str | None]) -> list[tuple[
 
 def _formulas(z: zipfile.ZipFile, part: str) -> dict[tuple[int, int], Formula]:
     """Every formula cell of a sheet: its text (shared formulas written out for each cell) and cached value."""
-    with z.open(part) as f:
-        head = f.read(4096)
-    if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
-        raise ValueError(f"{part} declares a DTD")
+    no_dtd(z, part)
     found: dict[tuple[int, int], Formula] = {}
     shared: dict[str, Any] = {}  # openpyxl Translators, one per shared formula
     row, column = 0, 0

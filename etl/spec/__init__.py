@@ -46,9 +46,10 @@ class Column:
     floor: str | None = None  # "min_n": a value below that setting never lowers it (the load report says so)
     values_from: str | None = None  # "catalogue_sources": the values are the kinds' `[catalogue] source` names
 
-    def header_keys(self) -> set[str]:
-        """Every normalised header that names this column."""
-        return {normalise_header(a) for a in (self.name, *self.aliases)}
+    @functools.cached_property
+    def header_keys(self) -> frozenset[str]:
+        """Every normalised header that names this column (worked out once: detect asks per row and kind)."""
+        return frozenset(normalise_header(a) for a in (self.name, *self.aliases))
 
 
 @dataclass(frozen=True)
