@@ -14,7 +14,7 @@ import etl.read.files as files
 from etl.errors import FileRejected
 from etl.read.files import open_file
 from etl.read.reader import read_file
-from tests.helpers import write_xlsx
+from tests.helpers import patch_xlsx, write_xlsx
 
 LEDGER = ["periode", "ansvar", "art", "funksjon", "regnskap", "budsjett"]
 
@@ -84,6 +84,30 @@ def _ansvar_as_numbers(tmp):
     for r in rows:
         r[1] = 2100.0
     return sheet(tmp / "f.xlsx", [LEDGER, *rows])
+
+
+def _far_right(tmp, column: int = 200):
+    """A value far to the right of the ledger's columns (in column GR), empty columns between."""
+    path = sheet(tmp / "f.xlsx", [LEDGER, *lines(30)])
+    from openpyxl import load_workbook
+
+    wb = load_workbook(path)
+    wb.active.cell(3, column, "x")
+    wb.save(path)
+    return path
+
+
+def _in_last_column(tmp):
+    """A value in Excel's last column (XFD): 16 000 columns are more than a sheet read as columns may have."""
+    return _far_right(tmp, 16384)
+
+
+def _rows_without_numbers(tmp):
+    """Rows written without their `r` (the cells keep theirs), the header in row 3: row numbers as Excel's."""
+    rows = lines(6)
+    rows[1][4] = None  # regnskap is required: refused at its row
+    path = sheet(tmp / "f.xlsx", [LEDGER, *rows], at="A3")
+    return patch_xlsx(path, "xl/worksheets/sheet1.xml", *[(f'<row r="{r}"', "<row") for r in range(3, 10)])
 
 
 def _header_only(tmp):
@@ -159,6 +183,8 @@ COLUMNS = [
     _ansvar_as_numbers,
     _header_only,
     _hidden_sheet,
+    _far_right,
+    _rows_without_numbers,
 ]
 ROWS = [
     _title_row,
@@ -169,6 +195,7 @@ ROWS = [
     _date_period,
     _formula,
     _template_example,
+    _in_last_column,
 ]
 
 
@@ -211,3 +238,10 @@ def test_a_ledger_read_as_columns_keeps_its_numbers_rows_and_problems(tmp_path):
     (table,) = read_file(path, 10**9, 10**9)
     assert table.frame["_row"].tolist() == [3, 4, 5]
     assert table.frame["actual"].tolist() == [0.5, 1.5, 2.5]
+
+
+def test_a_sheet_reaching_far_right_holds_only_its_columns_with_values(tmp_path):
+    """The empty columns between are not columns of Python values (nor a DuckDB query each)."""
+    (sheet_read,) = open_file(_far_right(tmp_path), 10**9, 10**9).sheets
+    assert sheet_read.body is not None
+    assert sorted(sheet_read.body.values) == [0, 1, 2, 3, 4, 5, 199]

@@ -24,6 +24,9 @@ import numpy as np
 from etl.read.excel_facts import first_row
 
 _KINDS = {"string", "float", "null"}  # null: no value below the header
+# A sheet wider than this (a value far to the right stretches the range: every column between is one more
+# DuckDB column, and a table of 16 000 columns takes seconds to make) is read row by row.
+_WIDEST = 256
 _RENAMED = re.compile(r"(.*)_[0-9]+")  # fastexcel's name for a repeated header: `beløp`, `beløp_1`, …
 
 
@@ -75,27 +78,44 @@ def read_columns(path: Path, parts: list[tuple[int, str, str]]) -> dict[int, Col
 def _columns(reader, name: str, header_row: int, text: frozenset[int]) -> Columns | None:
     try:
         sheet = reader.load_sheet(name, header_row=header_row, dtype_coercion="strict", schema_sample_rows=None)
-    except Exception:  # a column of mixed kinds (or anything fastexcel cannot read): read row by row instead
+    except BaseException as e:  # a column of mixed kinds, or anything fastexcel cannot read: read row by row
+        if not isinstance(e, Exception) and type(e).__name__ != "PanicException":  # a panic in fastexcel's Rust
+            raise
         return None
     info = sheet.selected_columns
-    header = _header(info, text)
+    header = _header(info, text) if len(info) <= _WIDEST else None
     if header is None:
         return None
-    height = sheet.height
+    try:
+        with duckdb.connect() as con:
+            con.from_arrow(sheet).create("cells")
+            del sheet  # its Arrow arrays: DuckDB holds the cells now
+            return _cells(con, header_row, header, info)
+    except duckdb.Error:  # not expected: the row by row read is the reference, and always there
+        return None
+
+
+def _cells(con: duckdb.DuckDBPyConnection, header_row: int, header: list[object], info: list) -> Columns | None:
+    """The cells DuckDB holds (table `cells`, one column per fastexcel column) as Python values, a column at a
+    time, so only one column's cells are Python objects at once. A column with no value (a sheet whose range
+    reaches far to the right holds many) is left out: `Columns.column` gives it as empty."""
+    fields = [f for (f,) in con.execute("SELECT name FROM pragma_table_info('cells') ORDER BY cid").fetchall()]
+    if len(fields) != len(info):
+        return None
+    quoted = [f.replace('"', '""') for f in fields]
+    (height,) = con.execute("SELECT count(*) FROM cells").fetchone() or (0,)
+    filled = ", ".join(f'count("{q}")' for q in quoted)
+    counts = con.execute(f"SELECT {filled} FROM cells").fetchone() or ()
     values, blank, distinct = {}, {}, {}
-    with duckdb.connect() as con:
-        con.from_arrow(sheet).create("cells")
-        del sheet  # its Arrow arrays: DuckDB holds the cells now
-        fields = [f for (f,) in con.execute("SELECT name FROM pragma_table_info('cells') ORDER BY cid").fetchall()]
-        if len(fields) != len(info):
-            return None
-        for c, field in zip(info, fields, strict=True):  # a column at a time: one column's cells as objects at once
-            j, quoted = c.absolute_index, field.replace('"', '""')
-            if c.dtype == "string":
-                values[j], blank[j], distinct[j] = _texts(con, quoted, j)
-            else:
-                (array,) = con.execute(f'SELECT "{quoted}" FROM cells').fetchnumpy().values()
-                values[j], blank[j] = _numbers(c.dtype, cast(np.ndarray, array))
+    for c, q, n in zip(info, quoted, counts, strict=True):
+        j = c.absolute_index
+        if n == 0:
+            continue
+        if c.dtype == "string":
+            values[j], blank[j], distinct[j] = _texts(con, q, j)
+        else:
+            (array,) = con.execute(f'SELECT "{q}" FROM cells').fetchnumpy().values()
+            values[j], blank[j] = _numbers(cast(np.ndarray, array))
     return Columns(header_row, header, values, blank, height, distinct)
 
 
@@ -118,10 +138,8 @@ def _header(info: list, text: frozenset[int]) -> list[object] | None:
     return header
 
 
-def _numbers(kind: str, array: np.ndarray) -> tuple[list[object], np.ndarray]:
-    """A column of numbers (or of nothing) as Python values, NaN (or `""`) where empty, and its blanks."""
-    if kind == "null":
-        return [""] * len(array), np.ones(len(array), dtype=bool)
+def _numbers(array: np.ndarray) -> tuple[list[object], np.ndarray]:
+    """A column of numbers as Python values, NaN where empty, and its blanks."""
     numbers = np.ma.getdata(array).astype(np.float64, copy=True)
     numbers[np.ma.getmaskarray(array)] = np.nan
     return numbers.tolist(), np.isnan(numbers)

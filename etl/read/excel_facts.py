@@ -181,6 +181,7 @@ def first_row(z: zipfile.ZipFile, part: str) -> FirstRow | None:
     (the header of an ordinary export; a few kilobytes of a 40 MB sheet). None when no cell holds a value."""
     no_dtd(z, part)
     row, column = 0, 0
+    first = None  # the row (from 1) of the first cell with a value
     text: set[int] = set()
     other = False
     with z.open(part) as f:
@@ -191,16 +192,19 @@ def first_row(z: zipfile.ZipFile, part: str) -> FirstRow | None:
                     row, column = int(el.get("r") or row + 1), 0
                 continue
             if tag == "c":
-                ref = el.get("r")
-                column = cell_position(ref)[1] if ref else column + 1
+                ref = el.get("r")  # a cell's own reference wins over its row's, as calamine reads it
+                row, column = cell_position(ref) if ref else (row, column + 1)
                 if any(_local(v.tag) in ("v", "is") for v in el):
-                    if el.get("t") in _TEXT:
+                    first = first or row
+                    if row != first:
+                        other = True  # a row element holding cells of two rows: not an ordinary export
+                    elif el.get("t") in _TEXT:
                         text.add(column - 1)
                     else:
                         other = True
                 el.clear()
-            elif tag == "row" and (text or other):
-                return FirstRow(row - 1, frozenset(text), other)
+            elif tag == "row" and first is not None:
+                return FirstRow(first - 1, frozenset(text), other)
     return None
 
 
