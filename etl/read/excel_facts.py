@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import re
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from xml.etree import ElementTree
 
@@ -177,35 +178,49 @@ _TEXT = {"s", "inlineStr"}  # a shared or inline text; `str` is a formula's text
 
 
 def first_row(z: zipfile.ZipFile, part: str) -> FirstRow | None:
-    """The first row of a sheet's XML with a cell that holds a value, parsed up to the end of that row only
-    (the header of an ordinary export; a few kilobytes of a 40 MB sheet). None when no cell holds a value."""
-    no_dtd(z, part)
-    row, column = 0, 0
-    first = None  # the row (from 1) of the first cell with a value
+    """The first row of a sheet's XML with a cell that holds a value, read up to the end of that row only (the
+    header of an ordinary export; a few kilobytes of a 40 MB sheet). None when no cell holds a value."""
+    first, line = None, 0  # the row (from 1) of the first cell with a value, and the <row> element it is in
     text: set[int] = set()
     other = False
+    for row, column, at, el in sheet_cells(z, part):
+        if first is not None and at != line:
+            break
+        if any(_local(v.tag) in ("v", "is") for v in el):
+            if first is None:
+                first, line = row, at
+            if row != first:
+                other = True  # a row element holding cells of two rows: not an ordinary export
+            elif el.get("t") in _TEXT:
+                text.add(column - 1)
+            else:
+                other = True
+    return None if first is None else FirstRow(first - 1, frozenset(text), other)
+
+
+def sheet_cells(z: zipfile.ZipFile, part: str) -> Iterator[tuple[int, int, int, ElementTree.Element]]:
+    """Each cell element of a sheet's XML part, in the file's order, with its row and column (from 1: a cell's
+    own reference wins over its row's, as calamine reads it) and which <row> element (from 1) holds it. A
+    sheet's XML is let go row by row, so a big sheet is never held in memory; a DTD refuses the part."""
+    no_dtd(z, part)
+    row, column, line = 0, 0, 0
+    data = None  # <sheetData>: emptied of each row read
     with z.open(part) as f:
         for event, el in ElementTree.iterparse(f, events=("start", "end")):
             tag = _local(el.tag)
             if event == "start":
                 if tag == "row":
-                    row, column = int(el.get("r") or row + 1), 0
+                    row, column, line = int(el.get("r") or row + 1), 0, line + 1
+                elif tag == "sheetData":
+                    data = el
                 continue
             if tag == "c":
-                ref = el.get("r")  # a cell's own reference wins over its row's, as calamine reads it
+                ref = el.get("r")
                 row, column = cell_position(ref) if ref else (row, column + 1)
-                if any(_local(v.tag) in ("v", "is") for v in el):
-                    first = first or row
-                    if row != first:
-                        other = True  # a row element holding cells of two rows: not an ordinary export
-                    elif el.get("t") in _TEXT:
-                        text.add(column - 1)
-                    else:
-                        other = True
+                yield row, column, line, el
                 el.clear()
-            elif tag == "row" and first is not None:
-                return FirstRow(first - 1, frozenset(text), other)
-    return None
+            elif tag == "row" and data is not None:
+                data.clear()
 
 
 # ---------------------------------------------------------------- what the reader does with them

@@ -25,7 +25,7 @@ import python_calamine
 from etl.errors import FileRejected, Problem
 from etl.read.columnar import Columns, read_columns
 from etl.read.detect import HEADER_SEARCH_ROWS, SheetProblems, detect
-from etl.read.excel_facts import CellFacts, cell_facts, cell_position, example_cell, no_dtd, percent_styles, scan
+from etl.read.excel_facts import CellFacts, cell_facts, cell_name, example_cell, percent_styles, scan, sheet_cells
 from etl.ssb.jsonstat import decode
 
 EXCEL_SUFFIXES = {".xlsx", ".xlsm"}
@@ -336,30 +336,13 @@ def _worksheet_parts(z: zipfile.ZipFile, names: list[str | None]) -> list[tuple[
 
 def _formulas(z: zipfile.ZipFile, part: str) -> dict[tuple[int, int], Formula]:
     """Every formula cell of a sheet: its text (shared formulas written out for each cell) and cached value."""
-    no_dtd(z, part)
     found: dict[tuple[int, int], Formula] = {}
     shared: dict[str, Any] = {}  # openpyxl Translators, one per shared formula
-    row, column = 0, 0
-    data = None  # <sheetData>: emptied of each row read, so a big sheet is never held in memory
-    with z.open(part) as f:
-        for event, el in ElementTree.iterparse(f, events=("start", "end")):
-            tag = _local(el.tag)
-            if event == "start":
-                if tag == "row":
-                    row, column = int(el.get("r") or row + 1), 0
-                elif tag == "sheetData":
-                    data = el
-                continue
-            if tag == "c":
-                ref = el.get("r")
-                row, column = cell_position(ref) if ref else (row, column + 1)
-                ref = ref or f"{_column_letters(column)}{row}"
-                children = {_local(c.tag): c for c in el}
-                if "f" in children:
-                    found[(row - 1, column - 1)] = _formula(children["f"], children.get("v"), el.get("t"), ref, shared)
-                el.clear()
-            elif tag == "row" and data is not None:
-                data.clear()
+    for row, column, _, el in sheet_cells(z, part):
+        children = {_local(c.tag): c for c in el}
+        if "f" in children:
+            ref = el.get("r") or cell_name(row - 1, column - 1)
+            found[(row - 1, column - 1)] = _formula(children["f"], children.get("v"), el.get("t"), ref, shared)
     return found
 
 
@@ -377,14 +360,6 @@ def _formula(f: ElementTree.Element, v: ElementTree.Element | None, kind: str | 
         return Formula(text, True, value or "#VALUE!")
     # a cached text may be empty (`=IF(A1="";"";…)` shows nothing); a number, date or truth value never is
     return Formula(text, v is not None if kind == "str" else bool(value))
-
-
-def _column_letters(index: int) -> str:
-    letters = ""
-    while index:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
 
 
 def _decode(path: Path) -> str:
