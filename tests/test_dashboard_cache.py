@@ -5,12 +5,14 @@ who gets what (issue 10)."""
 from __future__ import annotations
 
 import json
+import threading
+import time
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from dashboard import data
+from dashboard import comparison_view, data, warmup
 from dashboard.app import create_app
 from dashboard.cli import main as bms
 from etl.settings import load_settings
@@ -82,3 +84,95 @@ def test_a_page_another_user_has_opened_is_still_refused_to_a_leader(app, demo_d
     assert other not in text and "vurdering" not in text
     crafted = call(leader, "overview-body", {"bms-unit.value": "E31"})
     assert crafted.status_code == 403 and other not in crafted.get_data(as_text=True)
+
+
+def test_a_part_asked_for_by_many_requests_at_once_is_built_once(demo_dir: Path) -> None:
+    reader = data.CachedReader(load_settings(demo_dir).current)
+    started, release = threading.Event(), threading.Event()
+    builds: list[int] = []
+
+    def part() -> list[int]:
+        builds.append(1)
+        started.set()
+        release.wait(30)
+        return [len(builds)]
+
+    got: list[object] = []
+    first = threading.Thread(target=lambda: got.append(data.per_version(reader, ("slow",), part)))
+    first.start()
+    assert started.wait(30)
+    others = [threading.Thread(target=lambda: got.append(data.per_version(reader, ("slow",), part))) for _ in range(5)]
+    for t in others:
+        t.start()
+    release.set()
+    for t in [first, *others]:
+        t.join(30)
+    assert builds == [1] and len(got) == 6 and all(g is got[0] for g in got)
+
+
+def test_a_failed_build_is_not_waited_for_and_is_tried_again(demo_dir: Path) -> None:
+    reader = data.CachedReader(load_settings(demo_dir).current)
+    calls: list[int] = []
+
+    def broken() -> str:
+        calls.append(1)
+        raise RuntimeError("feil i bygging")
+
+    with pytest.raises(RuntimeError):
+        data.per_version(reader, ("broken",), broken)
+    assert data.per_version(reader, ("broken",), lambda: "bygd") == "bygd" and calls == [1]
+
+
+def _kept_without_building(server, reader: data.CachedReader, key: tuple) -> object | None:
+    """The part the cache holds for `key` now (None: it would have to be built)."""
+
+    class NotBuilt(Exception):
+        pass
+
+    def not_built() -> None:
+        raise NotBuilt  # nothing is kept for a build that fails
+
+    with server.app_context():
+        try:
+            return data.per_version(reader, key, not_built)
+        except NotBuilt:
+            return None
+
+
+def _wait_for(condition, seconds: float = 60) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_a_worker_builds_the_overview_and_comparison_before_anyone_asks_and_after_each_publish(
+    demo_copy: Path,
+) -> None:
+    server = create_app(demo_copy).server
+    reader = server.config[data.READER_KEY]
+    kommune = load_settings(demo_copy).kommune_code
+    scorecard = ("scorecard", "kommune", kommune)
+    assert _kept_without_building(server, reader, scorecard) is None  # nothing built before the thread runs
+    warmup.start(server, every=0.05)
+    assert _wait_for(lambda: _kept_without_building(server, reader, scorecard) is not None)
+    with server.app_context():
+        year = comparison_view.years(reader)[0]
+        kommune_name = data.meta(reader)["kommune_name"]
+    comparison = ("comparison", year, "valgte", kommune_name)
+    assert _wait_for(lambda: _kept_without_building(server, reader, comparison) is not None)
+    # what it built is what a request would build
+    with server.app_context():
+        plain = WarehouseReader(reader.current)
+        grid, records = _kept_without_building(server, reader, scorecard)  # type: ignore[misc]
+        expected = data.scorecard(plain, "kommune", kommune)
+        assert len(records) == len(expected) > 0
+        built = pd.DataFrame(records)
+        for column in ("indicator_id", "period", "value", "status", "target"):
+            pd.testing.assert_series_equal(built[column], expected[column], check_dtype=False)
+    before = reader.version_path
+    assert bms(["rebuild", "--data-dir", str(demo_copy)]) == 0
+    # the new version's parts are built with no request asking for them
+    assert _wait_for(lambda: reader.version_path != before and _kept_without_building(server, reader, scorecard))

@@ -1,0 +1,83 @@
+"""Warming a worker's cache: the pages most requests open, built as soon as a version is published.
+
+A worker keeps each published version's page parts (`data.CachedReader`), and a new publish (or a new day)
+starts them anew. Left to the first requests, the first visitor after a publish, or the first on a worker that
+just started, waits for the kommune's scorecard and the comparison to be built (0,1–0,2 s on a national
+installation, more while others ask too). A thread in each gunicorn worker builds them instead, once per
+version and day, within a second of the publish. It builds only the parts every role that may see them shares
+(never a user's own panels), and access is still checked for each request that is served them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+import time
+from pathlib import Path
+
+import flask
+
+from dashboard import comparison_view, data, unit_view
+
+log = logging.getLogger(__name__)
+
+EVERY_SECONDS = 1.0  # how often a worker looks for a new published version
+
+
+def warm(server: flask.Flask) -> Path | None:
+    """Build the shared parts of the overview (the kommune's scorecard) and of the comparison (the newest year,
+    the default peer set) for the published version; returns that version's file (None: nothing published)."""
+    from dashboard.pages import comparison  # a page module: imported once the app has registered its pages
+
+    with server.app_context():
+        reader, settings = data.current_reader(), data.current_settings()
+        if not data.is_published(reader):
+            return None
+        version = reader.version_path
+        data.units(reader)
+        unit_view.scorecard_parts(reader, "kommune", data.kommune_code(reader, settings))
+        years = comparison_view.years(reader)
+        if years:
+            comparison.body(years[0], comparison_view.DEFAULT_PEER_SET)
+        return version
+
+
+def start(server: flask.Flask, every: float = EVERY_SECONDS) -> threading.Thread:
+    """Warm the cache now and after each new publish, in a daemon thread of this process (a gunicorn worker)."""
+    thread = threading.Thread(target=_follow, args=(server, every), name="bms-warmup", daemon=True)
+    thread.start()
+    return thread
+
+
+def _follow(server: flask.Flask, every: float) -> None:
+    warmed: tuple[Path, dt.date] | None = None
+    failed = ""
+    while True:
+        try:
+            warmed = _warm_if_new(server, warmed)
+        except Exception as e:  # the warehouse folder unreadable: said once, and tried again each second
+            if str(e) != failed:
+                log.warning("fant ikke publisert versjon å bygge sidene for: %s", e)
+            failed = str(e)
+        time.sleep(every)
+
+
+def _warm_if_new(server: flask.Flask, warmed: tuple[Path, dt.date] | None) -> tuple[Path, dt.date] | None:
+    """Warm the cache when the published version or the day is not the one last warmed; returns what is warmed
+    now (tried once per version and day, also when it failed)."""
+    reader = server.config[data.READER_KEY]
+    cur = reader.cursor()  # follows a new publish, as a request would
+    if cur is None:
+        return warmed
+    cur.close()
+    now = (reader.version_path, dt.date.today())
+    if now[0] is None or now == warmed:
+        return warmed
+    started = time.perf_counter()
+    try:
+        warm(server)
+        log.info("bygde oversikten og sammenligningen for %s på %.2f s", now[0].name, time.perf_counter() - started)
+    except Exception:  # a damaged version or a bug: the requests build the pages themselves, as before
+        log.exception("kunne ikke bygge sidene på forhånd for %s", now[0].name)
+    return now
