@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import os
 import shutil
 from pathlib import Path
@@ -417,14 +418,18 @@ def test_what_reads_the_day_or_is_written_again_after_it_is_made_is_never_carrie
     assert warehouse.clean_tables({"raw_manual_values"}) == {"a", "b", "c", "e"}
 
 
-def in_place(monkeypatch) -> dict[str, list[frozenset[str]]]:
-    """Spy on the tables a build makes again in place (per_indicator.Maker), and for which indicators."""
+def in_place(monkeypatch, made: dict[str, list[frozenset[str]]] | None = None) -> dict[str, list[frozenset[str]]]:
+    """Spy on the tables a build makes again in place (per_indicator.Maker), and for which indicators they are
+    asked to; `made` gets those whose rows each made."""
     seen: dict[str, list[frozenset[str]]] = {}
     update = per_indicator.Maker._update
 
     def spy(self, name, st, ids):
         seen.setdefault(name, []).append(ids)
-        return update(self, name, st, ids)
+        result = update(self, name, st, ids)
+        if made is not None:
+            made.setdefault(name, []).append(result)
+        return result
 
     monkeypatch.setattr(per_indicator.Maker, "_update", spy)
     return seen
@@ -442,7 +447,8 @@ def test_a_small_file_makes_the_scorecard_again_for_its_indicators_alone(stepwis
     unit's figure added, and then a figure for a KOSTRA indicator (its comparison with the other kommuner)."""
     data_dir, _ = stepwise
     settings = load_settings(data_dir)
-    seen = in_place(monkeypatch)
+    made: dict[str, list[frozenset[str]]] = {}
+    seen = in_place(monkeypatch, made)
     loads = [
         manual_file(
             tmp_path,
@@ -451,13 +457,23 @@ def test_a_small_file_makes_the_scorecard_again_for_its_indicators_alone(stepwis
         ),
         manual_file(tmp_path, "dekningsgrad.csv", "dekningsgrad_barnehage;;2026;95,5;\n"),  # a year SSB lacks
     ]
+    kostra = ("kostra_comparison", "kostra_benchmark", "kostra_peer_values", "dashboard_kostra_comparison")
     for path, indicator in zip(loads, ("trivsel_skole", "dekningsgrad_barnehage"), strict=True):
         seen.clear()
+        made.clear()
         summary = load(settings, [path])
         assert not summary.rejected, summary.rejected[0].message
-        assert seen["scorecard"] == [frozenset({indicator})]
+        assert seen["scorecard"] == made["scorecard"] == [frozenset({indicator})]
         assert seen["kostra_comparison"] == [frozenset({indicator})]
         assert set(seen) >= {"scorecard_latest", "kostra_peer_values", "dashboard_kostra_group"}
+        # the KOSTRA tables hold rows only for indicators with KOSTRA figures: made for the one that has them
+        # (then, for a load of none, neither what is made from them)
+        made_kostra = {name: made.get(name) for name in kostra}
+        if indicator == "dekningsgrad_barnehage":
+            assert all(m == [frozenset({indicator})] for m in made_kostra.values()), made_kostra
+        else:
+            assert made_kostra["kostra_comparison"] == [frozenset()], made_kostra
+            assert not any(m for name in kostra[1:] for m in made_kostra[name] or []), made_kostra
     stepped = published(settings.current)
     with connect_read_only(stepped) as con:
         assert con.execute(
@@ -614,6 +630,53 @@ def test_a_failed_update_in_place_leaves_the_table_as_it_was_and_says_why(tmp_pa
     with pytest.raises(duckdb.TransactionException, match="Failed to commit"):  # not «cannot rollback»
         maker._update("k", st, frozenset({"a"}))
     con.close()
+
+
+def test_a_table_with_rows_only_for_the_indicators_of_another_is_made_for_those_alone():
+    """`-- per indicator, only for the indicators in r`: made again for the changed indicators that have rows
+    in r, or rows in the table (then taken away when r has none for them now); for none, nothing is run."""
+    con = duckdb.connect()
+    con.execute("CREATE TABLE r AS SELECT * FROM (VALUES ('a'), ('c')) v(indicator_id)")
+    con.execute("CREATE TABLE src AS SELECT * FROM (VALUES ('a', 1), ('b', 2), ('c', 3)) v(indicator_id, x)")
+    query = "SELECT indicator_id, x FROM src WHERE indicator_id IN (SELECT indicator_id FROM r);"
+    con.execute(f"CREATE TABLE t AS {query}")
+    st = warehouse.Statement("", "t", "table", frozenset({"src", "r"}), per_indicator=True, only_in="r", query=query)
+    maker = per_indicator.Maker(con, {"src", "r"}, [st])
+    con.execute("UPDATE src SET x = 20 WHERE indicator_id = 'b'")  # no rows in r: none in t before or after
+    assert maker._update("t", st, frozenset({"b"})) == frozenset()
+    con.execute("UPDATE src SET x = 10 WHERE indicator_id = 'a'")
+    con.execute("DELETE FROM r WHERE indicator_id = 'c'")  # c's rows must go
+    assert maker._update("t", st, frozenset({"a", "b", "c"})) == frozenset({"a", "c"})
+    assert con.execute("SELECT * FROM t ORDER BY 1").fetchall() == con.execute(query.rstrip(";")).fetchall()
+    assert con.execute("SELECT * FROM t").fetchall() == [("a", 10)]
+    con.close()
+
+
+def test_a_per_indicator_line_may_name_the_relation_the_table_is_limited_to():
+    made = "-- per indicator{}\nCREATE TABLE t AS SELECT 'a' AS indicator_id;\n"
+    parse = functools.partial(warehouse._statements, declared_items=(), store=frozenset())
+    assert [(s.per_indicator, s.only_in) for s in parse((made.format(""),))] == [(True, None)]
+    (st,) = parse((made.format(", only for the indicators in R"),))
+    assert st.per_indicator and st.only_in == "r"
+    (st,) = parse((made.format(", only for indicators of r"),))  # misspelt: made for every changed indicator
+    assert st.per_indicator and st.only_in is None
+
+
+def test_every_table_limited_to_the_indicators_of_another_has_rows_only_for_those(stepwise):
+    """What `only for the indicators in` declares holds on the demo, whose KOSTRA and other indicators
+    both have figures: the relation it names is made before the table and has rows for each of its
+    indicators."""
+    data_dir, _ = stepwise
+    statements = warehouse.statements()
+    order = [st.creates for st in statements]
+    limited = [st for st in statements if st.only_in]
+    assert {st.creates for st in limited} >= {"kostra_comparison", "kostra_peer_values"}
+    with connect_read_only(published(load_settings(data_dir).current)) as con:
+        for st in limited:
+            assert order.index(st.only_in) < order.index(st.creates), st.creates
+            assert con.execute(f"SELECT count(DISTINCT indicator_id) FROM {st.creates}").fetchone()[0] > 0
+            stray = f"SELECT DISTINCT indicator_id FROM {st.creates} EXCEPT SELECT indicator_id FROM {st.only_in}"
+            assert con.execute(stray).fetchall() == [], st.creates
 
 
 def test_every_table_marked_per_indicator_is_made_per_indicator(stepwise):

@@ -62,17 +62,23 @@ SELECT r.configured, r.code, coalesce(cur.name, r.configured_name) AS name,
 FROM resolved r
 LEFT JOIN municipalities cur ON cur.code = r.code;
 
+-- The indicators with regional (KOSTRA) values: the only ones the comparison has rows for. A table, made
+-- again in place for the indicators a load changes (a view would say nothing of which those are).
+-- per indicator
+CREATE TABLE benchmarked_indicators AS
+SELECT DISTINCT indicator_id FROM indicator_values WHERE scope = 'region';
+
 -- A table, computed once per build: the dashboard's tables (60) and the peer values read it, each of them
 -- would otherwise compute it again.
--- per indicator
+-- per indicator, only for the indicators in benchmarked_indicators
 CREATE TABLE kostra_comparison AS
 WITH setting AS (
     SELECT kommune_code() AS kommune,
            list_filter(string_split(coalesce((SELECT value FROM meta WHERE key = 'comparison_regions'), ''), ','),
                        lambda x: trim(x) <> '') AS regions
 ),
-benchmarked AS (  -- indicators with regional (KOSTRA) values
-    SELECT DISTINCT indicator_id FROM indicator_values WHERE scope = 'region'
+benchmarked AS (
+    SELECT indicator_id FROM benchmarked_indicators
 ),
 subjects AS (
     SELECT v.indicator_id, v.scope, v.scope_code, year(v.period) AS year, v.period, v.value, v.status_symbol,

@@ -3,7 +3,7 @@
 
 -- kostra_comparison once per build: the view takes seconds, and the cards and indicator pages read it on
 -- every request.
--- per indicator
+-- per indicator, only for the indicators in kostra_comparison
 CREATE TABLE dashboard_kostra_comparison AS
 SELECT * FROM kostra_comparison;
 
@@ -13,7 +13,7 @@ CREATE TABLE dashboard_region_names AS
 SELECT code, name FROM municipalities;
 
 -- The KOSTRA group's value for the year of each newest scorecard value (the group from Klass, per year).
--- per indicator
+-- per indicator, only for the indicators in dashboard_kostra_comparison
 CREATE TABLE dashboard_kostra_group AS
 SELECT s.indicator_id, s.scope, s.scope_code, c.year, c.group_code, c.group_name, c.group_value,
        c.group_status_symbol

@@ -9,11 +9,11 @@
 -- Both are tables, computed once per build: kostra_comparison takes seconds, a page must take milliseconds.
 
 -- The kommune's own comparison rows (kostra_comparison for scope 'kommune'), for the dashboard.
--- per indicator
+-- per indicator, only for the indicators in kostra_comparison
 CREATE TABLE kostra_benchmark AS
 SELECT * FROM kostra_comparison WHERE scope = 'kommune';
 
--- per indicator
+-- per indicator, only for the indicators in kostra_benchmark
 CREATE TABLE kostra_peer_values AS
 WITH home AS (
     SELECT indicator_id, year, direction, target, decimals, value AS home_value, group_code, county_code

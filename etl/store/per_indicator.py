@@ -97,9 +97,7 @@ class Maker:
         if changed is not None and name in self.previous - self.touched and (st.per_indicator or not changed):
             self.con.execute(f'ALTER TABLE "{PREVIOUS}{name}" RENAME TO "{name}"')
             self.previous.discard(name)
-            if changed:
-                self._update(name, st, changed)
-            self.ids[name] = changed
+            self.ids[name] = self._update(name, st, changed) if changed else changed
             return
         if name in self.previous & self.keyed and st.query and name not in self.touched:
             self._replace(name, st.query)
@@ -167,7 +165,14 @@ class Maker:
         self.con.execute(f"DROP TABLE {WHOLE}")
         self.previous.discard(name)
 
-    def _update(self, name: str, st: Statement, ids: frozenset[str]) -> None:
+    def _update(self, name: str, st: Statement, ids: frozenset[str]) -> frozenset[str]:
+        """Make the table's rows of `ids` again; returns the indicators whose rows it made. A table declared to
+        have rows only for the indicators in another relation (`only_in`) is made for those of `ids` that have
+        rows there or in it, often none: the KOSTRA tables for a load of survey or ledger figures."""
+        if st.only_in:
+            ids = self._having(ids, st.only_in) | self._having(ids, name)
+            if not ids:
+                return ids
         listed = _listed(ids)
         seen = sorted(st.reads & self.keyed)
         table = f'"{self.db}".main."{name}"'
@@ -182,6 +187,14 @@ class Maker:
             self.con.execute(f"DROP TABLE {MADE}")
             for r in seen:
                 self.con.execute(f'DROP VIEW temp.main."{r}"')
+        return ids
+
+    def _having(self, ids: frozenset[str], relation: str) -> frozenset[str]:
+        """Those of `ids` with rows in `relation` (of the build's file) now."""
+        rows = self.con.execute(
+            f'SELECT DISTINCT indicator_id FROM "{self.db}".main."{relation}" WHERE indicator_id IN ({_listed(ids)})'
+        ).fetchall()
+        return frozenset(i for (i,) in rows)
 
     def _compare(self, new: str, old: str, keyed: bool) -> Ids:
         """The indicators whose rows differ between the tables `new` and `old` (the copied version's; None: a

@@ -691,6 +691,8 @@ class Statement:
     reads: frozenset[str]
     gather: tuple[str, ...] | None = None  # a `-- gather` line: the relations it unites (made before it)
     per_indicator: bool = False  # `-- per indicator` before a CREATE TABLE … AS (etl/store/per_indicator.py)
+    # `-- per indicator, only for the indicators in <relation>`: it has rows only for indicators with rows there
+    only_in: str | None = None
     query: str | None = None  # a CREATE TABLE … AS statement's query (and its `;`, and a comment after it)
 
 
@@ -705,8 +707,12 @@ TABLE_AS = re.compile(r'^(?:\s|--[^\n]*)*CREATE\s+TABLE\s+"?\w+"?\s+AS\s', re.I)
 # `-- per indicator` on a comment line just above a table's CREATE (other comment lines between, no blank line):
 # each indicator's rows are made from that indicator's rows of what it reads (etl/store/per_indicator.py).
 PER_INDICATOR = re.compile(
-    r'^[ \t]*-- per indicator\b[^\n]*\n(?:[ \t]*--[^\n]*\n)*[ \t]*CREATE\s+TABLE\s+"?(\w+)', re.M | re.I
+    r'^[ \t]*-- per indicator\b([^\n]*)\n(?:[ \t]*--[^\n]*\n)*[ \t]*CREATE\s+TABLE\s+"?(\w+)', re.M | re.I
 )
+# … `, only for the indicators in <relation>` on that line: the table has rows for an indicator only when that
+# relation (made before it, with an `indicator_id` column) has rows for it. Without those words (or misspelt)
+# the table is made for every changed indicator: slower, never wrong.
+ONLY_IN = re.compile(r"\bonly for the indicators in\s+(\w+)", re.I)
 NAME = re.compile(r"[a-z_]\w*")
 # What a statement can read without naming a relation: the clock, the catalogue, a table named in a string.
 # A statement using any of these is never carried over; one reading the day only when the day has changed
@@ -741,7 +747,7 @@ def _statements(
     split = [split_statements(t) for t in texts]
     parsed = [[(q, CREATES.match(COMMENT_OR_TEXT.sub(" ", q))) for q in file] for file in split]
     gathered_views = {view for t in texts for view, _ in GATHER.findall(t)}
-    marked = {name.lower() for t in texts for name in PER_INDICATOR.findall(t)}
+    marked = {name.lower(): _only_in(rest) for t in texts for rest, name in PER_INDICATOR.findall(t)}
     names = {m.group(3).lower() for file in parsed for _, m in file if m} | set(declared) | gathered_views | store
     found: list[Statement] = []
     made: list[str] = []  # in build order: what a gather line may unite
@@ -765,11 +771,18 @@ def _statements(
                     kind,
                     _reads(query, names),
                     per_indicator=made_as is not None and m is not None and m.group(3).lower() in marked,
+                    only_in=marked.get(m.group(3).lower()) if made_as is not None and m is not None else None,
                     query=made_as and query[made_as.end() :].strip(),
                 )
             )
             made += [m.group(3).lower()] if m else []
     return found
+
+
+def _only_in(rest: str) -> str | None:
+    """The relation a `-- per indicator` line names after `only for the indicators in` (None: none named)."""
+    found = ONLY_IN.search(rest)
+    return found.group(1).lower() if found else None
 
 
 # What `split_statements` steps over whole: a comment, an escape text (E'…', backslashes), a text, a quoted name,
