@@ -19,6 +19,7 @@ from pathlib import Path
 import flask
 
 from dashboard import comparison_view, data, unit_view
+from etl.store.warehouse import damage_mark, published
 
 log = logging.getLogger(__name__)
 
@@ -43,37 +44,41 @@ def warm(server: flask.Flask) -> Path | None:
         return version
 
 
-def start(server: flask.Flask, every: float = EVERY_SECONDS) -> threading.Thread:
-    """Warm the cache now and after each new publish, in a daemon thread of this process (a gunicorn worker)."""
-    thread = threading.Thread(target=_follow, args=(server, every), name="bms-warmup", daemon=True)
-    thread.start()
-    return thread
+def start(server: flask.Flask, every: float = EVERY_SECONDS) -> threading.Event:
+    """Warm the cache now and after each new publish, in a daemon thread of this process (a gunicorn worker);
+    returns the event that stops the thread when set."""
+    stop = threading.Event()
+    threading.Thread(target=_follow, args=(server, every, stop), name="bms-warmup", daemon=True).start()
+    return stop
 
 
-def _follow(server: flask.Flask, every: float) -> None:
+def _follow(server: flask.Flask, every: float, stop: threading.Event) -> None:
     warmed: tuple[Path, dt.date] | None = None
     failed = ""
-    while True:
+    while not stop.is_set():
         try:
             warmed = _warm_if_new(server, warmed)
+            failed = ""
         except Exception as e:  # the warehouse folder unreadable: said once, and tried again each second
             if str(e) != failed:
                 log.warning("fant ikke publisert versjon å bygge sidene for: %s", e)
             failed = str(e)
-        time.sleep(every)
+        stop.wait(every)
 
 
 def _warm_if_new(server: flask.Flask, warmed: tuple[Path, dt.date] | None) -> tuple[Path, dt.date] | None:
-    """Warm the cache when the published version or the day is not the one last warmed; returns what is warmed
-    now (tried once per version and day, also when it failed)."""
+    """Warm the cache when the published version (where `current.duckdb` points) or the day is not the one last
+    warmed; returns what is warmed now (tried once per version and day, also when it failed). Between publishes
+    it only reads the link: no warehouse file is opened while nothing changes."""
     reader = server.config[data.READER_KEY]
-    cur = reader.cursor()  # follows a new publish, as a request would
-    if cur is None:
-        return warmed
-    cur.close()
-    now = (reader.version_path, dt.date.today())
+    now = (published(reader.current), dt.date.today())
     if now[0] is None or now == warmed:
         return warmed
+    cur = reader.cursor()  # follows the publish as a request would (it looks every `check_every` seconds)
+    if cur is not None:
+        cur.close()
+    if reader.version_path != now[0] and not damage_mark(now[0]).exists():
+        return warmed  # not followed yet (a damaged version is not: the newest that opens is read instead)
     started = time.perf_counter()
     try:
         warm(server)

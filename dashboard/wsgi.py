@@ -7,4 +7,4 @@ from dashboard import warmup
 from dashboard.app import create_app
 
 server = create_app().server
-warmup.start(server)
+stop_warming = warmup.start(server)  # set: the thread ends (a test's own app)

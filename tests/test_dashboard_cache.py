@@ -5,6 +5,7 @@ who gets what (issue 10)."""
 from __future__ import annotations
 
 import json
+import sys
 import threading
 import time
 from pathlib import Path
@@ -123,6 +124,65 @@ def test_a_failed_build_is_not_waited_for_and_is_tried_again(demo_dir: Path) -> 
     assert data.per_version(reader, ("broken",), lambda: "bygd") == "bygd" and calls == [1]
 
 
+def _waiting(threads: list[threading.Thread]) -> bool:
+    """Whether every one of the threads is blocked waiting (its innermost frame a `wait`)."""
+    frames = sys._current_frames()
+    return all(t.ident in frames and frames[t.ident].f_code.co_name == "wait" for t in threads)
+
+
+@pytest.mark.parametrize("outcome", ["error", "not kept"])
+def test_requests_waiting_for_a_build_get_its_error_or_its_value_without_building_again(
+    demo_dir: Path, outcome: str
+) -> None:
+    """What the one build gives goes to every request that waited for it: its error (not a build each, one
+    after the other), and its value also when it is not kept (a new version was published meanwhile)."""
+    reader = data.CachedReader(load_settings(demo_dir).current)
+    started, release = threading.Event(), threading.Event()
+    builds: list[int] = []
+
+    def part() -> str:
+        builds.append(1)
+        started.set()
+        release.wait(30)
+        if outcome == "error":
+            raise RuntimeError("feil i bygging")
+        reader._target = Path("ny-versjon.duckdb")  # as if a publish was followed while it built
+        return "bygd"
+
+    got: list[object] = []
+
+    def ask() -> None:
+        try:
+            got.append(data.per_version(reader, ("part",), part))
+        except RuntimeError as e:
+            got.append(str(e))
+
+    first = threading.Thread(target=ask)
+    first.start()
+    assert started.wait(30)
+    others = [threading.Thread(target=ask) for _ in range(4)]
+    for t in others:
+        t.start()
+    assert _wait_for(lambda: _waiting(others), 30)  # the others wait for the first build
+    release.set()
+    for t in [first, *others]:
+        t.join(30)
+    expected = "feil i bygging" if outcome == "error" else "bygd"
+    assert builds == [1] and got == [expected] * 5, (builds, got)
+
+
+def test_a_build_that_asks_for_its_own_part_builds_it_instead_of_waiting_for_itself(demo_dir: Path) -> None:
+    reader = data.CachedReader(load_settings(demo_dir).current)
+    got: list[object] = []
+    asking = threading.Thread(
+        target=lambda: got.append(data.per_version(reader, ("n",), lambda: data.per_version(reader, ("n",), lambda: 1)))
+    )
+    asking.start()
+    asking.join(30)
+    assert not asking.is_alive() and got == [1]
+    assert data.per_version(reader, ("n",), lambda: 2) == 1  # kept, and nothing left waiting
+
+
 def _kept_without_building(server, reader: data.CachedReader, key: tuple) -> object | None:
     """The part the cache holds for `key` now (None: it would have to be built)."""
 
@@ -156,7 +216,14 @@ def test_a_worker_builds_the_overview_and_comparison_before_anyone_asks_and_afte
     kommune = load_settings(demo_copy).kommune_code
     scorecard = ("scorecard", "kommune", kommune)
     assert _kept_without_building(server, reader, scorecard) is None  # nothing built before the thread runs
-    warmup.start(server, every=0.05)
+    stop = warmup.start(server, every=0.05)
+    try:
+        _warmed_before_and_after_a_publish(server, reader, demo_copy, kommune, scorecard)
+    finally:
+        stop.set()
+
+
+def _warmed_before_and_after_a_publish(server, reader, demo_copy: Path, kommune: str, scorecard: tuple) -> None:
     assert _wait_for(lambda: _kept_without_building(server, reader, scorecard) is not None)
     with server.app_context():
         year = comparison_view.years(reader)[0]

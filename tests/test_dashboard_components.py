@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -246,8 +247,12 @@ def test_wsgi_server_uses_bms_data_dir(demo_dir: Path, monkeypatch: pytest.Monke
     monkeypatch.setenv("BMS_DATA_DIR", str(demo_dir))
     import dashboard.wsgi
 
-    server = importlib.reload(dashboard.wsgi).server
-    assert server.config["BMS_SETTINGS"].data_dir == demo_dir.resolve()
+    module = importlib.reload(dashboard.wsgi)
+    try:
+        assert module.server.config["BMS_SETTINGS"].data_dir == demo_dir.resolve()
+        assert any(t.name == "bms-warmup" and t.is_alive() for t in threading.enumerate())  # the worker's warm-up
+    finally:
+        module.stop_warming.set()
 
 
 def test_template_download_and_unknown_kind(demo_dir: Path) -> None:
