@@ -18,7 +18,7 @@ from pathlib import Path
 
 import flask
 
-from dashboard import comparison_view, data, unit_view
+from dashboard import comparison_body, comparison_view, data, unit_view
 from etl.store.warehouse import damage_mark, published
 
 log = logging.getLogger(__name__)
@@ -29,8 +29,6 @@ EVERY_SECONDS = 1.0  # how often a worker looks for a new published version
 def warm(server: flask.Flask) -> Path | None:
     """Build the shared parts of the overview (the kommune's scorecard) and of the comparison (the newest year,
     the default peer set) for the published version; returns that version's file (None: nothing published)."""
-    from dashboard.pages import comparison  # a page module: imported once the app has registered its pages
-
     with server.app_context():
         reader, settings = data.current_reader(), data.current_settings()
         if not data.is_published(reader):
@@ -40,7 +38,7 @@ def warm(server: flask.Flask) -> Path | None:
         unit_view.scorecard_parts(reader, "kommune", data.kommune_code(reader, settings))
         years = comparison_view.years(reader)
         if years:
-            comparison.body(years[0], comparison_view.DEFAULT_PEER_SET)
+            comparison_body.body(years[0], comparison_view.DEFAULT_PEER_SET)
         return version
 
 

@@ -8,12 +8,13 @@ from typing import Any
 import dash
 import dash_bootstrap_components as dbc
 import pandas as pd
-from dash import Input, Output, callback, dcc, html
+from dash import Input, Output, callback, html
 
 from dashboard import access, data
 from dashboard import analysis_tables as tables
 from dashboard import comparison_view as view
-from dashboard.components import Serialised, no_data_alert
+from dashboard.comparison_body import body, kommune_name
+from dashboard.components import no_data_alert
 
 dash.register_page(__name__, path="/sammenligning", name="Sammenligning", title="Sammenligning – Heim BMS", order=4)
 
@@ -23,11 +24,6 @@ NO_KOSTRA = (
     "Det er ikke lastet KOSTRA-tall ennå. Kjør «bms fetch kostra» (eller legg SSB-filer i data/inbox/) "
     "og last på nytt, så kommer sammenligningen her."
 )
-
-
-def _kommune_name() -> str:
-    reader, settings = data.current_reader(), data.current_settings()
-    return data.meta(reader).get("kommune_name") or settings.kommune_name
 
 
 def _parse_year(raw: Any, years: list[int]) -> tuple[int, str | None]:
@@ -98,66 +94,13 @@ def layout(ar: str | None = None, utvalg: str | None = None, **_query: Any) -> h
     )
     lead = html.P(
         "Hver celle sier om kommunen eller regionen er bedre eller dårligere enn "
-        f"{_kommune_name()} på indikatoren, ut fra om høyere eller lavere er bedre. Plassen regnes blant "
+        f"{kommune_name()} på indikatoren, ut fra om høyere eller lavere er bedre. Plassen regnes blant "
         "kommunene i utvalget som har tall. Bare kommuner det er hentet tall for fra SSB er med.",
         className="bms-lead",
     )
     return html.Div(
         [*head, lead, *notes, controls, html.Div(body(year, peer_set), id=BODY_ID, **{"aria-live": "polite"})],
         className="bms-page",
-    )
-
-
-def body(year: int, peer_set: str) -> list[Any]:
-    """The matrix, the symbols legend, the downloads and the five-year trends for a year and peer set: the
-    same for everyone who may see the kommune, so built once per published version (`data.per_version`)."""
-    reader, kommune = data.current_reader(), _kommune_name()
-    return data.per_version(
-        reader,
-        ("comparison", year, peer_set, kommune),
-        lambda: [Serialised(part) for part in _body(reader, kommune, year, peer_set)],
-    )
-
-
-def _body(reader: Any, kommune: str, year: int, peer_set: str) -> list[Any]:
-    rows = view.comparison_rows(reader, year)
-    peers = view.peer_rows(reader, year, peer_set)
-    ranks = view.ranks(reader, year, peer_set)
-    vintage = next((str(v) for v in rows.get("vintage", []) if isinstance(v, str)), None)
-    trend = view.trend_rows(reader, year)
-    return [
-        html.H2(f"{year}: {view.PEER_SETS[peer_set].lower()}", className="h4 mt-3", id="cmp-heading"),
-        html.P(f"Datagrunnlag: {vintage}." if vintage else "", className="bms-meta"),
-        view.matrix(rows, peers, ranks, kommune),
-        view.symbols_legend(rows, peers),
-        tables.download_links("sammenligning", {"ar": year, "utvalg": peer_set}, "sammenligningen"),
-        html.H2("Utvikling over fem år", className="h4 mt-4"),
-        html.P(f"{kommune} mot KOSTRA-gruppen og landet uten Oslo. Tallene står i tabellen under hver figur."),
-        dbc.Row(
-            [
-                dbc.Col(_trend_card(g, kommune), md=6, xl=4, className="mb-3")
-                for _, g in trend.groupby("indicator_id", sort=False)
-            ]
-        ),
-    ]
-
-
-def _trend_card(trend: Any, kommune: str) -> html.Section:
-    table = view.trend_table(trend, kommune)
-    iid = str(trend["indicator_id"].iloc[0])
-    return html.Section(
-        [
-            html.H3(str(trend["name"].iloc[0]), className="h6"),
-            html.Div(
-                dcc.Graph(
-                    figure=view.trend_figure(trend, kommune), config={"displayModeBar": False, "staticPlot": True}
-                ),
-                role="img",
-                **{"aria-label": f"Linjediagram: {table.title}. Tallene står i tabellen under."},
-            ),
-            html.Details([html.Summary("Vis tallene"), tables.html_table(table, f"cmp-trend-{iid}")]),
-        ],
-        className="card card-body bms-trend-card",
     )
 
 
@@ -183,7 +126,7 @@ def _download(args: Mapping[str, str]) -> tables.Table:
     year, _ = _parse_year(args.get("ar"), years)
     peer_set, _ = _parse_set(args.get("utvalg"))
     rows, peers = view.comparison_rows(reader, year), view.peer_rows(reader, year, peer_set)
-    return view.export_table(rows, peers, view.ranks(reader, year, peer_set), _kommune_name(), year)
+    return view.export_table(rows, peers, view.ranks(reader, year, peer_set), kommune_name(), year)
 
 
 tables.register("sammenligning", _download)
