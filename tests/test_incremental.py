@@ -649,6 +649,8 @@ def test_a_table_with_rows_only_for_the_indicators_of_another_is_made_for_those_
     assert maker._update("t", st, frozenset({"a", "b", "c"})) == frozenset({"a", "c"})
     assert con.execute("SELECT * FROM t ORDER BY 1").fetchall() == con.execute(query.rstrip(";")).fetchall()
     assert con.execute("SELECT * FROM t").fetchall() == [("a", 10)]
+    wrong = dataclasses.replace(st, only_in="no_such_relation")  # limits nothing: made for every changed one
+    assert maker._update("t", wrong, frozenset({"b"})) == frozenset({"b"})
     con.close()
 
 

@@ -168,8 +168,9 @@ class Maker:
     def _update(self, name: str, st: Statement, ids: frozenset[str]) -> frozenset[str]:
         """Make the table's rows of `ids` again; returns the indicators whose rows it made. A table declared to
         have rows only for the indicators in another relation (`only_in`) is made for those of `ids` that have
-        rows there or in it, often none: the KOSTRA tables for a load of survey or ledger figures."""
-        if st.only_in:
+        rows there or in it, often none: the KOSTRA tables for a load of survey or ledger figures. (A relation
+        named there that has no `indicator_id` column, or is not made, limits nothing: slower, never wrong.)"""
+        if st.only_in and st.only_in in self.keyed:
             ids = self._having(ids, st.only_in) | self._having(ids, name)
             if not ids:
                 return ids
