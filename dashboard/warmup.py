@@ -26,20 +26,18 @@ log = logging.getLogger(__name__)
 EVERY_SECONDS = 1.0  # how often a worker looks for a new published version
 
 
-def warm(server: flask.Flask) -> Path | None:
+def warm(server: flask.Flask) -> None:
     """Build the shared parts of the overview (the kommune's scorecard) and of the comparison (the newest year,
-    the default peer set) for the published version; returns that version's file (None: nothing published)."""
+    the default peer set) for the published version (nothing when none is published)."""
     with server.app_context():
         reader, settings = data.current_reader(), data.current_settings()
         if not data.is_published(reader):
-            return None
-        version = reader.version_path
+            return
         data.units(reader)
         unit_view.scorecard_parts(reader, "kommune", data.kommune_code(reader, settings))
         years = comparison_view.years(reader)
         if years:
             comparison_body.body(years[0], comparison_view.DEFAULT_PEER_SET)
-        return version
 
 
 def start(server: flask.Flask, every: float = EVERY_SECONDS) -> threading.Event:

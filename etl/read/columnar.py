@@ -103,9 +103,8 @@ def _cells(con: duckdb.DuckDBPyConnection, header_row: int, header: list[object]
     if len(fields) != len(info):
         return None
     quoted = [f.replace('"', '""') for f in fields]
-    (height,) = con.execute("SELECT count(*) FROM cells").fetchone() or (0,)
-    filled = ", ".join(f'count("{q}")' for q in quoted)
-    counts = con.execute(f"SELECT {filled} FROM cells").fetchone() or ()
+    filled = "".join(f', count("{q}")' for q in quoted)
+    height, *counts = con.execute(f"SELECT count(*){filled} FROM cells").fetchone() or (0,)
     values, blank, distinct = {}, {}, {}
     for c, q, n in zip(info, quoted, counts, strict=True):
         j = c.absolute_index

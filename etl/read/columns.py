@@ -29,9 +29,7 @@ def parse_column(
     (codes, distinct texts), when the reader has found them already."""
     if TYPES[col.type].dots:
         return _numbers(col, values, dot)  # type: ignore[return-value]
-    if distinct is not None and col.type != "codelist":
-        return _distinct_texts(col, values, dot, distinct)
-    return _distinct(col, values, dot)
+    return _distinct(col, values, dot, distinct)
 
 
 def _key(value: object) -> tuple:
@@ -41,10 +39,12 @@ def _key(value: object) -> tuple:
     return (value.__class__, value)
 
 
-def _distinct(col: Column, values: Sequence[object], dot: str) -> tuple[list[object], dict[int, ParseError]]:
+def _distinct(
+    col: Column, values: Sequence[object], dot: str, distinct: tuple[np.ndarray, np.ndarray] | None = None
+) -> tuple[list[object], dict[int, ParseError]]:
     """Each distinct value parsed once (`202503` sixty times in a ledger of 200 000 lines)."""
-    if col.type != "codelist" and pd.api.types.infer_dtype(values, skipna=False) == "string":
-        return _distinct_texts(col, values, dot)
+    if col.type != "codelist" and (distinct is not None or pd.api.types.infer_dtype(values, skipna=False) == "string"):
+        return _distinct_texts(col, values, dot, distinct)
     seen: dict[tuple, tuple[object, ParseError | None]] = {}
     fresh = col.type == "codelist"  # a list per cell, never one list shared by many rows
     parsed: list[object] = []
